@@ -1,0 +1,100 @@
+/**
+ * The one way the channel adapters call their provider. The SDK clients already retry (3 attempts,
+ * short backoff); this outer loop rides out throttling bursts, which outlast the SDK's own retries
+ * when many codes go out at once. Every failure leaves as a `DeliveryError` whose message carries
+ * only the channel, the verification id and the provider's error name: never the destination or the
+ * code (provider messages can echo the phone number, so they are not kept).
+ */
+
+import { DeliveryError } from '../core/errors.ts';
+import type { OutgoingMessage } from '../ports.ts';
+
+export interface RetryOptions {
+  /** Provider calls in total, first one included. */
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Injected by tests so they need not wait. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Injected by tests for predictable jitter; returns [0, 1). */
+  random?: () => number;
+}
+
+const DEFAULTS = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 2_000 };
+
+/** Error names the providers use for "slow down" (SNS, SES, SMS-Voice v2, KMS behind SNS). */
+const THROTTLING_NAMES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'LimitExceeded',
+  'LimitExceededException',
+  'RequestLimitExceeded',
+  'KMSThrottlingException',
+]);
+
+interface ProviderError {
+  name?: unknown;
+  $retryable?: { throttling?: boolean };
+  $metadata?: { httpStatusCode?: number; requestId?: string };
+}
+
+export function isThrottling(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as ProviderError;
+  return (
+    e.$retryable?.throttling === true ||
+    e.$metadata?.httpStatusCode === 429 ||
+    (typeof e.name === 'string' && THROTTLING_NAMES.has(e.name))
+  );
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Calls `send`, retrying throttling errors with full-jitter exponential backoff (a random delay in
+ * [0, min(cap, base * 2^n)), which spreads competing senders apart), and turns any final failure into
+ * a `DeliveryError`.
+ */
+export async function deliverWithRetry<T>(
+  message: Pick<OutgoingMessage, 'channel' | 'verificationId'>,
+  send: () => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
+  const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULTS.maxAttempts);
+  const baseDelayMs = options.baseDelayMs ?? DEFAULTS.baseDelayMs;
+  const maxDelayMs = options.maxDelayMs ?? DEFAULTS.maxDelayMs;
+  const sleep = options.sleep ?? defaultSleep;
+  const random = options.random ?? Math.random;
+
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      const throttled = isThrottling(error);
+      if (!throttled || attempt >= maxAttempts) throw toDeliveryError(message, error, throttled);
+      await sleep(Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1))));
+    }
+  }
+}
+
+function toDeliveryError(
+  message: Pick<OutgoingMessage, 'channel' | 'verificationId'>,
+  error: unknown,
+  throttled: boolean,
+): DeliveryError {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as ProviderError;
+  // Only a name-shaped string survives: it is the SDK's exception class, not free text.
+  const name = typeof e.name === 'string' && /^[A-Za-z0-9_.]{1,64}$/.test(e.name) ? e.name : 'UnknownError';
+  const status = e.$metadata?.httpStatusCode;
+  // Throttling that outlasted the retries, and provider-side faults, may pass later; a refusal won't.
+  const retryable = throttled || (status !== undefined && status >= 500);
+  return new DeliveryError(
+    `${message.channel} delivery failed for verification ${message.verificationId}: ${name}` +
+      (status === undefined ? '' : ` (HTTP ${status})`),
+    retryable,
+    // A sanitised cause for logs; the original error may quote the destination.
+    { cause: { name, httpStatusCode: status, requestId: e.$metadata?.requestId } },
+  );
+}

@@ -1,0 +1,88 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { Channel, StoredStatus, VerificationRecord } from '../../core/verification.ts';
+
+/**
+ * How a verification is laid out as a DynamoDB item (see docs/storage.md). Written by hand rather
+ * than with a marshaller: the record is small and fixed, and the check bundle stays lean.
+ */
+export type Item = Record<string, AttributeValue>;
+
+/** Closed verifications stay readable (GET answers "expired", "approved"...) for a day, then TTL removes them. */
+export const KEEP_AFTER_EXPIRY_SECONDS = 24 * 3600;
+
+export const verificationKey = (destinationKey: string): Item => ({ pk: { S: `v#${destinationKey}` } });
+
+export function toItem(record: VerificationRecord): Item {
+  const item: Item = {
+    ...verificationKey(record.destinationKey),
+    id: { S: record.id },
+    to: { S: record.to },
+    channel: { S: record.channel },
+    status: { S: record.status },
+    codeMac: { S: record.codeMac },
+    sealedCode: { S: record.sealedCode },
+    codeLength: { N: String(record.codeLength) },
+    locale: { S: record.locale },
+    createdAt: { N: String(record.createdAt) },
+    expiresAt: { N: String(record.expiresAt) },
+    lastSentAt: { N: String(record.lastSentAt) },
+    attempts: { N: String(record.attempts) },
+    maxAttempts: { N: String(record.maxAttempts) },
+    sends: { N: String(record.sends) },
+    voiceFallback: { BOOL: record.voiceFallback },
+    ttl: { N: String(Math.ceil(record.expiresAt / 1000) + KEEP_AFTER_EXPIRY_SECONDS) },
+  };
+  if (record.voiceCalledAt !== undefined) item['voiceCalledAt'] = { N: String(record.voiceCalledAt) };
+  if (record.approvedAt !== undefined) item['approvedAt'] = { N: String(record.approvedAt) };
+  return item;
+}
+
+export function fromItem(item: Item): VerificationRecord {
+  const s = (name: string) => {
+    const value = item[name]?.S;
+    if (value === undefined) throw new Error(`verification item lacks ${name}`);
+    return value;
+  };
+  const n = (name: string) => Number(item[name]?.N ?? Number.NaN);
+  const pk = s('pk');
+  const record: VerificationRecord = {
+    id: s('id'),
+    destinationKey: pk.slice(2),
+    to: s('to'),
+    channel: s('channel') as Channel,
+    status: s('status') as StoredStatus,
+    codeMac: s('codeMac'),
+    sealedCode: s('sealedCode'),
+    codeLength: n('codeLength'),
+    locale: s('locale'),
+    createdAt: n('createdAt'),
+    expiresAt: n('expiresAt'),
+    lastSentAt: n('lastSentAt'),
+    attempts: n('attempts'),
+    maxAttempts: n('maxAttempts'),
+    sends: n('sends'),
+    voiceFallback: item['voiceFallback']?.BOOL ?? false,
+  };
+  if (item['voiceCalledAt']?.N !== undefined) record.voiceCalledAt = n('voiceCalledAt');
+  if (item['approvedAt']?.N !== undefined) record.approvedAt = n('approvedAt');
+  return record;
+}
+
+/** Names for attributes that are DynamoDB reserved words, and the ones every condition uses. */
+export const NAMES = {
+  '#id': 'id',
+  '#status': 'status',
+  '#expiresAt': 'expiresAt',
+  '#attempts': 'attempts',
+  '#maxAttempts': 'maxAttempts',
+};
+
+/** The condition "this id, still pending, not expired, attempts left", shared by every write to a live one. */
+export const LIVE_CONDITION =
+  '#id = :id AND #status = :pending AND #expiresAt > :now AND #attempts < #maxAttempts';
+
+export const liveValues = (id: string, now: number): Item => ({
+  ':id': { S: id },
+  ':pending': { S: 'pending' },
+  ':now': { N: String(now) },
+});

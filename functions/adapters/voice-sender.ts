@@ -1,0 +1,65 @@
+/** Voice calls through AWS End User Messaging SMS and Voice v2 `SendVoiceMessage`. */
+import {
+  type PinpointSMSVoiceV2Client,
+  SendVoiceMessageCommand,
+  type VoiceId,
+} from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import type { MessageSender, OutgoingMessage } from '../ports.ts';
+import { deliverWithRetry, type RetryOptions } from './deliver-with-retry.ts';
+
+export interface VoiceSenderOptions extends RetryOptions {
+  /** Phone number, pool or sender id (ID or ARN) the call comes from. */
+  originationIdentity: string;
+  /** One voice for every call; by default a native voice for the message's language. */
+  voiceId?: VoiceId;
+}
+
+/** A native voice per Polly language; a language's first entry doubles as its default. */
+const VOICES: Record<string, VoiceId> = {
+  'en-US': 'JOANNA',
+  'en-GB': 'AMY',
+  'en-AU': 'NICOLE',
+  'en-IN': 'RAVEENA',
+  'es-ES': 'LUCIA',
+  'es-MX': 'MIA',
+  'es-US': 'LUPE',
+  'fr-FR': 'LEA',
+  'fr-CA': 'CHANTAL',
+  'de-DE': 'VICKI',
+  'pt-BR': 'CAMILA',
+  'pt-PT': 'INES',
+  'it-IT': 'BIANCA',
+};
+
+/**
+ * The message carries no locale, but its SSML names its language (`<lang xml:lang="fr-FR">`, see
+ * core/messages.ts): pick the voice from that, so a French code is not read with an English accent.
+ */
+export function defaultVoiceFor(ssml: string | undefined): VoiceId {
+  const tag = /xml:lang="([A-Za-z]{2})-([A-Za-z]{2})"/.exec(ssml ?? '');
+  if (!tag) return 'JOANNA';
+  const language = tag[1]!.toLowerCase();
+  const exact = VOICES[`${language}-${tag[2]!.toUpperCase()}`];
+  const sameLanguage = Object.entries(VOICES).find(([key]) => key.startsWith(`${language}-`))?.[1];
+  return exact ?? sameLanguage ?? 'JOANNA';
+}
+
+export class VoiceSender implements MessageSender {
+  constructor(
+    private readonly client: PinpointSMSVoiceV2Client,
+    private readonly options: VoiceSenderOptions,
+  ) {}
+
+  async send(message: OutgoingMessage): Promise<{ providerMessageId?: string }> {
+    const command = new SendVoiceMessageCommand({
+      DestinationPhoneNumber: message.to,
+      OriginationIdentity: this.options.originationIdentity,
+      // SSML, not text: only SSML reads the digits one by one with pauses.
+      MessageBodyTextType: message.ssml ? 'SSML' : 'TEXT',
+      MessageBody: message.ssml ?? message.body,
+      VoiceId: this.options.voiceId ?? defaultVoiceFor(message.ssml),
+    });
+    const output = await deliverWithRetry(message, () => this.client.send(command), this.options);
+    return { providerMessageId: output.MessageId };
+  }
+}

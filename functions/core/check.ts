@@ -1,0 +1,45 @@
+import type { CheckOutcome } from '../ports.ts';
+import { isWellFormedCode } from './codes.ts';
+import type { EngineDeps } from './deps.ts';
+import { ApiError, invalidRequest, notFound } from './errors.ts';
+import { destinationKeyOf } from './ids.ts';
+import { effectiveStatus, type VerificationRecord } from './verification.ts';
+import { checkView } from './views.ts';
+
+/**
+ * Checks a code. The right code is one conditional write that matches the MAC and approves in the
+ * same request, so a code approves at most once however many checks race. A wrong code then uses one
+ * attempt, also by a conditional write. A malformed code uses none.
+ */
+export async function checkCode(deps: EngineDeps, id: string, code: unknown) {
+  const { store, sealer, settings, clock, log } = deps;
+  if (!isWellFormedCode(code, settings.codeLength)) {
+    throw invalidRequest(`\`code\` must be a string of ${settings.codeLength} digits.`, 'code');
+  }
+  if (destinationKeyOf(id) === undefined) throw notFound();
+
+  const now = clock();
+  let outcome: CheckOutcome = await store.approve(id, sealer.mac(id, code), now);
+  if (outcome.kind === 'wrong_code') outcome = await store.recordWrongCode(id, now);
+
+  switch (outcome.kind) {
+    case 'not_found':
+      throw notFound();
+    case 'closed':
+      throw closedError(outcome.record, now);
+    case 'approved':
+      log.info('verification approved', { verificationId: id, channel: outcome.record.channel });
+      return checkView(outcome.record, now);
+    case 'wrong_code':
+      log.info('wrong code', { verificationId: id, attempts: outcome.record.attempts });
+      return checkView(outcome.record, now);
+  }
+}
+
+/** The 409 for a verification that is no longer pending; its status rides beside the error. */
+export function closedError(record: VerificationRecord, now: number): ApiError {
+  const status = effectiveStatus(record, now);
+  return new ApiError(409, 'verification_closed', `This verification is ${status.replaceAll('_', ' ')}.`, {
+    extra: { status },
+  });
+}

@@ -1,0 +1,18 @@
+import type { Clock, Log, Senders, VerificationStore, WorkflowStarter } from '../ports.ts';
+import type { Sealer } from './sealing.ts';
+import type { Settings } from './settings.ts';
+
+/** What every engine operation needs; each door (API, Cognito, workflow, local) builds it once. */
+export interface EngineDeps {
+  store: VerificationStore;
+  sealer: Sealer;
+  settings: Settings;
+  clock: Clock;
+  log: Log;
+}
+
+/** Sending also needs the channels, and for sms the optional voice-fallback workflow. */
+export interface SendDeps extends EngineDeps {
+  senders: Senders;
+  workflow?: WorkflowStarter;
+}

@@ -1,0 +1,241 @@
+/**
+ * Localised message templates and the renderer that turns a code into an `OutgoingMessage` for one
+ * channel. Plain TypeScript, no AWS: the same messages go to SNS/SES/voice and to the local outbox.
+ */
+import type { OutgoingMessage } from '../ports.ts';
+import type { Channel } from './verification.ts';
+
+/** The wording of one language. Text and HTML email share these parts so they never drift apart. */
+interface Templates {
+  /** Polly language for the SSML `<lang>` tag (region used when the request names none we know). */
+  speech: string;
+  /** Other regions of this language Polly can speak, kept when the request names one (e.g. pt-PT). */
+  speechVariants: readonly string[];
+  minutes(n: number): string;
+  sms(app: string, code: string, minutes: string): string;
+  subject(app: string): string;
+  /** Email lead-in, followed by the code. */
+  intro(app: string): string;
+  expiry(minutes: string): string;
+  ignore: string;
+  neverShare: string;
+  voiceIntro(app: string): string;
+  voiceRepeat: string;
+  voiceGoodbye: string;
+}
+
+const plural = (one: string, many: string) => (n: number) => (n === 1 ? `1 ${one}` : `${n} ${many}`);
+
+const TEMPLATES = {
+  en: {
+    speech: 'en-US',
+    speechVariants: ['en-GB', 'en-AU', 'en-IN'],
+    minutes: plural('minute', 'minutes'),
+    sms: (app, code, m) => `Your ${app} code is ${code}. It expires in ${m}. Don't share it.`,
+    subject: (app) => `Your ${app} verification code`,
+    intro: (app) => `Your ${app} verification code is:`,
+    expiry: (m) => `It expires in ${m}.`,
+    ignore: "If you didn't request this code, you can ignore this email.",
+    neverShare: 'Never share this code with anyone.',
+    voiceIntro: (app) => `Hello. Your ${app} verification code is:`,
+    voiceRepeat: 'I repeat:',
+    voiceGoodbye: 'Goodbye.',
+  },
+  es: {
+    speech: 'es-ES',
+    speechVariants: ['es-MX', 'es-US'],
+    minutes: plural('minuto', 'minutos'),
+    sms: (app, code, m) => `Tu código de ${app} es ${code}. Caduca en ${m}. No lo compartas.`,
+    subject: (app) => `Tu código de verificación de ${app}`,
+    intro: (app) => `Tu código de verificación de ${app} es:`,
+    expiry: (m) => `Caduca en ${m}.`,
+    ignore: 'Si no has solicitado este código, puedes ignorar este correo.',
+    neverShare: 'No compartas este código con nadie.',
+    voiceIntro: (app) => `Hola. Tu código de verificación de ${app} es:`,
+    voiceRepeat: 'Repito:',
+    voiceGoodbye: 'Adiós.',
+  },
+  fr: {
+    speech: 'fr-FR',
+    speechVariants: ['fr-CA'],
+    minutes: plural('minute', 'minutes'),
+    sms: (app, code, m) => `Votre code ${app} est ${code}. Il expire dans ${m}. Ne le partagez pas.`,
+    subject: (app) => `Votre code de vérification ${app}`,
+    intro: (app) => `Votre code de vérification ${app} est :`,
+    expiry: (m) => `Il expire dans ${m}.`,
+    ignore: "Si vous n'êtes pas à l'origine de cette demande, vous pouvez ignorer cet e-mail.",
+    neverShare: 'Ne communiquez jamais ce code à personne.',
+    voiceIntro: (app) => `Bonjour. Votre code de vérification ${app} est :`,
+    voiceRepeat: 'Je répète :',
+    voiceGoodbye: 'Au revoir.',
+  },
+  de: {
+    speech: 'de-DE',
+    speechVariants: [],
+    minutes: plural('Minute', 'Minuten'),
+    sms: (app, code, m) =>
+      `Ihr Code für ${app} lautet ${code}. Er ist ${m} gültig. Geben Sie ihn nicht weiter.`,
+    subject: (app) => `Ihr Bestätigungscode für ${app}`,
+    intro: (app) => `Ihr Bestätigungscode für ${app} lautet:`,
+    expiry: (m) => `Er ist ${m} gültig.`,
+    ignore: 'Falls Sie diesen Code nicht angefordert haben, können Sie diese E-Mail ignorieren.',
+    neverShare: 'Geben Sie diesen Code niemals an andere weiter.',
+    voiceIntro: (app) => `Hallo. Ihr Bestätigungscode für ${app} lautet:`,
+    voiceRepeat: 'Ich wiederhole:',
+    voiceGoodbye: 'Auf Wiederhören.',
+  },
+  pt: {
+    speech: 'pt-BR',
+    speechVariants: ['pt-PT'],
+    minutes: plural('minuto', 'minutos'),
+    sms: (app, code, m) => `Seu código de ${app} é ${code}. Ele expira em ${m}. Não o compartilhe.`,
+    subject: (app) => `Seu código de verificação de ${app}`,
+    intro: (app) => `Seu código de verificação de ${app} é:`,
+    expiry: (m) => `Ele expira em ${m}.`,
+    ignore: 'Se você não solicitou este código, ignore este e-mail.',
+    neverShare: 'Nunca compartilhe este código com ninguém.',
+    voiceIntro: (app) => `Olá. Seu código de verificação de ${app} é:`,
+    voiceRepeat: 'Repetindo:',
+    voiceGoodbye: 'Até logo.',
+  },
+  it: {
+    speech: 'it-IT',
+    speechVariants: [],
+    minutes: plural('minuto', 'minuti'),
+    sms: (app, code, m) => `Il tuo codice ${app} è ${code}. Scade tra ${m}. Non condividerlo.`,
+    subject: (app) => `Il tuo codice di verifica ${app}`,
+    intro: (app) => `Il tuo codice di verifica ${app} è:`,
+    expiry: (m) => `Scade tra ${m}.`,
+    ignore: "Se non l'hai richiesto, puoi ignorare questa email.",
+    neverShare: 'Non condividere mai questo codice con nessuno.',
+    voiceIntro: (app) => `Ciao. Il tuo codice di verifica ${app} è:`,
+    voiceRepeat: 'Ripeto:',
+    voiceGoodbye: 'Arrivederci.',
+  },
+} satisfies Record<string, Templates>;
+
+export type SupportedLocale = keyof typeof TEMPLATES;
+export const SUPPORTED_LOCALES = Object.keys(TEMPLATES) as readonly SupportedLocale[];
+const FALLBACK_LOCALE: SupportedLocale = 'en';
+
+const isSupported = (language: string): language is SupportedLocale => Object.hasOwn(TEMPLATES, language);
+
+/** Language part of a BCP-47-ish tag, lower-cased: 'pt-BR' / 'PT_br' -> 'pt'. */
+const languageOf = (locale: string) => locale.trim().toLowerCase().split(/[-_]/, 1)[0] ?? '';
+
+/**
+ * The templates' locale for a requested one: its language when we have templates for it, else the
+ * default locale's language, else English.
+ */
+export function resolveLocale(
+  locale: string | undefined,
+  defaultLocale: string = FALLBACK_LOCALE,
+): SupportedLocale {
+  for (const candidate of [locale ?? '', defaultLocale]) {
+    const language = languageOf(candidate);
+    if (isSupported(language)) return language;
+  }
+  return FALLBACK_LOCALE;
+}
+
+/** The Polly language for the SSML: the requested region when Polly has it, else the language's default. */
+function speechLanguage(locale: SupportedLocale, requested: string): string {
+  const t: Templates = TEMPLATES[locale];
+  const [language = '', region = ''] = requested.trim().split(/[-_]/);
+  const tag = `${language.toLowerCase()}-${region.toUpperCase()}`;
+  return t.speechVariants.includes(tag) ? tag : t.speech;
+}
+
+export interface RenderInput {
+  channel: Channel;
+  to: string;
+  maskedTo: string;
+  code: string;
+  locale: string;
+  appName: string;
+  ttlSeconds: number;
+  /** Web domain for the SMS origin-bound line `@domain #code`. */
+  originDomain?: string;
+  verificationId: string;
+  defaultLocale?: string;
+}
+
+export function renderMessage(input: RenderInput): OutgoingMessage {
+  const locale = resolveLocale(input.locale, input.defaultLocale);
+  const t: Templates = TEMPLATES[locale];
+  // Rounded up: a code valid for 90 s must not claim "1 minute".
+  const minutes = t.minutes(Math.max(1, Math.ceil(input.ttlSeconds / 60)));
+  const base = {
+    channel: input.channel,
+    to: input.to,
+    maskedTo: input.maskedTo,
+    verificationId: input.verificationId,
+  };
+  switch (input.channel) {
+    case 'sms':
+      return { ...base, body: renderSms(t, input, minutes) };
+    case 'email':
+      return { ...base, ...renderEmail(t, input, minutes, locale) };
+    case 'voice':
+      return { ...base, ...renderVoice(t, input.appName, input.code, speechLanguage(locale, input.locale)) };
+  }
+}
+
+function renderSms(t: Templates, input: RenderInput, minutes: string): string {
+  const text = t.sms(input.appName, input.code, minutes);
+  // Origin-bound one-time code (WICG sms-one-time-codes): must be the last line, so iOS, Android and
+  // browsers offer the code for autofill only on that domain.
+  return input.originDomain ? `${text}\n@${input.originDomain} #${input.code}` : text;
+}
+
+function renderEmail(t: Templates, input: RenderInput, minutes: string, locale: string) {
+  // The code stays out of the subject: subjects show in lock-screen previews and mail logs.
+  const subject = t.subject(input.appName);
+  const intro = t.intro(input.appName);
+  const expiry = t.expiry(minutes);
+  const body = `${intro}\n\n${input.code}\n\n${expiry}\n\n${t.ignore} ${t.neverShare}\n`;
+  const e = escapeMarkup;
+  const html = `<!doctype html>
+<html lang="${locale}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(subject)}</title></head>
+<body style="margin:0;padding:24px;background:#f4f4f5;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#18181b">
+<div style="max-width:480px;margin:0 auto;background:#ffffff;border-radius:8px;padding:32px">
+<p style="margin:0 0 16px;font-size:16px;line-height:1.5">${e(intro)}</p>
+<p style="margin:0 0 24px;padding:16px;background:#f4f4f5;border-radius:6px;text-align:center;font-family:ui-monospace,Menlo,Consolas,'Courier New',monospace;font-size:32px;font-weight:700;letter-spacing:6px">${e(input.code)}</p>
+<p style="margin:0 0 16px;font-size:16px;line-height:1.5">${e(expiry)}</p>
+<p style="margin:0;font-size:13px;line-height:1.5;color:#71717a">${e(t.ignore)} ${e(t.neverShare)}</p>
+</div>
+</body>
+</html>
+`;
+  return { subject, body, html };
+}
+
+function renderVoice(t: Templates, appName: string, code: string, speech: string) {
+  const digits = [...code];
+  const body = `${t.voiceIntro(appName)} ${digits.join(' ')}. ${t.voiceRepeat} ${digits.join(' ')}. ${t.voiceGoodbye}`;
+  // One digit at a time with a pause after each, so a listener can write them down.
+  const spoken = digits
+    .map((d) => `<say-as interpret-as="characters">${escapeMarkup(d)}</say-as>`)
+    .join('<break time="600ms"/>');
+  const e = escapeMarkup;
+  // `<lang>` makes the words sound right whatever voice is configured; the voice sender also reads it
+  // to pick a native default voice (the message carries no other locale).
+  const ssml =
+    `<speak><lang xml:lang="${e(speech)}">` +
+    `<p>${e(t.voiceIntro(appName))}</p><break time="700ms"/>${spoken}` +
+    `<break time="1s"/><p>${e(t.voiceRepeat)}</p><break time="500ms"/>${spoken}` +
+    `<break time="700ms"/><p>${e(t.voiceGoodbye)}</p>` +
+    '</lang></speak>';
+  return { body, ssml };
+}
+
+/** Escapes text for HTML and XML (SSML) alike, attributes included. */
+export function escapeMarkup(value: string): string {
+  return value
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}

@@ -1,0 +1,80 @@
+/**
+ * Every behaviour setting of the engine, with the contract's defaults. The CDK construct passes them
+ * to the functions as environment variables; local mode reads the same variables (see config.ts).
+ */
+export interface Settings {
+  /** Digits per code, 4–10. */
+  codeLength: number;
+  /** Seconds a code stays valid. */
+  ttlSeconds: number;
+  /** Wrong codes allowed per verification before it closes. */
+  maxAttempts: number;
+  /** Seconds between two sends of the same verification. */
+  resendCooldownSeconds: number;
+  /** Sends (first sends and resends) per destination per clock hour. */
+  maxSendsPerHour: number;
+  /** Sends per end-user device IP per clock hour, when the request names `deviceIp`. */
+  maxSendsPerDeviceIpPerHour: number;
+  /** Seconds the voice-fallback workflow waits before calling. */
+  voiceFallbackSeconds: number;
+  /** ISO 3166 alpha-2 codes allowed for sms and voice; `['*']` allows every country. */
+  allowedCountries: readonly string[];
+  /** Spend brake: sms + voice sends per minute across the whole service. */
+  phoneSendsPerMinute: number;
+  /** Spend brake: sms + voice sends per UTC day across the whole service. */
+  phoneSendsPerDay: number;
+  /** Counter shards per spend-brake window, so no single item takes more than ~1,000 writes/s. */
+  spendBrakeShards: number;
+  /** Locale used when a request names none or one without templates. */
+  defaultLocale: string;
+  /** Product name shown in messages ("Your Acme code is ..."). */
+  appName: string;
+  /** Web domain for the SMS origin-bound line `@domain #code` (autofill); none when unset. */
+  originDomain?: string;
+}
+
+/**
+ * Countries allowed for sms and voice unless configured otherwise: markets with low SMS-pumping
+ * (artificially inflated traffic) risk and ordinary per-message prices. Widen it deliberately.
+ */
+export const DEFAULT_ALLOWED_COUNTRIES: readonly string[] = [
+  'US',
+  'CA',
+  'GB',
+  'IE',
+  'FR',
+  'DE',
+  'ES',
+  'PT',
+  'IT',
+  'NL',
+  'BE',
+  'LU',
+  'AT',
+  'CH',
+  'DK',
+  'SE',
+  'NO',
+  'FI',
+  'PL',
+  'CZ',
+  'AU',
+  'NZ',
+  'JP',
+];
+
+export const DEFAULT_SETTINGS: Settings = {
+  codeLength: 6,
+  ttlSeconds: 300,
+  maxAttempts: 5,
+  resendCooldownSeconds: 30,
+  maxSendsPerHour: 5,
+  maxSendsPerDeviceIpPerHour: 20,
+  voiceFallbackSeconds: 60,
+  allowedCountries: DEFAULT_ALLOWED_COUNTRIES,
+  phoneSendsPerMinute: 60,
+  phoneSendsPerDay: 2000,
+  spendBrakeShards: 10,
+  defaultLocale: 'en',
+  appName: 'onetime',
+};

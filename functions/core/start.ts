@@ -1,0 +1,152 @@
+import type { SendRejection } from '../ports.ts';
+import { generateCode } from './codes.ts';
+import type { SendDeps } from './deps.ts';
+import { parseDestination } from './destination.ts';
+import { ApiError, DeliveryError, invalidRequest } from './errors.ts';
+import { newVerificationId } from './ids.ts';
+import { maskDestination } from './masking.ts';
+import { renderMessage, resolveLocale } from './messages.ts';
+import type { Channel, SendLimits, VerificationRecord } from './verification.ts';
+import { sendView } from './views.ts';
+
+export interface StartRequest {
+  to: string;
+  channel: Channel;
+  locale?: string | undefined;
+  voiceFallback?: boolean | undefined;
+  deviceIp?: string | undefined;
+}
+
+export interface StartResult {
+  /** 201 for a new verification, 200 for a resend of the pending one. */
+  statusCode: 201 | 200;
+  body: ReturnType<typeof sendView>;
+  record: VerificationRecord;
+}
+
+/**
+ * Starts a verification, or re-delivers the pending one to the same destination (same id, same code,
+ * expiry unchanged). One store write decides which, and enforces cooldown and limits; then the
+ * channel is called once.
+ */
+export async function startVerification(deps: SendDeps, request: StartRequest): Promise<StartResult> {
+  const { settings, sealer, store, clock, log } = deps;
+  const sender = deps.senders[request.channel];
+  if (!sender) throw invalidRequest(`The ${request.channel} channel is not configured.`, 'channel');
+
+  const destination = parseDestination(request.channel, request.to, settings.allowedCountries);
+  const destinationKey = sealer.destinationKey(destination.to);
+  const now = clock();
+  const id = newVerificationId(destinationKey);
+  const code = generateCode(settings.codeLength);
+  const isPhone = request.channel !== 'email';
+
+  const record: VerificationRecord = {
+    id,
+    destinationKey,
+    to: destination.to,
+    channel: request.channel,
+    status: 'pending',
+    codeMac: sealer.mac(id, code),
+    sealedCode: sealer.seal(id, code),
+    codeLength: settings.codeLength,
+    locale: resolveLocale(request.locale ?? settings.defaultLocale),
+    createdAt: now,
+    expiresAt: now + settings.ttlSeconds * 1000,
+    lastSentAt: now,
+    attempts: 0,
+    maxAttempts: settings.maxAttempts,
+    sends: 1,
+    voiceFallback:
+      request.channel === 'sms' && deps.workflow !== undefined && request.voiceFallback !== false,
+  };
+  const limits: SendLimits = {
+    resendCooldownSeconds: settings.resendCooldownSeconds,
+    maxSendsPerHour: settings.maxSendsPerHour,
+    ...(request.deviceIp === undefined
+      ? {}
+      : {
+          deviceIp: {
+            key: sealer.deviceIpKey(request.deviceIp),
+            maxSendsPerHour: settings.maxSendsPerDeviceIpPerHour,
+          },
+        }),
+    ...(isPhone
+      ? {
+          spendBrake: {
+            perMinute: settings.phoneSendsPerMinute,
+            perDay: settings.phoneSendsPerDay,
+            shards: settings.spendBrakeShards,
+          },
+        }
+      : {}),
+  };
+
+  const outcome = await store.startOrResend({ record, limits }, now);
+  if (outcome.kind === 'rejected') throw rateLimited(outcome.rejection, request.channel, destination.to, log);
+
+  const stored = outcome.record;
+  // A resend re-delivers the code sealed at creation; a new verification delivers the fresh one.
+  const plainCode = outcome.kind === 'created' ? code : sealer.open(stored.id, stored.sealedCode);
+  const message = renderMessage({
+    channel: request.channel,
+    to: stored.to,
+    maskedTo: maskDestination(stored.to),
+    code: plainCode,
+    locale: stored.locale,
+    appName: settings.appName,
+    ttlSeconds: Math.max(1, Math.ceil((stored.expiresAt - now) / 1000)),
+    verificationId: stored.id,
+    ...(settings.originDomain === undefined ? {} : { originDomain: settings.originDomain }),
+  });
+
+  try {
+    await sender.send(message);
+  } catch (error) {
+    await store.markDeliveryFailed(stored.id, clock());
+    log.warn('delivery failed', {
+      verificationId: stored.id,
+      channel: request.channel,
+      to: maskDestination(stored.to),
+      reason: error instanceof DeliveryError ? error.message : 'unexpected error',
+    });
+    throw new ApiError(502, 'delivery_failed', `The ${request.channel} provider did not accept the message.`);
+  }
+
+  log.info(outcome.kind === 'created' ? 'verification sent' : 'verification resent', {
+    verificationId: stored.id,
+    channel: request.channel,
+    to: maskDestination(stored.to),
+    country: destination.country,
+  });
+
+  if (outcome.kind === 'created' && stored.voiceFallback && deps.workflow) {
+    try {
+      await deps.workflow.startVoiceFallback(stored.id);
+    } catch (error) {
+      // The SMS is out; a missing fallback call must not turn a delivered code into an error.
+      log.error('voice fallback workflow did not start', { verificationId: stored.id, error: String(error) });
+    }
+  }
+
+  return {
+    statusCode: outcome.kind === 'created' ? 201 : 200,
+    body: sendView(stored, now, settings.resendCooldownSeconds),
+    record: stored,
+  };
+}
+
+const REJECTION_MESSAGES: Record<SendRejection['kind'], string> = {
+  cooldown: 'A code was just sent to this destination; wait before asking again.',
+  destination_limit: 'Too many codes were sent to this destination; try again later.',
+  ip_limit: 'Too many codes were requested from this device; try again later.',
+  spend_limit: 'The service is sending too many phone messages right now; try again later, or use email.',
+};
+
+function rateLimited(rejection: SendRejection, channel: Channel, to: string, log: SendDeps['log']): ApiError {
+  log.warn('send rate limited', { reason: rejection.kind, channel, to: maskDestination(to) });
+  return new ApiError(429, 'rate_limited', REJECTION_MESSAGES[rejection.kind], {
+    reason: rejection.kind,
+    retryAfterSeconds: Math.max(1, Math.ceil(rejection.retryAfterSeconds)),
+  });
+}

@@ -1,0 +1,71 @@
+/** The verification record, its statuses, and the rules that decide a status at a given moment. */
+
+export const CHANNELS = ['sms', 'email', 'voice'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const STATUSES = [
+  'pending',
+  'approved',
+  'expired',
+  'max_attempts_reached',
+  'canceled',
+  'delivery_failed',
+] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Statuses that are written to storage; `expired` and `max_attempts_reached` are derived. */
+export type StoredStatus = 'pending' | 'approved' | 'canceled' | 'delivery_failed';
+
+/**
+ * One verification as stored. It holds the code only as a keyed MAC (for checking) and an
+ * authenticated encryption (for re-delivery); never in plain text.
+ */
+export interface VerificationRecord {
+  id: string;
+  /** Keyed hash of the destination: the partition the verification lives in. */
+  destinationKey: string;
+  /** Full destination, needed to re-deliver. Only masked forms leave the service. */
+  to: string;
+  channel: Channel;
+  status: StoredStatus;
+  codeMac: string;
+  sealedCode: string;
+  codeLength: number;
+  locale: string;
+  createdAt: number;
+  expiresAt: number;
+  lastSentAt: number;
+  attempts: number;
+  /** Fixed when the verification starts, so a settings change never alters a live one. */
+  maxAttempts: number;
+  sends: number;
+  voiceFallback: boolean;
+  /** Set once a fallback voice call was placed, so a retried workflow never calls twice. */
+  voiceCalledAt?: number;
+  approvedAt?: number;
+}
+
+/** The limits a send must respect, resolved by the engine from its settings. */
+export interface SendLimits {
+  resendCooldownSeconds: number;
+  maxSendsPerHour: number;
+  /** Present when the request carried `deviceIp`: a keyed hash of it, and its hourly limit. */
+  deviceIp?: { key: string; maxSendsPerHour: number };
+  /** Present for sms and voice: the account-wide spend brake, its counters split over `shards` items. */
+  spendBrake?: { perMinute: number; perDay: number; shards: number };
+}
+
+/**
+ * The status a caller sees at `now`. Expiry is decided here, by the service: DynamoDB's TTL deletion is
+ * only cleanup and may lag by days.
+ */
+export function effectiveStatus(record: VerificationRecord, now: number): Status {
+  if (record.status !== 'pending') return record.status;
+  if (record.attempts >= record.maxAttempts) return 'max_attempts_reached';
+  if (now >= record.expiresAt) return 'expired';
+  return 'pending';
+}
+
+export function attemptsRemaining(record: VerificationRecord): number {
+  return Math.max(0, record.maxAttempts - record.attempts);
+}

@@ -1,0 +1,39 @@
+import { maskDestination } from './masking.ts';
+import { attemptsRemaining, effectiveStatus, type VerificationRecord } from './verification.ts';
+
+/** The shapes the API answers with (see the contract). Destinations only ever leave masked. */
+const iso = (epochMs: number) => new Date(epochMs).toISOString();
+
+export function sendView(record: VerificationRecord, now: number, resendCooldownSeconds: number) {
+  return {
+    id: record.id,
+    to: maskDestination(record.to),
+    channel: record.channel,
+    status: effectiveStatus(record, now),
+    expiresAt: iso(record.expiresAt),
+    attemptsRemaining: attemptsRemaining(record),
+    resendAvailableAt: iso(record.lastSentAt + resendCooldownSeconds * 1000),
+  };
+}
+
+export function statusView(record: VerificationRecord, now: number) {
+  return {
+    id: record.id,
+    to: maskDestination(record.to),
+    channel: record.channel,
+    status: effectiveStatus(record, now),
+    createdAt: iso(record.createdAt),
+    expiresAt: iso(record.expiresAt),
+    attemptsRemaining: attemptsRemaining(record),
+  };
+}
+
+export function checkView(record: VerificationRecord, now: number) {
+  const status = effectiveStatus(record, now);
+  return {
+    id: record.id,
+    status,
+    valid: status === 'approved',
+    attemptsRemaining: attemptsRemaining(record),
+  };
+}

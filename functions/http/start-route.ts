@@ -1,0 +1,31 @@
+import type { SendDeps } from '../core/deps.ts';
+import { startVerification } from '../core/start.ts';
+import type { IdempotencyStore } from '../ports.ts';
+import type { ApiHandler } from './api-handler.ts';
+import { withIdempotency } from './idempotency.ts';
+import { header, readJsonObject } from './request.ts';
+import { answer, json } from './responses.ts';
+import { parseStartBody } from './start-schema.ts';
+
+export interface StartHandlerDeps extends SendDeps {
+  idempotency: IdempotencyStore;
+}
+
+/** `POST /v1/verifications`: parse, (replay or) start, answer 201 for a new one, 200 for a resend. */
+export function createStartHandler(deps: StartHandlerDeps): ApiHandler {
+  return (event) =>
+    answer(deps.log, async () => {
+      const body = readJsonObject(event);
+      const request = parseStartBody(body);
+      return withIdempotency(
+        deps.idempotency,
+        deps.clock,
+        header(event, 'idempotency-key'),
+        body,
+        async () => {
+          const result = await startVerification(deps, request);
+          return json(result.statusCode, result.body);
+        },
+      );
+    });
+}

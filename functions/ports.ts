@@ -1,0 +1,119 @@
+/**
+ * The small interfaces the engine needs from the outside world. AWS adapters and local adapters
+ * implement them side by side (functions/adapters/); tests pass their own.
+ */
+import type { Channel, SendLimits, VerificationRecord } from './core/verification.ts';
+
+/** A message ready for a channel. The plain code only ever exists here, on its way out. */
+export interface OutgoingMessage {
+  channel: Channel;
+  /** Full destination: E.164 phone number or email address. Never log it; log `maskedTo`. */
+  to: string;
+  maskedTo: string;
+  /** Text for SMS, plain-text body for email, plain text for voice. */
+  body: string;
+  /** Email only. */
+  subject?: string;
+  /** Email only. */
+  html?: string;
+  /** Voice only: SSML that reads the digits one by one, twice. */
+  ssml?: string;
+  /** The verification this message belongs to (for delivery receipts and logs). */
+  verificationId: string;
+}
+
+/** Sends one message on one channel. Throws `DeliveryError` when the provider refuses it. */
+export interface MessageSender {
+  send(message: OutgoingMessage): Promise<{ providerMessageId?: string }>;
+}
+
+export type Senders = Partial<Record<Channel, MessageSender>>;
+
+/** What the store answers when a send could not be written. */
+export type SendRejection =
+  | { kind: 'cooldown'; retryAfterSeconds: number }
+  | { kind: 'destination_limit'; retryAfterSeconds: number }
+  | { kind: 'ip_limit'; retryAfterSeconds: number }
+  | { kind: 'spend_limit'; retryAfterSeconds: number };
+
+export type StartOutcome =
+  | { kind: 'created'; record: VerificationRecord }
+  | { kind: 'resent'; record: VerificationRecord }
+  | { kind: 'rejected'; rejection: SendRejection };
+
+export type CheckOutcome =
+  | { kind: 'approved'; record: VerificationRecord }
+  | { kind: 'wrong_code'; record: VerificationRecord }
+  | { kind: 'not_found' }
+  /** Not pending any more (approved, canceled, expired, max attempts, delivery failed). */
+  | { kind: 'closed'; record: VerificationRecord };
+
+export type CancelOutcome =
+  | { kind: 'canceled'; record: VerificationRecord }
+  | { kind: 'not_found' }
+  | { kind: 'closed'; record: VerificationRecord };
+
+/** A fresh verification the engine wants written, with everything sealed already. */
+export interface NewVerification {
+  record: VerificationRecord;
+  limits: SendLimits;
+}
+
+/**
+ * Storage for verifications and the counters that limit sends. Every rule that must hold under
+ * concurrency (single use, attempts, cooldown, hourly limits, spend brake) is one conditional write
+ * inside the store, never a read followed by a write.
+ */
+export interface VerificationStore {
+  /**
+   * Creates the verification, or, when one to the same destination is still pending, marks a resend
+   * of it (same id, same sealed code) — enforcing cooldown and limits in the same write.
+   */
+  startOrResend(input: NewVerification, now: number): Promise<StartOutcome>;
+  /** Approves iff `mac` matches and the verification is pending, unexpired, under its attempt limit. */
+  approve(id: string, mac: string, now: number): Promise<CheckOutcome>;
+  /** Uses one attempt of a pending verification (after `approve` said the code was wrong). */
+  recordWrongCode(id: string, now: number): Promise<CheckOutcome>;
+  get(id: string): Promise<VerificationRecord | undefined>;
+  cancel(id: string, now: number): Promise<CancelOutcome>;
+  /** Closes a verification whose message the channel refused. */
+  markDeliveryFailed(id: string, now: number): Promise<void>;
+}
+
+/** Remembers responses by `Idempotency-Key` so a retried request returns the first answer. */
+export interface IdempotencyStore {
+  /**
+   * Claims `key` for a request whose body hashes to `fingerprint`. Returns the stored response when
+   * the key was already completed, `in_progress` when another request holds it, `mismatch` when the
+   * key was used with another body, or `claimed` when this request should run.
+   */
+  claim(
+    key: string,
+    fingerprint: string,
+    now: number,
+    ttlSeconds: number,
+  ): Promise<
+    | { kind: 'claimed' }
+    | { kind: 'completed'; statusCode: number; body: string }
+    | { kind: 'in_progress' }
+    | { kind: 'mismatch' }
+  >;
+  complete(key: string, statusCode: number, body: string, now: number, ttlSeconds: number): Promise<void>;
+  /** Gives the key back when the request failed in a way a retry may fix. */
+  release(key: string): Promise<void>;
+}
+
+/** Starts the voice-fallback workflow for a verification (only its id ever goes in). */
+export interface WorkflowStarter {
+  startVoiceFallback(verificationId: string): Promise<void>;
+}
+
+/** The current time in epoch milliseconds; injected so tests can move it. */
+export type Clock = () => number;
+
+/** Structured logging. Powertools Logger fits it; never pass a code or a full destination. */
+export interface Log {
+  info(message: string, ...fields: Record<string, unknown>[]): void;
+  warn(message: string, ...fields: Record<string, unknown>[]): void;
+  error(message: string, ...fields: Record<string, unknown>[]): void;
+}

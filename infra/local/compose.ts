@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoIdempotencyStore } from '../../functions/adapters/dynamodb/idempotency-store.ts';
+import {
+  DynamoVerificationStore,
+  type StoreOptions,
+} from '../../functions/adapters/dynamodb/verification-store.ts';
+import type { SendDeps } from '../../functions/core/deps.ts';
+import { Sealer } from '../../functions/core/sealing.ts';
+import type { Settings } from '../../functions/core/settings.ts';
+import type { ApiHandler } from '../../functions/http/api-handler.ts';
+import { createCheckHandler } from '../../functions/http/check-route.ts';
+import { createCancelHandler, createGetHandler } from '../../functions/http/manage-routes.ts';
+import { createStartHandler } from '../../functions/http/start-route.ts';
+import type { Clock, Log, Senders, WorkflowStarter } from '../../functions/ports.ts';
+
+/**
+ * Wires the same route handlers the Lambda entries export, with local adapters: DynamoDB Local for
+ * storage, the outbox (or a test's senders) for channels, a secret made for this process.
+ * Local mode and the integration tests both build the service here.
+ */
+export interface ComposeOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  settings: Settings;
+  senders: Senders;
+  log: Log;
+  clock?: Clock;
+  /** Generated per process when absent: codes do not survive a restart, which is what local mode wants. */
+  secret?: Uint8Array;
+  workflow?: WorkflowStarter;
+  storeOptions?: StoreOptions;
+}
+
+export interface ComposedApi {
+  start: ApiHandler;
+  check: ApiHandler;
+  get: ApiHandler;
+  cancel: ApiHandler;
+  deps: SendDeps;
+}
+
+export function composeApi(options: ComposeOptions): ComposedApi {
+  const deps: SendDeps = {
+    store: new DynamoVerificationStore(options.client, options.tableName, options.storeOptions),
+    sealer: new Sealer(options.secret ?? randomBytes(32)),
+    settings: options.settings,
+    clock: options.clock ?? Date.now,
+    log: options.log,
+    senders: options.senders,
+    ...(options.workflow ? { workflow: options.workflow } : {}),
+  };
+  return {
+    start: createStartHandler({
+      ...deps,
+      idempotency: new DynamoIdempotencyStore(options.client, options.tableName),
+    }),
+    check: createCheckHandler(deps),
+    get: createGetHandler(deps),
+    cancel: createCancelHandler(deps),
+    deps,
+  };
+}

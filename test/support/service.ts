@@ -1,0 +1,111 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { inject } from 'vitest';
+import { DEFAULT_SETTINGS, type Settings } from '../../functions/core/settings.ts';
+import type { Log, Senders, WorkflowStarter } from '../../functions/ports.ts';
+import { apiGatewayEvent, matchRoute } from '../../infra/local/api-event.ts';
+import { type ComposedApi, composeApi } from '../../infra/local/compose.ts';
+import { createVerificationTable, localDynamoDbClient } from '../../infra/local/dynamodb-local.ts';
+import { Outbox } from '../../infra/local/outbox.ts';
+
+/**
+ * A whole service for one test: a fresh table in the run's DynamoDB Local, the real handlers, an
+ * outbox for messages, a clock the test moves, and every log line kept for the secrets audit.
+ */
+export interface TestService {
+  api: ComposedApi;
+  outbox: Outbox;
+  clock: { now: number; advance(seconds: number): void };
+  logs: string[];
+  tableName: string;
+  secret: Uint8Array;
+  /** Calls the route as API Gateway would and parses the JSON answer. */
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<TestResponse>;
+  /** The code in the newest outbox message to `to` (or the newest message at all). */
+  lastCode(to?: string): string;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown> & {
+    error?: { code: string; message: string; field?: string; reason?: string };
+  };
+  raw: APIGatewayProxyResult;
+}
+
+/** Every log line of every test service in this file, for the audit that no secret was logged. */
+export const allLogLines: string[] = [];
+
+export async function createTestService(
+  options: {
+    settings?: Partial<Settings>;
+    senders?: Senders;
+    workflow?: WorkflowStarter;
+    startAt?: number;
+  } = {},
+): Promise<TestService> {
+  const client = localDynamoDbClient(inject('dynamodbEndpoint'));
+  const tableName = `test-${randomUUID()}`;
+  await createVerificationTable(client, tableName);
+
+  const clock = {
+    now: options.startAt ?? Date.parse('2026-11-23T10:00:00.000Z'),
+    advance(seconds: number) {
+      this.now += seconds * 1000;
+    },
+  };
+  const logs: string[] = [];
+  const record =
+    (level: string) =>
+    (message: string, ...fields: Record<string, unknown>[]) => {
+      const line = JSON.stringify({ level, message, ...Object.assign({}, ...fields) });
+      logs.push(line);
+      allLogLines.push(line);
+    };
+  const log: Log = { info: record('INFO'), warn: record('WARN'), error: record('ERROR') };
+  const outbox = new Outbox(() => clock.now);
+  const secret = randomBytes(32);
+  const settings: Settings = { ...DEFAULT_SETTINGS, allowedCountries: ['*'], ...options.settings };
+  const api = composeApi({
+    client,
+    tableName,
+    settings,
+    senders: options.senders ?? outbox.senders(),
+    log,
+    clock: () => clock.now,
+    secret,
+    ...(options.workflow ? { workflow: options.workflow } : {}),
+  });
+
+  async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const route = matchRoute(method, path);
+    if (!route) throw new Error(`no route for ${method} ${path}`);
+    const event = apiGatewayEvent({
+      method,
+      path,
+      route,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const raw = await api[route.handler](event);
+    const responseHeaders = Object.fromEntries(
+      Object.entries(raw.headers ?? {}).map(([key, value]) => [key.toLowerCase(), String(value)]),
+    );
+    return { status: raw.statusCode, headers: responseHeaders, body: JSON.parse(raw.body), raw };
+  }
+
+  function lastCode(to?: string): string {
+    const message = outbox.messages.filter((m) => to === undefined || m.to === to).at(-1);
+    const code = message?.body.match(/\b(\d{4,10})\b/)?.[1];
+    if (!code) throw new Error(`no code in the outbox${to ? ` for ${to}` : ''}`);
+    return code;
+  }
+
+  return { api, outbox, clock, logs, tableName, secret, request, lastCode };
+}
