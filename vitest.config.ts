@@ -8,6 +8,9 @@ export default defineConfig({
     setupFiles: ['test/support/polyfills.ts'],
     testTimeout: 20_000,
     hookTimeout: 120_000,
+    // CI reads the pass/fail counts from the JSON report (see .ci/run).
+    reporters: process.env['CI'] ? ['default', 'json'] : ['default'],
+    outputFile: { json: '.ci/.results.json' },
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

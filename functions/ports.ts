@@ -78,6 +78,14 @@ export interface VerificationStore {
   cancel(id: string, now: number): Promise<CancelOutcome>;
   /** Closes a verification whose message the channel refused. */
   markDeliveryFailed(id: string, now: number): Promise<void>;
+  /**
+   * Claims the one fallback voice call of a live verification (pending, unexpired, attempts left, no
+   * call claimed or only a failed one). Returns the verification, or undefined when there is nothing
+   * to call.
+   */
+  claimVoiceCall(id: string, now: number): Promise<VerificationRecord | undefined>;
+  /** Records how the claimed call ended. */
+  finishVoiceCall(id: string, outcome: 'called' | 'failed', now: number): Promise<void>;
 }
 
 /** Remembers responses by `Idempotency-Key` so a retried request returns the first answer. */

@@ -40,8 +40,13 @@ export interface VerificationRecord {
   maxAttempts: number;
   sends: number;
   voiceFallback: boolean;
-  /** Set once a fallback voice call was placed, so a retried workflow never calls twice. */
-  voiceCalledAt?: number;
+  /**
+   * The fallback voice call: `calling` once claimed (a conditional write, so a retried or duplicated
+   * workflow never calls twice), `called` when the provider accepted it, `failed` when it refused
+   * (which lets the workflow's retry claim it again).
+   */
+  voiceCall?: 'calling' | 'called' | 'failed';
+  voiceCallAt?: number;
   approvedAt?: number;
 }
 

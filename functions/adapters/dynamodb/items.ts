@@ -32,7 +32,8 @@ export function toItem(record: VerificationRecord): Item {
     voiceFallback: { BOOL: record.voiceFallback },
     ttl: { N: String(Math.ceil(record.expiresAt / 1000) + KEEP_AFTER_EXPIRY_SECONDS) },
   };
-  if (record.voiceCalledAt !== undefined) item['voiceCalledAt'] = { N: String(record.voiceCalledAt) };
+  if (record.voiceCall !== undefined) item['voiceCall'] = { S: record.voiceCall };
+  if (record.voiceCallAt !== undefined) item['voiceCallAt'] = { N: String(record.voiceCallAt) };
   if (record.approvedAt !== undefined) item['approvedAt'] = { N: String(record.approvedAt) };
   return item;
 }
@@ -63,7 +64,9 @@ export function fromItem(item: Item): VerificationRecord {
     sends: n('sends'),
     voiceFallback: item['voiceFallback']?.BOOL ?? false,
   };
-  if (item['voiceCalledAt']?.N !== undefined) record.voiceCalledAt = n('voiceCalledAt');
+  const voiceCall = item['voiceCall']?.S;
+  if (voiceCall !== undefined) record.voiceCall = voiceCall as NonNullable<VerificationRecord['voiceCall']>;
+  if (item['voiceCallAt']?.N !== undefined) record.voiceCallAt = n('voiceCallAt');
   if (item['approvedAt']?.N !== undefined) record.approvedAt = n('approvedAt');
   return record;
 }

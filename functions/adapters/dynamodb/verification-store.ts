@@ -192,6 +192,53 @@ export class DynamoVerificationStore implements VerificationStore {
     }
   }
 
+  async claimVoiceCall(id: string, now: number): Promise<VerificationRecord | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(id),
+          ConditionExpression: `${LIVE_CONDITION} AND (attribute_not_exists(#voiceCall) OR #voiceCall = :failed)`,
+          UpdateExpression: 'SET #voiceCall = :calling, #voiceCallAt = :now',
+          ExpressionAttributeNames: { ...NAMES, '#voiceCall': 'voiceCall', '#voiceCallAt': 'voiceCallAt' },
+          ExpressionAttributeValues: {
+            ...liveValues(id, now),
+            ':failed': { S: 'failed' },
+            ':calling': { S: 'calling' },
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return fromItem(Attributes as Item);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async finishVoiceCall(id: string, outcome: 'called' | 'failed', now: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(id),
+          ConditionExpression: '#id = :id AND #voiceCall = :calling',
+          UpdateExpression: 'SET #voiceCall = :outcome, #voiceCallAt = :now',
+          ExpressionAttributeNames: { '#id': 'id', '#voiceCall': 'voiceCall', '#voiceCallAt': 'voiceCallAt' },
+          ExpressionAttributeValues: {
+            ':id': { S: id },
+            ':calling': { S: 'calling' },
+            ':outcome': { S: outcome },
+            ':now': { N: String(now) },
+          },
+        }),
+      );
+    } catch (error) {
+      // Replaced by a newer verification meanwhile: nothing to record.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   #createItem(record: VerificationRecord, now: number): TransactWriteItem {
     return {
       Put: {
