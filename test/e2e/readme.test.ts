@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalMode, startLocalMode } from '../../infra/local/server.ts';
+
+/**
+ * The README promises a curl session "that works as written". This test runs that very block with
+ * bash against local mode (only the port differs), so the README cannot drift from the product.
+ */
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const session = readme.split('## A session with curl')[1]?.match(/```sh\n([\s\S]*?)```/)?.[1];
+
+describe('README', () => {
+  let local: LocalMode;
+  beforeAll(async () => {
+    local = await startLocalMode({ port: 0, quiet: true, env: {} });
+  });
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  it('curl session works as written: the code from the outbox approves the verification', async () => {
+    expect(session, 'README has a ```sh block under "A session with curl"').toBeDefined();
+    const port = new URL(local.url).port;
+    const script = `set -euo pipefail\n${session!.replaceAll('localhost:3000', `localhost:${port}`)}`;
+    const { stdout } = await promisify(execFile)('bash', ['-c', script], { timeout: 30_000 });
+
+    const outputs = stdout.trim().split('\n');
+    expect(outputs[0]).toMatch(/^Your onetime code is \d{6}\./);
+    expect(JSON.parse(outputs[1]!)).toMatchObject({ valid: false, status: 'pending', attemptsRemaining: 4 });
+    expect(JSON.parse(outputs[2]!)).toMatchObject({ valid: true, status: 'approved' });
+    expect(JSON.parse(outputs[3]!)).toMatchObject({ status: 'approved', to: '+1415*****23', channel: 'sms' });
+    expect(local.outbox.messages).toHaveLength(1);
+  });
+});
