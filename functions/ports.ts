@@ -75,6 +75,8 @@ export interface VerificationStore {
   /** Uses one attempt of a pending verification (after `approve` said the code was wrong). */
   recordWrongCode(id: string, now: number): Promise<CheckOutcome>;
   get(id: string): Promise<VerificationRecord | undefined>;
+  /** The verification still pending for a destination, if any (Cognito points a retried sign-in at it). */
+  findPending(destinationKey: string, now: number): Promise<VerificationRecord | undefined>;
   cancel(id: string, now: number): Promise<CancelOutcome>;
   /** Closes a verification whose message the channel refused. */
   markDeliveryFailed(id: string, now: number): Promise<void>;

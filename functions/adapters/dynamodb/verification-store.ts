@@ -150,6 +150,18 @@ export class DynamoVerificationStore implements VerificationStore {
     return item?.['id']?.S === id ? fromItem(item) : undefined;
   }
 
+  async findPending(destinationKey: string, now: number): Promise<VerificationRecord | undefined> {
+    const { Item: item } = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: verificationKey(destinationKey),
+        ConsistentRead: true,
+      }),
+    );
+    const record = item && fromItem(item);
+    return record && effectiveStatus(record, now) === 'pending' ? record : undefined;
+  }
+
   async cancel(id: string, now: number): Promise<CancelOutcome> {
     try {
       const { Attributes } = await this.client.send(

@@ -1,0 +1,137 @@
+import type { CreateAuthChallengeTriggerEvent } from 'aws-lambda';
+import type { SendDeps } from '../core/deps.ts';
+import { ApiError } from '../core/errors.ts';
+import { newVerificationId } from '../core/ids.ts';
+import { maskDestination } from '../core/masking.ts';
+import { startVerification } from '../core/start.ts';
+import type { Channel, VerificationRecord } from '../core/verification.ts';
+import {
+  type CognitoOptions,
+  CUSTOM_CHALLENGE,
+  formatMetadata,
+  isDeliveryRequest,
+  parseMetadata,
+  SignInError,
+  UNAVAILABLE_MESSAGE,
+} from './challenge.ts';
+import { type ChosenDestination, chooseDestination, decoyDestination } from './destination.ts';
+
+export interface CreateDeps extends SendDeps {
+  options: CognitoOptions;
+}
+
+/** What one round shows the app, and what it keeps for the verify and define triggers. */
+interface Challenge {
+  channel: Channel;
+  to: string;
+  codeLength: number;
+  verificationId: string;
+}
+
+/**
+ * Create Auth Challenge: sends the code through the engine and describes it to the app.
+ *
+ * - First round, or a delivery request (`clientMetadata.channel`): `startVerification` — a new code,
+ *   or, while one to that destination is pending, the same code again (same verification). Inside
+ *   the resend cooldown nothing is sent and the challenge points at the pending verification: the
+ *   user has that code already, so a double tap or a quick retry still signs in.
+ * - Any other round (after a wrong answer): the same verification, nothing sent.
+ * - Unknown user (`userNotFound`): nothing sent; a made-up destination of the same shape and the same
+ *   code length, so the answer does not reveal whether the user exists.
+ *
+ * publicChallengeParameters: `channel`, `destination` (masked), `codeLength`.
+ * privateChallengeParameters: `verificationId`. challengeMetadata: `OTP-<channel>:<id>[:resent]`.
+ */
+export function createCreateAuthChallengeHandler(deps: CreateDeps) {
+  const { settings, sealer, log, options } = deps;
+  const channels = options.allowedChannels.filter((channel) => deps.senders[channel] !== undefined);
+
+  return async (event: CreateAuthChallengeTriggerEvent): Promise<CreateAuthChallengeTriggerEvent> => {
+    const { session = [], userNotFound, clientMetadata, userAttributes = {} } = event.request;
+    if (event.request.challengeName !== CUSTOM_CHALLENGE) {
+      throw new SignInError('Only the custom challenge is supported.');
+    }
+    const previous = parseMetadata(session.at(-1)?.challengeMetadata);
+    const deliver = previous === undefined || isDeliveryRequest(clientMetadata);
+    const requested = deliver ? clientMetadata?.['channel'] : previous.channel;
+
+    let challenge: Challenge;
+    try {
+      if (userNotFound) {
+        const decoy = decoyDestination({
+          username: event.userName,
+          requested,
+          channels,
+          allowedCountries: settings.allowedCountries,
+          sealer,
+        });
+        challenge = {
+          ...decoy,
+          codeLength: settings.codeLength,
+          verificationId: previous?.verificationId ?? newVerificationId(sealer.destinationKey(decoy.to)),
+        };
+      } else if (!deliver) {
+        challenge = await sameChallenge(previous.verificationId);
+      } else {
+        const destination = chooseDestination({
+          userAttributes,
+          requested,
+          channels,
+          options,
+          allowedCountries: settings.allowedCountries,
+        });
+        challenge = await send(destination, clientMetadata?.['locale'] ?? userAttributes['locale']);
+      }
+    } catch (error) {
+      throw signInError(error);
+    }
+
+    event.response.publicChallengeParameters = {
+      channel: challenge.channel,
+      destination: maskDestination(challenge.to),
+      codeLength: String(challenge.codeLength),
+    };
+    event.response.privateChallengeParameters = { verificationId: challenge.verificationId };
+    event.response.challengeMetadata = formatMetadata({
+      channel: challenge.channel,
+      verificationId: challenge.verificationId,
+      resent: previous !== undefined && deliver,
+    });
+    return event;
+  };
+
+  async function sameChallenge(verificationId: string): Promise<Challenge> {
+    const record = await deps.store.get(verificationId);
+    // Define let this round through only while the verification was pending; it closed in between.
+    if (!record) throw new SignInError('This sign-in code is no longer valid; start again.');
+    return challengeOf(record);
+  }
+
+  async function send(destination: ChosenDestination, locale: string | undefined): Promise<Challenge> {
+    try {
+      const { record } = await startVerification(deps, { ...destination, locale, voiceFallback: false });
+      return challengeOf(record);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.options.reason === 'cooldown')) throw error;
+      const pending = await deps.store.findPending(sealer.destinationKey(destination.to), deps.clock());
+      if (!pending) throw error;
+      log.info('code sent moments ago; the new challenge points at it', { verificationId: pending.id });
+      return challengeOf(pending);
+    }
+  }
+
+  function signInError(error: unknown): SignInError {
+    if (error instanceof SignInError) return error;
+    // The engine's errors are written for callers: a limit, a refused country, a refused delivery.
+    if (error instanceof ApiError) return new SignInError(error.message);
+    log.error('sign-in challenge not created', { error: String(error) });
+    return new SignInError(UNAVAILABLE_MESSAGE);
+  }
+}
+
+const challengeOf = (record: VerificationRecord): Challenge => ({
+  channel: record.channel,
+  to: record.to,
+  codeLength: record.codeLength,
+  verificationId: record.id,
+});

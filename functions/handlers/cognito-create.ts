@@ -1,0 +1,21 @@
+import type { Context, CreateAuthChallengeTriggerEvent } from 'aws-lambda';
+import { cognitoOptionsFromEnv } from '../cognito/challenge.ts';
+import { createCreateAuthChallengeHandler } from '../cognito/create-auth-challenge.ts';
+import { engineDeps, env, logger } from './runtime.ts';
+import { buildSenders } from './senders.ts';
+
+/**
+ * Lambda entry for the user pool's Create Auth Challenge trigger: sends codes through the same
+ * engine, channels and limits as `POST /v1/verifications` (no voice-fallback workflow: a Cognito
+ * session is too short for it).
+ */
+const create = createCreateAuthChallengeHandler({
+  ...(await engineDeps()),
+  senders: buildSenders(env),
+  options: cognitoOptionsFromEnv(env),
+});
+
+export const handler = async (event: CreateAuthChallengeTriggerEvent, context: Context) => {
+  logger.addContext(context);
+  return create(event);
+};

@@ -1,0 +1,11 @@
+import type { Context, VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
+import { createVerifyAuthChallengeHandler } from '../cognito/verify-auth-challenge.ts';
+import { engineDeps, logger } from './runtime.ts';
+
+/** Lambda entry for the user pool's Verify Auth Challenge Response trigger. */
+const verify = createVerifyAuthChallengeHandler(await engineDeps());
+
+export const handler = async (event: VerifyAuthChallengeResponseTriggerEvent, context: Context) => {
+  logger.addContext(context);
+  return verify(event);
+};
