@@ -28,7 +28,7 @@ export function settingsFromEnv(env: Env): Settings {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
       throw new Error(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
     }
     (settings[key] as number) = value;
@@ -41,6 +41,7 @@ export function settingsFromEnv(env: Env): Settings {
       .filter(Boolean);
     const bad = list.find((code) => code !== '*' && !/^[A-Z]{2}$/.test(code));
     if (bad) throw new Error(`OTP_ALLOWED_COUNTRIES holds "${bad}", not an ISO 3166 alpha-2 code or *`);
+    if (list.length === 0) throw new Error('OTP_ALLOWED_COUNTRIES names no country (use * to allow all)');
     settings.allowedCountries = list;
   }
   if (env['OTP_APP_NAME']) settings.appName = env['OTP_APP_NAME'];

@@ -30,8 +30,9 @@ export function parseDestination(
     }
     return { to: email };
   }
-  const phone = to.length <= 40 ? parsePhoneNumberFromString(to.trim()) : undefined;
-  if (!phone?.isValid() || !to.trim().startsWith('+')) {
+  // extract: false — the whole string must be the number, not merely contain one.
+  const phone = to.length <= 40 ? parsePhoneNumberFromString(to.trim(), { extract: false }) : undefined;
+  if (!phone?.isValid() || phone.ext !== undefined || !to.trim().startsWith('+')) {
     throw invalidRequest(
       `\`to\` must be a phone number in international format (e.g. +14155550123) for ${channel}.`,
       'to',

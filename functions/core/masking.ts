@@ -10,7 +10,8 @@ export function maskPhone(e164: string): string {
 export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');
   if (at < 1) return '***';
-  return `${email[0]}***${email.slice(at)}`;
+  // The first character, not the first UTF-16 unit: an emoji must not be cut in half.
+  return `${Array.from(email)[0]}***${email.slice(at)}`;
 }
 
 export function maskDestination(to: string): string {

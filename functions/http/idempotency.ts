@@ -15,14 +15,15 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 export async function withIdempotency(
   store: IdempotencyStore,
   clock: Clock,
-  key: string | undefined,
+  idempotencyKey: { key: string; scope: string } | undefined,
   body: unknown,
   run: () => Promise<APIGatewayProxyResult>,
 ): Promise<APIGatewayProxyResult> {
-  if (key === undefined) return run();
-  if (!KEY_PATTERN.test(key))
+  if (idempotencyKey === undefined) return run();
+  if (!KEY_PATTERN.test(idempotencyKey.key))
     throw invalidRequest('`Idempotency-Key` must be 1-255 printable ASCII characters.', 'Idempotency-Key');
 
+  const key = `${idempotencyKey.scope}\n${idempotencyKey.key}`;
   const claim = await store.claim(key, fingerprint(body), clock(), IDEMPOTENCY_TTL_SECONDS);
   if (claim.kind === 'completed') return replay(claim.statusCode, claim.body);
   if (claim.kind === 'mismatch') {

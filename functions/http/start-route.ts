@@ -17,10 +17,13 @@ export function createStartHandler(deps: StartHandlerDeps): ApiHandler {
     answer(deps.log, async () => {
       const body = readJsonObject(event);
       const request = parseStartBody(body);
+      // Keys are scoped to the caller's API key: two apps may well pick the same key.
+      const key = header(event, 'idempotency-key');
+      const scope = event.requestContext?.identity?.apiKeyId ?? '';
       return withIdempotency(
         deps.idempotency,
         deps.clock,
-        header(event, 'idempotency-key'),
+        key === undefined ? undefined : { key, scope },
         body,
         async () => {
           const result = await startVerification(deps, request);

@@ -1,0 +1,135 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { requireEnv, settingsFromEnv } from '../../functions/config.ts';
+import { DEFAULT_SETTINGS, type Settings } from '../../functions/core/settings.ts';
+
+/** The numeric variables of the contract's defaults table, the setting each feeds, and its default. */
+const CONTRACT_VARIABLES: ReadonlyArray<[string, keyof Settings, number]> = [
+  ['OTP_CODE_LENGTH', 'codeLength', 6],
+  ['OTP_TTL_SECONDS', 'ttlSeconds', 300],
+  ['OTP_MAX_ATTEMPTS', 'maxAttempts', 5],
+  ['OTP_RESEND_COOLDOWN_SECONDS', 'resendCooldownSeconds', 30],
+  ['OTP_MAX_SENDS_PER_HOUR', 'maxSendsPerHour', 5],
+  ['OTP_MAX_SENDS_PER_DEVICE_IP_PER_HOUR', 'maxSendsPerDeviceIpPerHour', 20],
+  ['OTP_VOICE_FALLBACK_SECONDS', 'voiceFallbackSeconds', 60],
+  ['OTP_PHONE_SENDS_PER_MINUTE', 'phoneSendsPerMinute', DEFAULT_SETTINGS.phoneSendsPerMinute],
+  ['OTP_PHONE_SENDS_PER_DAY', 'phoneSendsPerDay', DEFAULT_SETTINGS.phoneSendsPerDay],
+];
+
+describe('settingsFromEnv', () => {
+  it('gives the contract defaults when nothing is set, and treats empty values as unset', () => {
+    expect(settingsFromEnv({})).toEqual(DEFAULT_SETTINGS);
+    const empty = Object.fromEntries(CONTRACT_VARIABLES.map(([name]) => [name, '']));
+    expect(settingsFromEnv({ ...empty, OTP_ALLOWED_COUNTRIES: '  ' })).toEqual(DEFAULT_SETTINGS);
+    for (const [, key, contractDefault] of CONTRACT_VARIABLES) {
+      expect(DEFAULT_SETTINGS[key], key).toBe(contractDefault);
+    }
+  });
+
+  it('does not alter the shared defaults object', () => {
+    const before = structuredClone(DEFAULT_SETTINGS);
+    settingsFromEnv({ OTP_CODE_LENGTH: '8', OTP_ALLOWED_COUNTRIES: 'US' });
+    expect(DEFAULT_SETTINGS).toEqual(before);
+  });
+
+  it.each(CONTRACT_VARIABLES)('reads %s into %s', (name, key, contractDefault) => {
+    const value = contractDefault === 6 ? 8 : contractDefault + 7;
+    expect(settingsFromEnv({ [name]: String(value) })[key]).toBe(value);
+  });
+
+  it('reads every variable at once', () => {
+    const settings = settingsFromEnv({
+      OTP_CODE_LENGTH: '4',
+      OTP_TTL_SECONDS: '600',
+      OTP_MAX_ATTEMPTS: '3',
+      OTP_RESEND_COOLDOWN_SECONDS: '0',
+      OTP_MAX_SENDS_PER_HOUR: '10',
+      OTP_MAX_SENDS_PER_DEVICE_IP_PER_HOUR: '100',
+      OTP_VOICE_FALLBACK_SECONDS: '45',
+      OTP_ALLOWED_COUNTRIES: 'US,CA',
+      OTP_PHONE_SENDS_PER_MINUTE: '0',
+      OTP_PHONE_SENDS_PER_DAY: '50000',
+      OTP_APP_NAME: 'Acme',
+      OTP_DEFAULT_LOCALE: 'pt',
+      OTP_ORIGIN_DOMAIN: 'acme.example',
+    });
+    expect(settings).toMatchObject({
+      codeLength: 4,
+      ttlSeconds: 600,
+      maxAttempts: 3,
+      resendCooldownSeconds: 0,
+      maxSendsPerHour: 10,
+      maxSendsPerDeviceIpPerHour: 100,
+      voiceFallbackSeconds: 45,
+      allowedCountries: ['US', 'CA'],
+      phoneSendsPerMinute: 0,
+      phoneSendsPerDay: 50_000,
+      appName: 'Acme',
+      defaultLocale: 'pt',
+      originDomain: 'acme.example',
+    });
+  });
+
+  it('accepts code lengths 4 to 10 and refuses 3 and 11, naming the variable', () => {
+    expect(settingsFromEnv({ OTP_CODE_LENGTH: '4' }).codeLength).toBe(4);
+    expect(settingsFromEnv({ OTP_CODE_LENGTH: '10' }).codeLength).toBe(10);
+    expect(() => settingsFromEnv({ OTP_CODE_LENGTH: '3' })).toThrow(/OTP_CODE_LENGTH/);
+    expect(() => settingsFromEnv({ OTP_CODE_LENGTH: '11' })).toThrow(/OTP_CODE_LENGTH/);
+  });
+
+  it.each(CONTRACT_VARIABLES)('refuses non-integer and out-of-range values of %s, naming it', (name) => {
+    for (const bad of ['abc', '1.5', '-1', '1e12', 'NaN', 'Infinity', '5 apples', String(2 ** 53)]) {
+      expect(() => settingsFromEnv({ [name]: bad }), `${name}=${bad}`).toThrow(name);
+    }
+  });
+
+  it('refuses settings that would disable a rule: zero attempts, zero sends per hour, zero validity', () => {
+    for (const name of ['OTP_MAX_ATTEMPTS', 'OTP_MAX_SENDS_PER_HOUR', 'OTP_TTL_SECONDS', 'OTP_CODE_LENGTH']) {
+      expect(() => settingsFromEnv({ [name]: '0' }), name).toThrow(name);
+    }
+  });
+
+  it('property: any integer string in range is taken as is; the message quotes the bad value', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100 }), (n) => {
+        expect(settingsFromEnv({ OTP_MAX_ATTEMPTS: String(n) }).maxAttempts).toBe(n);
+      }),
+    );
+    expect(() => settingsFromEnv({ OTP_TTL_SECONDS: 'ten' })).toThrow('"ten"');
+  });
+
+  describe('OTP_ALLOWED_COUNTRIES', () => {
+    it('parses a comma-separated list, trimming and upper-casing', () => {
+      expect(settingsFromEnv({ OTP_ALLOWED_COUNTRIES: 'US' }).allowedCountries).toEqual(['US']);
+      expect(settingsFromEnv({ OTP_ALLOWED_COUNTRIES: ' us , gb,Fr ' }).allowedCountries).toEqual([
+        'US',
+        'GB',
+        'FR',
+      ]);
+      expect(settingsFromEnv({ OTP_ALLOWED_COUNTRIES: 'US,,CA,' }).allowedCountries).toEqual(['US', 'CA']);
+    });
+
+    it('takes * as every country', () => {
+      expect(settingsFromEnv({ OTP_ALLOWED_COUNTRIES: '*' }).allowedCountries).toEqual(['*']);
+    });
+
+    it('keeps the default list when unset', () => {
+      expect(settingsFromEnv({}).allowedCountries).toEqual(DEFAULT_SETTINGS.allowedCountries);
+      expect(DEFAULT_SETTINGS.allowedCountries.every((c) => /^[A-Z]{2}$/.test(c))).toBe(true);
+    });
+
+    it('refuses anything that is not an ISO 3166 alpha-2 code, naming the variable', () => {
+      for (const bad of ['USA', 'U', 'US,1X', 'US;CA', 'all', 'U S', '**']) {
+        expect(() => settingsFromEnv({ OTP_ALLOWED_COUNTRIES: bad }), bad).toThrow(/OTP_ALLOWED_COUNTRIES/);
+      }
+    });
+  });
+});
+
+describe('requireEnv', () => {
+  it('returns a set variable and throws naming a missing or empty one', () => {
+    expect(requireEnv({ TABLE_NAME: 't' }, 'TABLE_NAME')).toBe('t');
+    expect(() => requireEnv({}, 'TABLE_NAME')).toThrow(/TABLE_NAME/);
+    expect(() => requireEnv({ TABLE_NAME: '' }, 'TABLE_NAME')).toThrow(/TABLE_NAME/);
+  });
+});
