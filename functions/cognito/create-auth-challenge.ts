@@ -23,7 +23,7 @@ export interface CreateDeps extends SendDeps {
 /** What one round shows the app, and what it keeps for the verify and define triggers. */
 interface Challenge {
   channel: Channel;
-  to: string;
+  maskedTo: string;
   codeLength: number;
   verificationId: string;
 }
@@ -66,7 +66,8 @@ export function createCreateAuthChallengeHandler(deps: CreateDeps) {
           sealer,
         });
         challenge = {
-          ...decoy,
+          channel: decoy.channel,
+          maskedTo: maskDestination(decoy.to),
           codeLength: settings.codeLength,
           verificationId: previous?.verificationId ?? newVerificationId(sealer.destinationKey(decoy.to)),
         };
@@ -88,7 +89,7 @@ export function createCreateAuthChallengeHandler(deps: CreateDeps) {
 
     event.response.publicChallengeParameters = {
       channel: challenge.channel,
-      destination: maskDestination(challenge.to),
+      destination: challenge.maskedTo,
       codeLength: String(challenge.codeLength),
     };
     event.response.privateChallengeParameters = { verificationId: challenge.verificationId };
@@ -131,7 +132,7 @@ export function createCreateAuthChallengeHandler(deps: CreateDeps) {
 
 const challengeOf = (record: VerificationRecord): Challenge => ({
   channel: record.channel,
-  to: record.to,
+  maskedTo: record.maskedTo,
   codeLength: record.codeLength,
   verificationId: record.id,
 });

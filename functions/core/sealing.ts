@@ -17,6 +17,7 @@ import {
 export class Sealer {
   readonly #macKey: Buffer;
   readonly #encryptionKey: Buffer;
+  readonly #destinationEncryptionKey: Buffer;
   readonly #destinationKey: Buffer;
   readonly #deviceIpKey: Buffer;
 
@@ -25,6 +26,7 @@ export class Sealer {
     const derive = (label: string) => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), label, 32));
     this.#macKey = derive('onetime/v1/code-mac');
     this.#encryptionKey = derive('onetime/v1/code-encryption');
+    this.#destinationEncryptionKey = derive('onetime/v1/destination-encryption');
     this.#destinationKey = derive('onetime/v1/destination');
     this.#deviceIpKey = derive('onetime/v1/device-ip');
   }
@@ -43,22 +45,21 @@ export class Sealer {
 
   /** AES-256-GCM of the code, with the verification id as associated data: `v1.<iv|tag|ciphertext>`. */
   seal(verificationId: string, code: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.#encryptionKey, iv);
-    cipher.setAAD(Buffer.from(verificationId));
-    const ciphertext = Buffer.concat([cipher.update(code, 'utf8'), cipher.final()]);
-    return `v1.${Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64url')}`;
+    return encrypt(this.#encryptionKey, verificationId, code);
   }
 
   /** Opens a sealed code; throws when it was altered or sealed for another verification. */
   open(verificationId: string, sealed: string): string {
-    if (!sealed.startsWith('v1.')) throw new Error('unknown sealed-code format');
-    const raw = Buffer.from(sealed.slice(3), 'base64url');
-    if (raw.length < 29) throw new Error('sealed code too short');
-    const decipher = createDecipheriv('aes-256-gcm', this.#encryptionKey, raw.subarray(0, 12));
-    decipher.setAAD(Buffer.from(verificationId));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    return decrypt(this.#encryptionKey, verificationId, sealed);
+  }
+
+  /** The destination sealed the same way, under its own key, so the table never holds it in clear. */
+  sealDestination(verificationId: string, destination: string): string {
+    return encrypt(this.#destinationEncryptionKey, verificationId, destination);
+  }
+
+  openDestination(verificationId: string, sealed: string): string {
+    return decrypt(this.#destinationEncryptionKey, verificationId, sealed);
   }
 
   /** Keyed hash naming a destination in storage (16 bytes, base64url). */
@@ -70,6 +71,24 @@ export class Sealer {
   deviceIpKey(ip: string): string {
     return keyedHash(this.#deviceIpKey, ip);
   }
+}
+
+function encrypt(key: Buffer, verificationId: string, plaintext: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(verificationId));
+  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return `v1.${Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64url')}`;
+}
+
+function decrypt(key: Buffer, verificationId: string, sealed: string): string {
+  if (!sealed.startsWith('v1.')) throw new Error('unknown sealed format');
+  const raw = Buffer.from(sealed.slice(3), 'base64url');
+  if (raw.length < 29) throw new Error('sealed value too short');
+  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+  decipher.setAAD(Buffer.from(verificationId));
+  decipher.setAuthTag(raw.subarray(12, 28));
+  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
 }
 
 function keyedHash(key: Buffer, value: string): string {

@@ -2,6 +2,7 @@ import type { SendRejection } from '../ports.ts';
 import { generateCode } from './codes.ts';
 import type { SendDeps } from './deps.ts';
 import { parseDestination } from './destination.ts';
+import { deviceIpBucket } from './device-ip.ts';
 import { ApiError, DeliveryError, invalidRequest } from './errors.ts';
 import { newVerificationId } from './ids.ts';
 import { maskDestination } from './masking.ts';
@@ -44,7 +45,8 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
   const record: VerificationRecord = {
     id,
     destinationKey,
-    to: destination.to,
+    sealedTo: sealer.sealDestination(id, destination.to),
+    maskedTo: maskDestination(destination.to),
     channel: request.channel,
     status: 'pending',
     codeMac: sealer.mac(id, code),
@@ -67,7 +69,7 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
       ? {}
       : {
           deviceIp: {
-            key: sealer.deviceIpKey(request.deviceIp),
+            key: sealer.deviceIpKey(deviceIpBucket(request.deviceIp)),
             maxSendsPerHour: settings.maxSendsPerDeviceIpPerHour,
           },
         }),
@@ -90,8 +92,9 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
   const plainCode = outcome.kind === 'created' ? code : sealer.open(stored.id, stored.sealedCode);
   const message = renderMessage({
     channel: request.channel,
-    to: stored.to,
-    maskedTo: maskDestination(stored.to),
+    // A resend names the same destination (its keyed hash found the verification): no need to open it.
+    to: destination.to,
+    maskedTo: stored.maskedTo,
     code: plainCode,
     locale: stored.locale,
     appName: settings.appName,
@@ -107,7 +110,7 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     log.warn('delivery failed', {
       verificationId: stored.id,
       channel: request.channel,
-      to: maskDestination(stored.to),
+      to: stored.maskedTo,
       reason: error instanceof DeliveryError ? error.message : 'unexpected error',
     });
     throw new ApiError(502, 'delivery_failed', `The ${request.channel} provider did not accept the message.`);
@@ -116,7 +119,7 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
   log.info(outcome.kind === 'created' ? 'verification sent' : 'verification resent', {
     verificationId: stored.id,
     channel: request.channel,
-    to: maskDestination(stored.to),
+    to: stored.maskedTo,
     country: destination.country,
   });
 

@@ -24,8 +24,13 @@ export interface VerificationRecord {
   id: string;
   /** Keyed hash of the destination: the partition the verification lives in. */
   destinationKey: string;
-  /** Full destination, needed to re-deliver. Only masked forms leave the service. */
-  to: string;
+  /**
+   * The destination, sealed like the code (the table never holds a full number or address): opened
+   * only where a call must be placed without a request naming it (the voice fallback).
+   */
+  sealedTo: string;
+  /** The destination as responses and logs show it: "+1415*****23", "a***@example.com". */
+  maskedTo: string;
   channel: Channel;
   status: StoredStatus;
   codeMac: string;

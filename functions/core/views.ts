@@ -1,4 +1,3 @@
-import { maskDestination } from './masking.ts';
 import { attemptsRemaining, effectiveStatus, type VerificationRecord } from './verification.ts';
 
 /** The shapes the API answers with (see the contract). Destinations only ever leave masked. */
@@ -7,7 +6,7 @@ const iso = (epochMs: number) => new Date(epochMs).toISOString();
 export function sendView(record: VerificationRecord, now: number, resendCooldownSeconds: number) {
   return {
     id: record.id,
-    to: maskDestination(record.to),
+    to: record.maskedTo,
     channel: record.channel,
     status: effectiveStatus(record, now),
     expiresAt: iso(record.expiresAt),
@@ -19,7 +18,7 @@ export function sendView(record: VerificationRecord, now: number, resendCooldown
 export function statusView(record: VerificationRecord, now: number) {
   return {
     id: record.id,
-    to: maskDestination(record.to),
+    to: record.maskedTo,
     channel: record.channel,
     status: effectiveStatus(record, now),
     createdAt: iso(record.createdAt),

@@ -1,6 +1,5 @@
 import type { SendDeps } from './deps.ts';
 import { DeliveryError } from './errors.ts';
-import { maskDestination } from './masking.ts';
 import { renderMessage } from './messages.ts';
 
 /**
@@ -30,8 +29,8 @@ export async function placeVoiceFallbackCall(
   }
   const message = renderMessage({
     channel: 'voice',
-    to: record.to,
-    maskedTo: maskDestination(record.to),
+    to: sealer.openDestination(record.id, record.sealedTo),
+    maskedTo: record.maskedTo,
     code: sealer.open(record.id, record.sealedCode),
     locale: record.locale,
     appName: settings.appName,
@@ -42,10 +41,10 @@ export async function placeVoiceFallbackCall(
     await voice.send(message);
   } catch (error) {
     await store.finishVoiceCall(record.id, 'failed', clock());
-    log.warn('voice fallback call failed', { verificationId, to: maskDestination(record.to) });
+    log.warn('voice fallback call failed', { verificationId, to: record.maskedTo });
     throw error instanceof DeliveryError ? error : new DeliveryError('voice fallback call failed');
   }
   await store.finishVoiceCall(record.id, 'called', clock());
-  log.info('voice fallback call placed', { verificationId, to: maskDestination(record.to) });
+  log.info('voice fallback call placed', { verificationId, to: record.maskedTo });
   return { called: true };
 }

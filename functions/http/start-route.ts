@@ -24,7 +24,9 @@ export function createStartHandler(deps: StartHandlerDeps): ApiHandler {
         deps.idempotency,
         deps.clock,
         key === undefined ? undefined : { key, scope },
-        body,
+        // The validated request, not the raw body: unknown members are ignored, so they must not
+        // make two requests differ (nor can a deeply nested one exhaust the fingerprint's recursion).
+        request,
         async () => {
           const result = await startVerification(deps, request);
           return json(result.statusCode, result.body);

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { inject } from 'vitest';
 import { DEFAULT_SETTINGS, type Settings } from '../../functions/core/settings.ts';
@@ -48,9 +49,11 @@ export async function createTestService(
     senders?: Senders;
     workflow?: WorkflowStarter;
     startAt?: number;
+    /** A client of the run's DynamoDB Local to use instead of a plain one (e.g. with fault injection). */
+    client?: DynamoDBClient;
   } = {},
 ): Promise<TestService> {
-  const client = localDynamoDbClient(inject('dynamodbEndpoint'));
+  const client = options.client ?? localDynamoDbClient(inject('dynamodbEndpoint'));
   const tableName = `test-${randomUUID()}`;
   await createVerificationTable(client, tableName);
 

@@ -17,7 +17,8 @@ const STORED: readonly StoredStatus[] = ['pending', 'approved', 'canceled', 'del
 const record = (overrides: Partial<VerificationRecord> = {}): VerificationRecord => ({
   id: 'AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBB',
   destinationKey: 'AAAAAAAAAAAAAAAAAAAAAA',
-  to: '+14155550123',
+  sealedTo: 'v1.sealed-destination',
+  maskedTo: '+1415*****23',
   channel: 'sms',
   status: 'pending',
   codeMac: 'mac',
@@ -122,7 +123,9 @@ describe('views: what callers see of a record', () => {
       expiresAt: '2026-11-23T10:05:00.000Z',
       attemptsRemaining: 5,
     });
-    expect(JSON.stringify(statusView(record({ to: 'ana@example.com' }), CREATED))).not.toContain('ana@');
+    expect(JSON.stringify(statusView(record({ maskedTo: 'a***@example.com' }), CREATED))).toContain(
+      'a***@example.com',
+    );
   });
 
   it('checkView is valid exactly when the status is approved', () => {

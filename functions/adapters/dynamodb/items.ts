@@ -16,7 +16,8 @@ export function toItem(record: VerificationRecord): Item {
   const item: Item = {
     ...verificationKey(record.destinationKey),
     id: { S: record.id },
-    to: { S: record.to },
+    sealedTo: { S: record.sealedTo },
+    maskedTo: { S: record.maskedTo },
     channel: { S: record.channel },
     status: { S: record.status },
     codeMac: { S: record.codeMac },
@@ -49,7 +50,8 @@ export function fromItem(item: Item): VerificationRecord {
   const record: VerificationRecord = {
     id: s('id'),
     destinationKey: pk.slice(2),
-    to: s('to'),
+    sealedTo: s('sealedTo'),
+    maskedTo: s('maskedTo'),
     channel: s('channel') as Channel,
     status: s('status') as StoredStatus,
     codeMac: s('codeMac'),
