@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ApiError } from '../core/errors.ts';
-import type { Log } from '../ports.ts';
+import type { Log, Telemetry } from '../ports.ts';
 
 /** JSON responses and the error envelope `{"error": {"code", "message", "field"?, "reason"?}}`. */
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
@@ -31,19 +31,22 @@ export function errorResponse(error: ApiError): APIGatewayProxyResult {
 
 /**
  * Runs a route: an ApiError becomes its 4xx/502; anything else is logged (never shown) and answered
- * with a generic 500, so no stack trace or internal detail ever reaches a caller.
+ * with a generic 500, so no stack trace or internal detail ever reaches a caller. Then the metrics and
+ * events the route recorded are flushed, once; their failure never changes the answer.
  */
 export async function answer(
-  log: Log,
+  deps: { log: Log; telemetry?: Telemetry | undefined },
   route: () => Promise<APIGatewayProxyResult>,
 ): Promise<APIGatewayProxyResult> {
-  try {
-    return await route();
-  } catch (error) {
+  const response = await route().catch((error: unknown) => {
     if (error instanceof ApiError) return errorResponse(error);
-    log.error('unexpected error', {
+    deps.log.error('unexpected error', {
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     });
     return errorResponse(new ApiError(500, 'internal_error', 'Something went wrong on our side; try again.'));
-  }
+  });
+  await deps.telemetry?.flush().catch((error: unknown) => {
+    deps.log.error('metrics or events not published', { error: String(error) });
+  });
+  return response;
 }
