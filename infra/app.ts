@@ -1,0 +1,66 @@
+import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { OtpServiceProps } from './otp-service.ts';
+import { OtpStack } from './otp-stack.ts';
+
+/**
+ * `cdk synth` / `cdk deploy` entry. Common settings come from context, so a deploy needs no code:
+ *
+ *   npx cdk deploy -c fromAddress='"Acme" <no-reply@acme.example>' -c originationNumber=+18885550100 \
+ *     -c voiceOriginationIdentity=phone-0123abcd -c originDomain=acme.example -c allowedCountries=US,CA
+ *
+ * Context keys: stackName, appName, fromAddress, replyTo, emailConfigurationSet, originationNumber,
+ * senderId, originDomain, voiceOriginationIdentity, voiceId, allowedCountries, alarmTopicArn,
+ * removalPolicy (retain | destroy).
+ */
+const app = new App();
+const context = (key: string): string | undefined => {
+  const value: unknown = app.node.tryGetContext(key);
+  return value === undefined || value === null || value === '' ? undefined : String(value);
+};
+
+const fromAddress = context('fromAddress');
+const voiceOriginationIdentity = context('voiceOriginationIdentity');
+const allowedCountries = context('allowedCountries');
+const appName = context('appName');
+const originationNumber = context('originationNumber');
+const senderId = context('senderId');
+const originDomain = context('originDomain');
+const replyTo = context('replyTo');
+const configurationSetName = context('emailConfigurationSet');
+const voiceId = context('voiceId');
+const removal = context('removalPolicy');
+if (removal !== undefined && removal !== 'retain' && removal !== 'destroy') {
+  throw new Error(`-c removalPolicy must be "retain" or "destroy" (got "${removal}")`);
+}
+
+const alarmTopicArn = context('alarmTopicArn');
+
+new OtpStack(app, context('stackName') ?? 'Onetime', {
+  env: { account: process.env['CDK_DEFAULT_ACCOUNT'], region: process.env['CDK_DEFAULT_REGION'] },
+  ...(alarmTopicArn ? { alarmTopicArn } : {}),
+  service: {
+    ...(appName ? { appName } : {}),
+    ...(allowedCountries ? { allowedCountries: allowedCountries.split(',').map((c) => c.trim()) } : {}),
+    sms: {
+      ...(originationNumber ? { originationNumber } : {}),
+      ...(senderId ? { senderId } : {}),
+      ...(originDomain ? { originDomain } : {}),
+    },
+    ...(fromAddress
+      ? {
+          email: {
+            fromAddress,
+            ...(replyTo ? { replyTo } : {}),
+            ...(configurationSetName ? { configurationSetName } : {}),
+          },
+        }
+      : {}),
+    ...(voiceOriginationIdentity
+      ? { voice: { originationIdentity: voiceOriginationIdentity, ...(voiceId ? { voiceId } : {}) } }
+      : {}),
+    ...(removal === 'destroy' ? { removalPolicy: RemovalPolicy.DESTROY } : {}),
+  } satisfies OtpServiceProps,
+});
+
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

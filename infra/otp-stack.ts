@@ -1,0 +1,39 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { OtpService, type OtpServiceProps } from './otp-service.ts';
+
+export interface OtpStackProps extends StackProps {
+  /** Everything the service is configured with; see `OtpServiceProps`. */
+  readonly service?: OtpServiceProps;
+  /** An existing SNS topic (e.g. with an email subscription) for alarm notifications. @default none */
+  readonly alarmTopicArn?: string;
+}
+
+/** onetime on its own: the `OtpService` construct and the two outputs a caller needs. */
+export class OtpStack extends Stack {
+  readonly service: OtpService;
+
+  constructor(scope: Construct, id: string, props: OtpStackProps = {}) {
+    super(scope, id, {
+      description: 'onetime: self-hosted one-time-password verification',
+      ...props,
+    });
+    const { alarmTopicArn } = props;
+    this.service = new OtpService(this, 'OtpService', {
+      ...props.service,
+      ...(alarmTopicArn ? { alarmTopic: Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn) } : {}),
+    });
+
+    // RestApi's own `Endpoint` output would repeat ApiUrl.
+    this.service.api.node.tryRemoveChild('Endpoint');
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the API; append v1/verifications',
+      value: this.service.api.url,
+    });
+    new CfnOutput(this, 'ApiKeyId', {
+      description: 'Id of the API key; its value: aws apigateway get-api-key --api-key <id> --include-value',
+      value: this.service.apiKey.keyId,
+    });
+  }
+}

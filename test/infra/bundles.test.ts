@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ExtensionStub, startExtensionStub } from './extension-stub.ts';
+import {
+  FULL_PROPS,
+  FUNCTION_NAMES,
+  type FunctionName,
+  functionOf,
+  type Synthesized,
+  synthesize,
+} from './synth.ts';
+
+const run = promisify(execFile);
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:onetime-key-AbCdEf';
+const SESSION_TOKEN = 'session-token-for-the-extension';
+
+let outdir: string;
+let synthesized: Synthesized;
+let extension: ExtensionStub;
+
+// Real bundling: CDK runs the local esbuild once per function.
+beforeAll(async () => {
+  outdir = mkdtempSync(join(tmpdir(), 'onetime-synth-'));
+  synthesized = synthesize(FULL_PROPS, { bundle: true, outdir });
+  synthesized.app.synth();
+  extension = await startExtensionStub();
+}, 180_000);
+
+afterAll(async () => {
+  await extension?.close();
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
+
+function bundleDir(name: FunctionName): string {
+  const [, fn] = functionOf(synthesized.template, name);
+  const assetPath = (fn as { Metadata?: Record<string, string> }).Metadata?.['aws:asset:path'];
+  if (!assetPath) throw new Error(`no asset path for ${name}`);
+  return join(outdir, assetPath);
+}
+
+/** The function's environment as deployed, with the two references replaced by stand-ins. */
+function environmentOf(name: FunctionName): Record<string, string> {
+  const [, fn] = functionOf(synthesized.template, name);
+  const variables = (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(variables)) {
+    if (typeof value === 'string') env[key] = value;
+  }
+  return { ...env, TABLE_NAME: 'onetime-test', SECRET_ARN };
+}
+
+describe('Bundles: every function the construct produces', () => {
+  it.each(FUNCTION_NAMES)(
+    'the %s bundle loads in a fresh Node process, reading its secret through the extension',
+    async (name) => {
+      const file = join(bundleDir(name), 'index.mjs');
+      const before = extension.requests.length;
+      const script = `
+        const module = await import(${JSON.stringify(`file://${file}`)});
+        if (typeof module.handler !== 'function') { console.error('no handler export'); process.exit(3); }
+        console.log('loaded');
+      `;
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          ...environmentOf(name),
+          AWS_REGION: 'eu-west-1',
+          AWS_SESSION_TOKEN: SESSION_TOKEN,
+          PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port),
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+        timeout: 30_000,
+      });
+      expect(stdout.trim()).toBe('loaded');
+      const calls = extension.requests.slice(before);
+      expect(calls).toHaveLength(1);
+      expect(new URL(calls[0]!.url, 'http://localhost').searchParams.get('secretId')).toBe(SECRET_ARN);
+      expect(calls[0]!.headers['x-aws-parameters-secrets-token']).toBe(SESSION_TOKEN);
+    },
+    40_000,
+  );
+
+  it.each(FUNCTION_NAMES)('the %s bundle is one minified ESM file with a source map (no sources)', (name) => {
+    const dir = bundleDir(name);
+    const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+    expect(code.startsWith("import { createRequire } from 'module'")).toBe(true);
+    // Minified: a few very long lines (what newlines remain sit inside template literals).
+    expect(code.length / code.split('\n').length).toBeGreaterThan(2_000);
+    expect(code).toContain('//# sourceMappingURL=index.mjs.map');
+    const map = JSON.parse(readFileSync(join(dir, 'index.mjs.map'), 'utf8')) as { sourcesContent?: unknown };
+    expect(map.sourcesContent).toBeUndefined();
+    expect(existsSync(join(dir, 'index.js'))).toBe(false);
+  });
+});

@@ -1,0 +1,186 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { OtpCognitoTriggers } from '../../infra/cognito-triggers.ts';
+import { PasswordlessStack } from '../../infra/examples/passwordless-stack.ts';
+
+/** An app that synthesizes without bundling the functions (esbuild runs in the deploy, not here). */
+const offlineApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties, read by the assertions below
+type Properties = Record<string, any>;
+
+/** The resources of a type, by logical id, with their properties. */
+const resources = (template: Template, type: string) =>
+  Object.entries(template.findResources(type) as Record<string, { Properties: Properties }>).map(
+    ([id, resource]) => ({ id, properties: resource.Properties }),
+  );
+
+/** The function whose description names `trigger`. */
+function triggerFunction(template: Template, trigger: string) {
+  const found = resources(template, 'AWS::Lambda::Function').find((fn) =>
+    String(fn.properties['Description']).includes(trigger),
+  );
+  if (!found) throw new Error(`no function for ${trigger}`);
+  return found;
+}
+
+const functionId = (template: Template, trigger: string) => triggerFunction(template, trigger).id;
+
+/** Every action the function's role may take, with its effect. */
+function actionsOf(template: Template, trigger: string): string[] {
+  const roleId: string = triggerFunction(template, trigger).properties['Role']['Fn::GetAtt'][0];
+  return resources(template, 'AWS::IAM::Policy')
+    .filter((policy) => policy.properties['Roles'].some((role: { Ref: string }) => role.Ref === roleId))
+    .flatMap((policy) => policy.properties['PolicyDocument'].Statement)
+    .flatMap((statement: { Action: string | string[]; Effect: string }) =>
+      [statement.Action].flat().map((action) => `${statement.Effect} ${action}`),
+    );
+}
+
+describe('Construct: OtpCognitoTriggers', () => {
+  let template: Template;
+
+  beforeAll(() => {
+    const stack = new Stack(offlineApp(), 'Pool');
+    const userPool = new cognito.UserPool(stack, 'UserPool');
+    new OtpCognitoTriggers(stack, 'Triggers', {
+      userPool,
+      table: new dynamodb.Table(stack, 'Table', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      }),
+      secret: new secretsmanager.Secret(stack, 'Secret'),
+      environment: { OTP_CODE_LENGTH: '6', EMAIL_FROM_ADDRESS: 'no-reply@acme.example' },
+      allowedChannels: ['email', 'sms'],
+    });
+    template = Template.fromStack(stack);
+  });
+
+  it('points the pool’s three custom-auth triggers at the three functions', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: {
+        DefineAuthChallenge: { 'Fn::GetAtt': [functionId(template, 'Define Auth'), 'Arn'] },
+        CreateAuthChallenge: { 'Fn::GetAtt': [functionId(template, 'Create Auth'), 'Arn'] },
+        VerifyAuthChallengeResponse: { 'Fn::GetAtt': [functionId(template, 'Verify Auth'), 'Arn'] },
+      },
+    });
+  });
+
+  it.each(['Define Auth', 'Create Auth', 'Verify Auth'])(
+    'lets this pool, and only it, invoke the %s function',
+    (trigger) => {
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [functionId(template, trigger), 'Arn'] },
+        Principal: 'cognito-idp.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^UserPool'), 'Arn'] },
+      });
+    },
+  );
+
+  it('grants each function only what its code uses', () => {
+    const owned = (trigger: string) =>
+      actionsOf(template, trigger).filter((action) => !/xray:|logs:/.test(action));
+
+    expect(owned('Define Auth').sort()).toEqual(['Allow dynamodb:GetItem']);
+    expect(owned('Verify Auth').sort()).toEqual(
+      [
+        'Allow dynamodb:UpdateItem',
+        'Allow secretsmanager:DescribeSecret',
+        'Allow secretsmanager:GetSecretValue',
+      ].sort(),
+    );
+    expect(owned('Create Auth').sort()).toEqual(
+      [
+        'Allow dynamodb:GetItem',
+        'Allow dynamodb:PutItem',
+        'Allow dynamodb:UpdateItem',
+        'Allow secretsmanager:DescribeSecret',
+        'Allow secretsmanager:GetSecretValue',
+        'Allow sns:Publish',
+        'Deny sns:Publish',
+        'Allow ses:SendEmail',
+      ].sort(),
+    );
+  });
+
+  it('gives the functions the table, the settings, and (create and verify only) the secret', () => {
+    const env = (trigger: string) => triggerFunction(template, trigger).properties['Environment'].Variables;
+
+    expect(env('Define Auth')).toMatchObject({ TABLE_NAME: expect.anything(), OTP_CODE_LENGTH: '6' });
+    expect(env('Define Auth')).not.toHaveProperty('SECRET_ARN');
+    expect(env('Verify Auth')).toHaveProperty('SECRET_ARN');
+    expect(env('Create Auth')).toMatchObject({
+      SECRET_ARN: expect.anything(),
+      EMAIL_FROM_ADDRESS: 'no-reply@acme.example',
+      OTP_COGNITO_ALLOWED_CHANNELS: 'email,sms',
+      OTP_COGNITO_REQUIRE_VERIFIED: 'true',
+    });
+  });
+
+  it('answers within Cognito’s 5-second trigger limit', () => {
+    for (const trigger of ['Define Auth', 'Create Auth', 'Verify Auth']) {
+      expect(triggerFunction(template, trigger).properties['Timeout']).toBe(5);
+    }
+  });
+
+  it('refuses a bad setting at synth time', () => {
+    const stack = new Stack(offlineApp(), 'Bad');
+    expect(
+      () =>
+        new OtpCognitoTriggers(stack, 'Triggers', {
+          userPool: new cognito.UserPool(stack, 'UserPool'),
+          table: new dynamodb.Table(stack, 'Table', {
+            partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+          }),
+          secret: new secretsmanager.Secret(stack, 'Secret'),
+          environment: { OTP_COGNITO_ALLOWED_CHANNELS: 'sms,fax' },
+        }),
+    ).toThrow(/fax/);
+  });
+});
+
+describe('Stack: PasswordlessStack (example)', () => {
+  let stack: PasswordlessStack;
+  let template: Template;
+
+  beforeAll(() => {
+    stack = new PasswordlessStack(offlineApp(), 'Passwordless', {
+      service: { email: { fromAddress: 'no-reply@acme.example' } },
+    });
+    template = Template.fromStack(stack);
+  });
+
+  it('has an app client that signs in with custom auth only and hides whether a user exists', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      PreventUserExistenceErrors: 'ENABLED',
+      GenerateSecret: false,
+    });
+  });
+
+  it('attaches the triggers to the pool, on the service’s own table', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: {
+        DefineAuthChallenge: { 'Fn::GetAtt': [functionId(template, 'Define Auth'), 'Arn'] },
+        CreateAuthChallenge: { 'Fn::GetAtt': [functionId(template, 'Create Auth'), 'Arn'] },
+        VerifyAuthChallengeResponse: { 'Fn::GetAtt': [functionId(template, 'Verify Auth'), 'Arn'] },
+      },
+    });
+    expect(
+      template.findResources('AWS::Lambda::Permission', {
+        Properties: { Principal: 'cognito-idp.amazonaws.com' },
+      }),
+    ).toSatisfy((found: object) => Object.keys(found).length === 3);
+  });
+
+  it('passes the AWS Solutions checks (cdk-nag) for the pool and the triggers', () => {
+    const violations = new AwsSolutionsChecks(stack).validateScope(stack).violations;
+    const ours = violations.filter((violation) => JSON.stringify(violation).match(/UserPool|SignInTriggers/));
+    expect(ours).toEqual([]);
+  });
+});
