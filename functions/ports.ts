@@ -127,28 +127,3 @@ export interface Log {
   warn(message: string, ...fields: Record<string, unknown>[]): void;
   error(message: string, ...fields: Record<string, unknown>[]): void;
 }
-
-/** A status change apps may react to (published on EventBridge in AWS). Never a code or a destination. */
-export interface StatusChange {
-  verificationId: string;
-  status: 'approved' | 'expired' | 'max_attempts_reached' | 'canceled' | 'delivery_failed';
-  channel: Channel;
-  at: number;
-}
-
-/** What happened, for metrics and events. The engine reports; the adapter counts and publishes. */
-export type VerificationEvent =
-  | { kind: 'sent'; channel: Channel; country?: string; resend: boolean }
-  | { kind: 'wrong_code'; channel: Channel }
-  | { kind: 'rate_limited'; channel: Channel; reason: SendRejection['kind'] }
-  | { kind: 'voice_fallback'; outcome: 'called' | 'skipped' | 'failed' }
-  | ({ kind: 'status_changed' } & StatusChange);
-
-/**
- * Metrics and events. `record` only buffers (no I/O in the middle of a rule); the door that owns the
- * invocation calls `flush` once at its end (EMF lines, one PutEvents).
- */
-export interface Telemetry {
-  record(event: VerificationEvent): void;
-  flush(): Promise<void>;
-}

@@ -12,7 +12,7 @@ import { checkView } from './views.ts';
  * attempt, also by a conditional write. A malformed code uses none.
  */
 export async function checkCode(deps: EngineDeps, id: string, code: unknown) {
-  const { store, sealer, settings, clock, log, telemetry } = deps;
+  const { store, sealer, settings, clock, log } = deps;
   if (!isWellFormedCode(code, settings.codeLength)) {
     throw invalidRequest(`\`code\` must be a string of ${settings.codeLength} digits.`, 'code');
   }
@@ -26,50 +26,13 @@ export async function checkCode(deps: EngineDeps, id: string, code: unknown) {
     case 'not_found':
       throw notFound();
     case 'closed':
-      reportObservedExpiry(deps, outcome.record, now);
       throw closedError(outcome.record, now);
-    case 'approved': {
-      const { channel } = outcome.record;
-      log.info('verification approved', { verificationId: id, channel });
-      telemetry?.record({ kind: 'status_changed', status: 'approved', verificationId: id, channel, at: now });
+    case 'approved':
+      log.info('verification approved', { verificationId: id, channel: outcome.record.channel });
       return checkView(outcome.record, now);
-    }
-    case 'wrong_code': {
-      const { channel, attempts, maxAttempts } = outcome.record;
-      log.info('wrong code', { verificationId: id, attempts });
-      telemetry?.record({ kind: 'wrong_code', channel });
-      // The conditional increments are serialised, so exactly one wrong code reaches the limit.
-      if (attempts === maxAttempts) {
-        telemetry?.record({
-          kind: 'status_changed',
-          status: 'max_attempts_reached',
-          verificationId: id,
-          channel,
-          at: now,
-        });
-      }
+    case 'wrong_code':
+      log.info('wrong code', { verificationId: id, attempts: outcome.record.attempts });
       return checkView(outcome.record, now);
-    }
-  }
-}
-
-/**
- * Expiry is decided when the service looks, not by a timer, so an `expired` event is published when a
- * check or a cancel first finds a pending verification past its expiry (and again if another does).
- */
-export function reportObservedExpiry(
-  deps: Pick<EngineDeps, 'telemetry'>,
-  record: VerificationRecord,
-  now: number,
-) {
-  if (record.status === 'pending' && effectiveStatus(record, now) === 'expired') {
-    deps.telemetry?.record({
-      kind: 'status_changed',
-      status: 'expired',
-      verificationId: record.id,
-      channel: record.channel,
-      at: record.expiresAt,
-    });
   }
 }
 

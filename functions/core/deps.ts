@@ -1,4 +1,4 @@
-import type { Clock, Log, Senders, Telemetry, VerificationStore, WorkflowStarter } from '../ports.ts';
+import type { Clock, Log, Senders, VerificationStore, WorkflowStarter } from '../ports.ts';
 import type { Sealer } from './sealing.ts';
 import type { Settings } from './settings.ts';
 
@@ -9,8 +9,6 @@ export interface EngineDeps {
   settings: Settings;
   clock: Clock;
   log: Log;
-  /** Metrics and status-change events; none when absent. */
-  telemetry?: Telemetry;
 }
 
 /** Sending also needs the channels, and for sms the optional voice-fallback workflow. */

@@ -1,4 +1,4 @@
-import { closedError, reportObservedExpiry } from './check.ts';
+import { closedError } from './check.ts';
 import type { EngineDeps } from './deps.ts';
 import { notFound } from './errors.ts';
 import { destinationKeyOf } from './ids.ts';
@@ -13,25 +13,12 @@ export async function getVerification(deps: Pick<EngineDeps, 'store' | 'clock'>,
 }
 
 /** Cancels a pending verification; a closed one answers 409 with its status. */
-export async function cancelVerification(
-  deps: Pick<EngineDeps, 'store' | 'clock' | 'log' | 'telemetry'>,
-  id: string,
-) {
+export async function cancelVerification(deps: Pick<EngineDeps, 'store' | 'clock' | 'log'>, id: string) {
   if (destinationKeyOf(id) === undefined) throw notFound();
   const now = deps.clock();
   const outcome = await deps.store.cancel(id, now);
   if (outcome.kind === 'not_found') throw notFound();
-  if (outcome.kind === 'closed') {
-    reportObservedExpiry(deps, outcome.record, now);
-    throw closedError(outcome.record, now);
-  }
+  if (outcome.kind === 'closed') throw closedError(outcome.record, now);
   deps.log.info('verification canceled', { verificationId: id });
-  deps.telemetry?.record({
-    kind: 'status_changed',
-    status: 'canceled',
-    verificationId: id,
-    channel: outcome.record.channel,
-    at: now,
-  });
   return { id, status: 'canceled' as const };
 }

@@ -31,7 +31,7 @@ export interface StartResult {
  * channel is called once.
  */
 export async function startVerification(deps: SendDeps, request: StartRequest): Promise<StartResult> {
-  const { settings, sealer, store, clock, log, telemetry } = deps;
+  const { settings, sealer, store, clock, log } = deps;
   const sender = deps.senders[request.channel];
   if (!sender) throw invalidRequest(`The ${request.channel} channel is not configured.`, 'channel');
 
@@ -85,10 +85,7 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
   };
 
   const outcome = await store.startOrResend({ record, limits }, now);
-  if (outcome.kind === 'rejected') {
-    telemetry?.record({ kind: 'rate_limited', channel: request.channel, reason: outcome.rejection.kind });
-    throw rateLimited(outcome.rejection, request.channel, destination.to, log);
-  }
+  if (outcome.kind === 'rejected') throw rateLimited(outcome.rejection, request.channel, destination.to, log);
 
   const stored = outcome.record;
   // A resend re-delivers the code sealed at creation; a new verification delivers the fresh one.
@@ -110,13 +107,6 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     await sender.send(message);
   } catch (error) {
     await store.markDeliveryFailed(stored.id, clock());
-    telemetry?.record({
-      kind: 'status_changed',
-      status: 'delivery_failed',
-      verificationId: stored.id,
-      channel: request.channel,
-      at: clock(),
-    });
     log.warn('delivery failed', {
       verificationId: stored.id,
       channel: request.channel,
@@ -126,12 +116,6 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     throw new ApiError(502, 'delivery_failed', `The ${request.channel} provider did not accept the message.`);
   }
 
-  telemetry?.record({
-    kind: 'sent',
-    channel: request.channel,
-    resend: outcome.kind === 'resent',
-    ...(destination.country === undefined ? {} : { country: destination.country }),
-  });
   log.info(outcome.kind === 'created' ? 'verification sent' : 'verification resent', {
     verificationId: stored.id,
     channel: request.channel,

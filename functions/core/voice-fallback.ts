@@ -14,10 +14,10 @@ export type VoiceFallbackResult =
   | { called: false; reason: 'not_pending_or_already_called' };
 
 export async function placeVoiceFallbackCall(
-  deps: Pick<SendDeps, 'store' | 'sealer' | 'settings' | 'clock' | 'log' | 'senders' | 'telemetry'>,
+  deps: Pick<SendDeps, 'store' | 'sealer' | 'settings' | 'clock' | 'log' | 'senders'>,
   verificationId: string,
 ): Promise<VoiceFallbackResult> {
-  const { store, sealer, settings, clock, log, telemetry } = deps;
+  const { store, sealer, settings, clock, log } = deps;
   const voice = deps.senders.voice;
   if (!voice) throw new Error('voice fallback needs the voice channel to be configured');
 
@@ -25,7 +25,6 @@ export async function placeVoiceFallbackCall(
   const record = await store.claimVoiceCall(verificationId, now);
   if (!record) {
     log.info('voice fallback skipped', { verificationId });
-    telemetry?.record({ kind: 'voice_fallback', outcome: 'skipped' });
     return { called: false, reason: 'not_pending_or_already_called' };
   }
   const message = renderMessage({
@@ -42,12 +41,10 @@ export async function placeVoiceFallbackCall(
     await voice.send(message);
   } catch (error) {
     await store.finishVoiceCall(record.id, 'failed', clock());
-    telemetry?.record({ kind: 'voice_fallback', outcome: 'failed' });
     log.warn('voice fallback call failed', { verificationId, to: record.maskedTo });
     throw error instanceof DeliveryError ? error : new DeliveryError('voice fallback call failed');
   }
   await store.finishVoiceCall(record.id, 'called', clock());
-  telemetry?.record({ kind: 'voice_fallback', outcome: 'called' });
   log.info('voice fallback call placed', { verificationId, to: record.maskedTo });
   return { called: true };
 }

@@ -7,7 +7,7 @@ import { answer, json } from './responses.ts';
 /** `POST /v1/verifications/{id}/check`: parse, call the engine, answer. */
 export function createCheckHandler(deps: EngineDeps): ApiHandler {
   return (event) =>
-    answer(deps, async () => {
+    answer(deps.log, async () => {
       const body = readJsonObject(event);
       return json(200, await checkCode(deps, pathId(event), body['code']));
     });

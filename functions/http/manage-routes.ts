@@ -4,14 +4,14 @@ import type { ApiHandler } from './api-handler.ts';
 import { pathId } from './request.ts';
 import { answer, json } from './responses.ts';
 
-type ManageDeps = Pick<EngineDeps, 'store' | 'clock' | 'log' | 'telemetry'>;
+type ManageDeps = Pick<EngineDeps, 'store' | 'clock' | 'log'>;
 
 /** `GET /v1/verifications/{id}` */
 export function createGetHandler(deps: ManageDeps): ApiHandler {
-  return (event) => answer(deps, async () => json(200, await getVerification(deps, pathId(event))));
+  return (event) => answer(deps.log, async () => json(200, await getVerification(deps, pathId(event))));
 }
 
 /** `DELETE /v1/verifications/{id}` */
 export function createCancelHandler(deps: ManageDeps): ApiHandler {
-  return (event) => answer(deps, async () => json(200, await cancelVerification(deps, pathId(event))));
+  return (event) => answer(deps.log, async () => json(200, await cancelVerification(deps, pathId(event))));
 }

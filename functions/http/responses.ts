@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ApiError } from '../core/errors.ts';
-import type { Log, Telemetry } from '../ports.ts';
+import type { Log } from '../ports.ts';
 
 /** JSON responses and the error envelope `{"error": {"code", "message", "field"?, "reason"?}}`. */
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
@@ -31,22 +31,19 @@ export function errorResponse(error: ApiError): APIGatewayProxyResult {
 
 /**
  * Runs a route: an ApiError becomes its 4xx/502; anything else is logged (never shown) and answered
- * with a generic 500, so no stack trace or internal detail ever reaches a caller. Then the metrics and
- * events the route recorded are flushed, once; their failure never changes the answer.
+ * with a generic 500, so no stack trace or internal detail ever reaches a caller.
  */
 export async function answer(
-  deps: { log: Log; telemetry?: Telemetry | undefined },
+  log: Log,
   route: () => Promise<APIGatewayProxyResult>,
 ): Promise<APIGatewayProxyResult> {
-  const response = await route().catch((error: unknown) => {
+  try {
+    return await route();
+  } catch (error) {
     if (error instanceof ApiError) return errorResponse(error);
-    deps.log.error('unexpected error', {
+    log.error('unexpected error', {
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     });
     return errorResponse(new ApiError(500, 'internal_error', 'Something went wrong on our side; try again.'));
-  });
-  await deps.telemetry?.flush().catch((error: unknown) => {
-    deps.log.error('metrics or events not published', { error: String(error) });
-  });
-  return response;
+  }
 }

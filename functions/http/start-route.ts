@@ -14,7 +14,7 @@ export interface StartHandlerDeps extends SendDeps {
 /** `POST /v1/verifications`: parse, (replay or) start, answer 201 for a new one, 200 for a resend. */
 export function createStartHandler(deps: StartHandlerDeps): ApiHandler {
   return (event) =>
-    answer(deps, async () => {
+    answer(deps.log, async () => {
       const body = readJsonObject(event);
       const request = parseStartBody(body);
       // Keys are scoped to the caller's API key: two apps may well pick the same key.
