@@ -63,23 +63,35 @@ export interface NewVerification {
  * Storage for verifications and the counters that limit sends. Every rule that must hold under
  * concurrency (single use, attempts, cooldown, hourly limits, spend brake) is one conditional write
  * inside the store, never a read followed by a write.
+ *
+ * Split by door, so that a function bundles only the writes it makes (the check function's size and
+ * cold start are budgeted against a bare DynamoDB client).
  */
-export interface VerificationStore {
+export interface CheckStore {
+  /** Approves iff `mac` matches and the verification is pending, unexpired, under its attempt limit. */
+  approve(id: string, mac: string, now: number): Promise<CheckOutcome>;
+  /** Uses one attempt of a pending verification (after `approve` said the code was wrong). */
+  recordWrongCode(id: string, now: number): Promise<CheckOutcome>;
+}
+
+export interface ReadStore {
+  get(id: string): Promise<VerificationRecord | undefined>;
+  /** The verification still pending for a destination, if any (Cognito points a retried sign-in at it). */
+  findPending(destinationKey: string, now: number): Promise<VerificationRecord | undefined>;
+  cancel(id: string, now: number): Promise<CancelOutcome>;
+}
+
+export interface SendStore {
   /**
    * Creates the verification, or, when one to the same destination is still pending, marks a resend
    * of it (same id, same sealed code) — enforcing cooldown and limits in the same write.
    */
   startOrResend(input: NewVerification, now: number): Promise<StartOutcome>;
-  /** Approves iff `mac` matches and the verification is pending, unexpired, under its attempt limit. */
-  approve(id: string, mac: string, now: number): Promise<CheckOutcome>;
-  /** Uses one attempt of a pending verification (after `approve` said the code was wrong). */
-  recordWrongCode(id: string, now: number): Promise<CheckOutcome>;
-  get(id: string): Promise<VerificationRecord | undefined>;
-  /** The verification still pending for a destination, if any (Cognito points a retried sign-in at it). */
-  findPending(destinationKey: string, now: number): Promise<VerificationRecord | undefined>;
-  cancel(id: string, now: number): Promise<CancelOutcome>;
   /** Closes a verification whose message the channel refused. */
   markDeliveryFailed(id: string, now: number): Promise<void>;
+}
+
+export interface VoiceCallStore {
   /**
    * Claims the one fallback voice call of a live verification (pending, unexpired, attempts left, no
    * call claimed or only a failed one). Returns the verification, or undefined when there is nothing
@@ -89,6 +101,8 @@ export interface VerificationStore {
   /** Records how the claimed call ended. */
   finishVoiceCall(id: string, outcome: 'called' | 'failed', now: number): Promise<void>;
 }
+
+export interface VerificationStore extends CheckStore, ReadStore, SendStore, VoiceCallStore {}
 
 /** Remembers responses by `Idempotency-Key` so a retried request returns the first answer. */
 export interface IdempotencyStore {

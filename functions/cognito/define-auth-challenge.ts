@@ -1,9 +1,10 @@
 import type { DefineAuthChallengeTriggerEvent } from 'aws-lambda';
 import type { EngineDeps } from '../core/deps.ts';
 import { effectiveStatus } from '../core/verification.ts';
+import type { ReadStore } from '../ports.ts';
 import { CUSTOM_CHALLENGE, isDeliveryRequest, parseMetadata, wrongAnswers } from './challenge.ts';
 
-export type DefineDeps = Pick<EngineDeps, 'store' | 'settings' | 'clock' | 'log'>;
+export type DefineDeps = Pick<EngineDeps<ReadStore>, 'store' | 'settings' | 'clock' | 'log'>;
 
 /**
  * Define Auth Challenge: decides, after each round, whether the sign-in gets tokens, fails, or gets

@@ -1,4 +1,4 @@
-import type { CheckOutcome } from '../ports.ts';
+import type { CheckOutcome, CheckStore } from '../ports.ts';
 import { isWellFormedCode } from './codes.ts';
 import type { EngineDeps } from './deps.ts';
 import { ApiError, invalidRequest, notFound } from './errors.ts';
@@ -11,7 +11,7 @@ import { checkView } from './views.ts';
  * same request, so a code approves at most once however many checks race. A wrong code then uses one
  * attempt, also by a conditional write. A malformed code uses none.
  */
-export async function checkCode(deps: EngineDeps, id: string, code: unknown) {
+export async function checkCode(deps: EngineDeps<CheckStore>, id: string, code: unknown) {
   const { store, sealer, settings, clock, log } = deps;
   if (!isWellFormedCode(code, settings.codeLength)) {
     throw invalidRequest(`\`code\` must be a string of ${settings.codeLength} digits.`, 'code');

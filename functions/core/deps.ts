@@ -2,9 +2,13 @@ import type { Clock, Log, Senders, VerificationStore, WorkflowStarter } from '..
 import type { Sealer } from './sealing.ts';
 import type { Settings } from './settings.ts';
 
-/** What every engine operation needs; each door (API, Cognito, workflow, local) builds it once. */
-export interface EngineDeps {
-  store: VerificationStore;
+/**
+ * What every engine operation needs; each door (API, Cognito, workflow, local) builds it once. The
+ * store type narrows to the part an operation uses (e.g. `CheckStore`), so a function can bundle only
+ * that part.
+ */
+export interface EngineDeps<Store = VerificationStore> {
+  store: Store;
   sealer: Sealer;
   settings: Settings;
   clock: Clock;

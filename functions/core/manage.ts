@@ -1,3 +1,4 @@
+import type { ReadStore } from '../ports.ts';
 import { closedError } from './check.ts';
 import type { EngineDeps } from './deps.ts';
 import { notFound } from './errors.ts';
@@ -5,7 +6,7 @@ import { destinationKeyOf } from './ids.ts';
 import { statusView } from './views.ts';
 
 /** Reads a verification's status as the caller sees it now (expiry included). */
-export async function getVerification(deps: Pick<EngineDeps, 'store' | 'clock'>, id: string) {
+export async function getVerification(deps: Pick<EngineDeps<ReadStore>, 'store' | 'clock'>, id: string) {
   if (destinationKeyOf(id) === undefined) throw notFound();
   const record = await deps.store.get(id);
   if (!record) throw notFound();
@@ -13,7 +14,10 @@ export async function getVerification(deps: Pick<EngineDeps, 'store' | 'clock'>,
 }
 
 /** Cancels a pending verification; a closed one answers 409 with its status. */
-export async function cancelVerification(deps: Pick<EngineDeps, 'store' | 'clock' | 'log'>, id: string) {
+export async function cancelVerification(
+  deps: Pick<EngineDeps<ReadStore>, 'store' | 'clock' | 'log'>,
+  id: string,
+) {
   if (destinationKeyOf(id) === undefined) throw notFound();
   const now = deps.clock();
   const outcome = await deps.store.cancel(id, now);

@@ -1,5 +1,18 @@
+import { DynamoCheckStore } from '../adapters/dynamodb/check-store.ts';
+import { JsonLog } from '../adapters/json-log.ts';
 import { createCheckHandler } from '../http/check-route.ts';
-import { engineDeps, lambdaHandler } from './runtime.ts';
+import { lambdaHandler, loadSealer, serviceName, settings, table } from './runtime.ts';
 
-/** Lambda entry for `POST /v1/verifications/{id}/check`. */
-export const handler = lambdaHandler(createCheckHandler(await engineDeps()));
+/** Lambda entry for `POST /v1/verifications/{id}/check`: the hot path, so only the check's writes. */
+const log = new JsonLog(serviceName);
+
+export const handler = lambdaHandler(
+  createCheckHandler({
+    store: new DynamoCheckStore(table),
+    sealer: await loadSealer(),
+    settings,
+    clock: Date.now,
+    log,
+  }),
+  log,
+);

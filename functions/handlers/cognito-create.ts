@@ -1,7 +1,8 @@
 import type { Context, CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import { cognitoOptionsFromEnv } from '../cognito/challenge.ts';
 import { createCreateAuthChallengeHandler } from '../cognito/create-auth-challenge.ts';
-import { engineDeps, env, logger } from './runtime.ts';
+import { engineDeps, logger } from './engine-deps.ts';
+import { env } from './runtime.ts';
 import { buildSenders } from './senders.ts';
 
 /**

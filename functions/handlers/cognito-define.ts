@@ -1,17 +1,18 @@
 import type { Context, DefineAuthChallengeTriggerEvent } from 'aws-lambda';
-import { DynamoVerificationStore } from '../adapters/dynamodb/verification-store.ts';
+import { DynamoReadStore } from '../adapters/dynamodb/read-store.ts';
 import { createDefineAuthChallengeHandler } from '../cognito/define-auth-challenge.ts';
-import { dynamodb, logger, settings, tableName } from './runtime.ts';
+import { logger, powertoolsLog } from './powertools-log.ts';
+import { settings, table } from './runtime.ts';
 
 /**
  * Lambda entry for the user pool's Define Auth Challenge trigger. It only reads verifications, so it
  * needs neither the secret nor a channel.
  */
 const define = createDefineAuthChallengeHandler({
-  store: new DynamoVerificationStore(dynamodb, tableName),
+  store: new DynamoReadStore(table),
   settings,
   clock: Date.now,
-  log: logger,
+  log: powertoolsLog,
 });
 
 export const handler = async (event: DefineAuthChallengeTriggerEvent, context: Context) => {

@@ -1,6 +1,6 @@
 import type { Context, VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
 import { createVerifyAuthChallengeHandler } from '../cognito/verify-auth-challenge.ts';
-import { engineDeps, logger } from './runtime.ts';
+import { engineDeps, logger } from './engine-deps.ts';
 
 /** Lambda entry for the user pool's Verify Auth Challenge Response trigger. */
 const verify = createVerifyAuthChallengeHandler(await engineDeps());

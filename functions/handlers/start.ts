@@ -1,7 +1,8 @@
 import { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency-store.ts';
 import { createStartHandler } from '../http/start-route.ts';
 import type { WorkflowStarter } from '../ports.ts';
-import { dynamodb, engineDeps, env, lambdaHandler, tableName } from './runtime.ts';
+import { engineDeps, powertoolsLog } from './engine-deps.ts';
+import { env, lambdaHandler, table } from './runtime.ts';
 import { buildSenders } from './senders.ts';
 
 /**
@@ -34,6 +35,7 @@ export const handler = lambdaHandler(
     ...(await engineDeps()),
     senders,
     ...(workflow ? { workflow } : {}),
-    idempotency: new DynamoIdempotencyStore(dynamodb, tableName),
+    idempotency: new DynamoIdempotencyStore(table.client, table.tableName),
   }),
+  powertoolsLog,
 );

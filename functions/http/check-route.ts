@@ -1,11 +1,12 @@
 import { checkCode } from '../core/check.ts';
 import type { EngineDeps } from '../core/deps.ts';
+import type { CheckStore } from '../ports.ts';
 import type { ApiHandler } from './api-handler.ts';
 import { pathId, readJsonObject } from './request.ts';
 import { answer, json } from './responses.ts';
 
 /** `POST /v1/verifications/{id}/check`: parse, call the engine, answer. */
-export function createCheckHandler(deps: EngineDeps): ApiHandler {
+export function createCheckHandler(deps: EngineDeps<CheckStore>): ApiHandler {
   return (event) =>
     answer(deps.log, async () => {
       const body = readJsonObject(event);

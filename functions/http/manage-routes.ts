@@ -1,10 +1,11 @@
 import type { EngineDeps } from '../core/deps.ts';
 import { cancelVerification, getVerification } from '../core/manage.ts';
+import type { ReadStore } from '../ports.ts';
 import type { ApiHandler } from './api-handler.ts';
 import { pathId } from './request.ts';
 import { answer, json } from './responses.ts';
 
-type ManageDeps = Pick<EngineDeps, 'store' | 'clock' | 'log'>;
+type ManageDeps = Pick<EngineDeps<ReadStore>, 'store' | 'clock' | 'log'>;
 
 /** `GET /v1/verifications/{id}` */
 export function createGetHandler(deps: ManageDeps): ApiHandler {

@@ -1,0 +1,20 @@
+import { DynamoVerificationStore } from '../adapters/dynamodb/verification-store.ts';
+import type { EngineDeps } from '../core/deps.ts';
+import { logger, powertoolsLog } from './powertools-log.ts';
+import { loadSealer, settings, table } from './runtime.ts';
+
+export { logger, powertoolsLog };
+
+/**
+ * The engine's dependencies for the functions that use the whole store (start, Cognito triggers,
+ * voice fallback), logging through Powertools Logger.
+ */
+export async function engineDeps(): Promise<EngineDeps> {
+  return {
+    store: new DynamoVerificationStore(table.client, table.tableName),
+    sealer: await loadSealer(),
+    settings,
+    clock: Date.now,
+    log: powertoolsLog,
+  };
+}
