@@ -1,0 +1,314 @@
+/**
+ * Bundle size and cold import time of every Lambda function, beside the floor: a bundle of the bare
+ * DynamoDB client with one UpdateItem, built in the same run with the same options. The options come
+ * from infra/otp-function.ts (`esbuildOptions`), the ones CDK bundles the deployed functions with.
+ *
+ *   node --import tsx bench/bundles.ts
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { build, version as esbuildVersion, type Metafile } from 'esbuild';
+import { esbuildOptions } from '../infra/otp-function.ts';
+import { startExtensionStub } from '../test/infra/extension-stub.ts';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BUILD = join(ROOT, 'bench', '.build');
+const RUNS = 15;
+
+const FUNCTIONS = ['start', 'check', 'status', 'cancel'] as const;
+type Diagnostic = 'floor + fetch' | 'floor + node:http' | 'floor + Logger';
+type Name = (typeof FUNCTIONS)[number] | 'floor' | Diagnostic;
+
+/** The AWS SDK clients each function's code calls; a bundled client outside its list is a failure. */
+const CALLS: Record<Name, string[]> = {
+  start: ['dynamodb', 'sns', 'ses', 'pinpoint-sms-voice-v2', 'sfn'],
+  check: ['dynamodb'],
+  status: ['dynamodb'],
+  cancel: ['dynamodb'],
+  floor: ['dynamodb'],
+  'floor + fetch': ['dynamodb'],
+  'floor + node:http': ['dynamodb'],
+  'floor + Logger': ['dynamodb'],
+};
+/** Clients start may only load on first use of their channel (dynamic import). */
+const LAZY_CLIENTS = ['sns', 'ses', 'pinpoint-sms-voice-v2', 'sfn'];
+
+const FLOOR_SOURCE = `import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+const client = new DynamoDBClient({});
+export const handler = async (event) =>
+  client.send(new UpdateItemCommand({
+    TableName: process.env.TABLE_NAME,
+    Key: { pk: { S: event.id } },
+    UpdateExpression: 'SET #n = #n + :one',
+    ExpressionAttributeNames: { '#n': 'n' },
+    ExpressionAttributeValues: { ':one': { N: '1' } },
+  }));
+`;
+
+/**
+ * Not targets: the floor plus one thing the functions do at import, to say where a function's
+ * import time goes. The secret read is an HTTP GET to the extension, once with the global `fetch`
+ * (what functions/adapters/secret-from-extension.ts uses) and once with node:http.
+ */
+const SECRET_URL =
+  "'http://localhost:' + process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT + '/secretsmanager/get?secretId=x'";
+const DIAGNOSTICS: Record<Diagnostic, string> = {
+  'floor + fetch': `${FLOOR_SOURCE}
+await (await fetch(${SECRET_URL})).json();
+`,
+  'floor + node:http': `${FLOOR_SOURCE}
+import { get } from 'node:http';
+await new Promise((resolve, reject) =>
+  get(${SECRET_URL}, (response) => {
+    let body = '';
+    response.on('data', (chunk) => (body += chunk));
+    response.on('end', () => resolve(JSON.parse(body)));
+  }).on('error', reject));
+`,
+  'floor + Logger': `${FLOOR_SOURCE}
+import { Logger } from '@aws-lambda-powertools/logger';
+export const logger = new Logger({ serviceName: 'bench' });
+`,
+};
+
+interface Bundle {
+  name: Name;
+  file: string;
+  bytes: number;
+  metafile: Metafile;
+  /** Per run, with `--enable-source-maps` (as deployed) and without. */
+  runs: { maps: Timing[]; noMaps: Timing[] };
+}
+
+/** Wall-clock and CPU (user + system) milliseconds of one import. */
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+async function buildBundle(out: string, name: Name, entry: string | { contents: string }): Promise<Bundle> {
+  const file = join(out, name, 'index.mjs');
+  const options = esbuildOptions(typeof entry === 'string' ? entry : 'floor.mjs', file);
+  const result = await build({
+    ...options,
+    absWorkingDir: ROOT,
+    ...(typeof entry === 'string'
+      ? {}
+      : {
+          entryPoints: [],
+          stdin: { contents: entry.contents, resolveDir: ROOT, sourcefile: 'floor.mjs', loader: 'js' },
+        }),
+  });
+  return {
+    name,
+    file,
+    bytes: statSync(file).size,
+    metafile: result.metafile!,
+    runs: { maps: [], noMaps: [] },
+  };
+}
+
+/**
+ * Importing the bundle (top-level await included) in a fresh Node process: wall-clock time, and the
+ * CPU time the process spent meanwhile. On a shared machine the CPU time is the steadier of the two.
+ */
+async function timeImport(file: string, env: NodeJS.ProcessEnv, sourceMaps: boolean): Promise<Timing> {
+  const script = `const c0 = process.cpuUsage(); const t0 = performance.now();
+await import(${JSON.stringify(pathToFileURL(file).href)});
+const wall = performance.now() - t0; const { user, system } = process.cpuUsage(c0);
+process.stdout.write(JSON.stringify({ wall, cpu: (user + system) / 1000 }));`;
+  const args = [...(sourceMaps ? ['--enable-source-maps'] : []), '--input-type=module', '-e', script];
+  const { stdout } = await run(process.execPath, args, { env, timeout: 30_000 });
+  return JSON.parse(stdout) as Timing;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+/** `node_modules/@smithy/core/dist-es/x.js` → `@smithy/core`; our own files by folder. */
+function groupOf(path: string): string {
+  const at = path.lastIndexOf('node_modules/');
+  if (at >= 0) {
+    const parts = path.slice(at + 'node_modules/'.length).split('/');
+    return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+  }
+  return path.split('/').slice(0, 2).join('/');
+}
+
+/** Bytes in the output per package (or per folder of our own code), biggest first. */
+function inputsByGroup(bundle: Bundle): Map<string, number> {
+  const output = Object.values(bundle.metafile.outputs).find((o) => o.entryPoint !== undefined);
+  const groups = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+    groups.set(groupOf(path), (groups.get(groupOf(path)) ?? 0) + bytesInOutput);
+  }
+  return new Map([...groups].sort((a, b) => b[1] - a[1]));
+}
+
+const clientOf = (path: string) => /node_modules\/@aws-sdk\/client-([a-z0-9-]+)\//.exec(path)?.[1];
+
+/** The AWS SDK clients in the bundle at all, and those reachable from the entry by static imports. */
+function clients(bundle: Bundle): { bundled: Set<string>; eager: Set<string> } {
+  const { inputs } = bundle.metafile;
+  const bundled = new Set(
+    Object.keys(inputs)
+      .map(clientOf)
+      .filter((c): c is string => c !== undefined),
+  );
+  const output = Object.values(bundle.metafile.outputs).find((o) => o.entryPoint !== undefined);
+  const seen = new Set<string>();
+  const queue = output?.entryPoint ? [output.entryPoint] : [];
+  while (queue.length > 0) {
+    const path = queue.pop()!;
+    if (seen.has(path)) continue;
+    seen.add(path);
+    for (const imported of inputs[path]?.imports ?? []) {
+      if (imported.kind !== 'dynamic-import' && !imported.external) queue.push(imported.path);
+    }
+  }
+  const eager = new Set([...seen].map(clientOf).filter((c): c is string => c !== undefined));
+  return { bundled, eager };
+}
+
+export async function benchBundles(): Promise<string> {
+  // A directory of its own, so two runs at once cannot pull bundles from under each other.
+  mkdirSync(BUILD, { recursive: true });
+  const out = mkdtempSync(join(BUILD, 'bundles-'));
+  try {
+    return await measure(out);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+async function measure(out: string): Promise<string> {
+  const bundles: Bundle[] = [await buildBundle(out, 'floor', { contents: FLOOR_SOURCE })];
+  for (const name of FUNCTIONS) {
+    bundles.push(await buildBundle(out, name, join(ROOT, 'functions', 'handlers', `${name}.ts`)));
+  }
+  for (const [name, contents] of Object.entries(DIAGNOSTICS) as Array<[Diagnostic, string]>) {
+    bundles.push(await buildBundle(out, name, { contents }));
+  }
+
+  // The functions read their secret at import (top-level await) through the extension's local
+  // endpoint: a stub answers, so the timing includes that call as it happens on Lambda.
+  const extension = await startExtensionStub();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env['PATH'] ?? '',
+    AWS_REGION: 'us-east-1',
+    AWS_SESSION_TOKEN: 'bench',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    TABLE_NAME: 'onetime-bench',
+    SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench',
+    PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port),
+  };
+  try {
+    // Interleaved, so drift in the machine's load spreads over every bundle alike.
+    for (let i = 0; i < RUNS; i++) {
+      for (const bundle of bundles) {
+        bundle.runs.maps.push(await timeImport(bundle.file, env, true));
+        bundle.runs.noMaps.push(await timeImport(bundle.file, env, false));
+      }
+    }
+  } finally {
+    await extension.close();
+  }
+
+  const floor = bundles[0]!;
+  const byName = new Map(bundles.map((b) => [b.name, b]));
+  const check = byName.get('check')!;
+  const lines: string[] = [];
+  const wall = (b: Bundle, maps = true) => median((maps ? b.runs.maps : b.runs.noMaps).map((t) => t.wall));
+  const cpu = (b: Bundle, maps = true) => median((maps ? b.runs.maps : b.runs.noMaps).map((t) => t.cpu));
+  lines.push(
+    '## Bundles',
+    '',
+    `esbuild ${esbuildVersion} with the deployed options (ESM, node22, minified, source maps). Import of each ` +
+      `bundle in a fresh Node ${process.version} process, median of ${RUNS} interleaved runs: wall-clock and ` +
+      "CPU time, with `--enable-source-maps` as on Lambda and without. A function's import includes reading " +
+      'the secret from a local stub of the Parameters and Secrets extension (top-level await). ' +
+      `Machine: ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} at the end of the run.`,
+    '',
+    '| bundle | size | vs floor | import wall | import CPU | CPU vs floor | no source maps: wall | CPU | CPU vs floor |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const b of bundles) {
+    const label =
+      b.name === 'floor'
+        ? 'floor: DynamoDB client + one UpdateItem'
+        : b.name in DIAGNOSTICS
+          ? `*diagnostic:* ${b.name}`
+          : b.name;
+    lines.push(
+      `| ${label} | ${kb(b.bytes)} | ${ratio(b.bytes, floor.bytes)} | ${ms(wall(b))} | ${ms(cpu(b))} | ` +
+        `${ratio(cpu(b), cpu(floor))} | ${ms(wall(b, false))} | ${ms(cpu(b, false))} | ` +
+        `${ratio(cpu(b, false), cpu(floor, false))} |`,
+    );
+  }
+
+  const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
+  lines.push('', '### Targets', '');
+  lines.push(
+    `- ${verdict(check.bytes <= floor.bytes * 1.05)} check size within 5% of the floor: ` +
+      `${kb(check.bytes)} vs ${kb(floor.bytes)} (${ratio(check.bytes, floor.bytes)})`,
+    `- ${verdict(cpu(check) <= cpu(floor) * 1.1)} check import within 1.1× the floor (CPU, as deployed): ` +
+      `${ms(cpu(check))} vs ${ms(cpu(floor))} (${ratio(cpu(check), cpu(floor))}; ` +
+      `wall ${ratio(wall(check), wall(floor))}; without source maps, CPU ${ratio(cpu(check, false), cpu(floor, false))})`,
+  );
+  for (const b of bundles.filter((x) => (FUNCTIONS as readonly string[]).includes(x.name))) {
+    const { bundled, eager } = clients(b);
+    const uncalled = [...bundled].filter((client) => !CALLS[b.name].includes(client));
+    lines.push(
+      `- ${verdict(uncalled.length === 0)} ${b.name} bundles only clients it calls: ` +
+        `${[...bundled].sort().join(', ') || 'none'}${uncalled.length ? ` (never called: ${uncalled.join(', ')})` : ''}`,
+    );
+    const eagerChannels = [...eager].filter((client) => LAZY_CLIENTS.includes(client));
+    if (b.name === 'start') {
+      lines.push(
+        `- ${verdict(eagerChannels.length === 0)} start loads a channel's client only when that channel is used ` +
+          `(statically reachable: ${[...eager].sort().join(', ')}; behind dynamic import: ` +
+          `${
+            [...bundled]
+              .filter((c) => !eager.has(c))
+              .sort()
+              .join(', ') || 'none'
+          })`,
+      );
+    }
+  }
+
+  lines.push('', '### Biggest inputs (bytes in the minified output)', '');
+  for (const b of bundles.filter((x) => !(x.name in DIAGNOSTICS))) {
+    const top = [...inputsByGroup(b)].slice(0, 8).map(([group, bytes]) => `${group} ${kb(bytes)}`);
+    lines.push(`- **${b.name}** (${kb(b.bytes)}): ${top.join(' · ')}`);
+  }
+
+  // What the check function carries beyond the floor, so a miss names its cause.
+  const floorGroups = inputsByGroup(floor);
+  const extra = [...inputsByGroup(check)]
+    .map(([group, bytes]) => [group, bytes - (floorGroups.get(group) ?? 0)] as const)
+    .filter(([, bytes]) => Math.abs(bytes) >= 512)
+    .sort((a, b) => b[1] - a[1]);
+  lines.push(
+    '',
+    `### check − floor (${kb(check.bytes - floor.bytes)})`,
+    '',
+    extra.map(([group, bytes]) => `${group} ${bytes > 0 ? '+' : ''}${kb(bytes)}`).join(' · ') || 'nothing',
+  );
+  return lines.join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.log(await benchBundles());
+}

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_SETTINGS } from '../functions/core/settings.ts';
+import type { Log } from '../functions/ports.ts';
+import { apiGatewayEvent, matchRoute } from '../infra/local/api-event.ts';
+import { composeApi } from '../infra/local/compose.ts';
+import { createVerificationTable, localDynamoDbClient } from '../infra/local/dynamodb-local.ts';
+import { Outbox } from '../infra/local/outbox.ts';
+import { type Section, type Target, table, verdict } from './stats.ts';
+
+/**
+ * DynamoDB round trips per API operation, counted by a middleware on the client's stack. It sits in
+ * the deserialize step, inside the retry middleware (finalizeRequest), so it sees every HTTP request
+ * the SDK makes, retries included, and files it under the command's name.
+ */
+export function countRoundTrips(client: DynamoDBClient) {
+  let counts = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = (context.commandName ?? 'unknown').replace(/Command$/, '');
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'deserialize', name: 'benchRoundTripCounter', priority: 'low' },
+  );
+  return {
+    /** The requests since the last call, by command, and starts counting afresh. */
+    take(): Map<string, number> {
+      const taken = counts;
+      counts = new Map();
+      return taken;
+    },
+  };
+}
+
+export const silentLog: Log = { info() {}, warn() {}, error() {} };
+
+interface Measured {
+  operation: string;
+  status: number;
+  expectedStatus: number;
+  counts: Map<string, number>;
+  target?: number;
+}
+
+/** Drives the real handlers with API-Gateway events against DynamoDB Local at `endpoint`. */
+export async function benchRoundTrips(endpoint: string): Promise<Section> {
+  const client = localDynamoDbClient(endpoint);
+  try {
+    const tableName = `bench-${randomUUID()}`;
+    await createVerificationTable(client, tableName);
+    const counter = countRoundTrips(client);
+
+    let now = Date.now();
+    const outbox = new Outbox(() => now);
+    const settings = { ...DEFAULT_SETTINGS, allowedCountries: ['*'] };
+    const api = composeApi({
+      client,
+      tableName,
+      settings,
+      senders: outbox.senders(),
+      log: silentLog,
+      clock: () => now,
+    });
+
+    async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+      const route = matchRoute(method, path);
+      if (!route) throw new Error(`no route for ${method} ${path}`);
+      const event = apiGatewayEvent({
+        method,
+        path,
+        route,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: body === undefined ? null : JSON.stringify(body),
+      });
+      const raw = await api[route.handler](event);
+      return { status: raw.statusCode, body: JSON.parse(raw.body) as Record<string, unknown> };
+    }
+    const codeFor = (id: string) => {
+      const message = outbox.messages.filter((m) => m.verificationId === id).at(-1);
+      const code = message?.body.match(/\b(\d{4,10})\b/)?.[1];
+      if (!code) throw new Error(`no code in the outbox for ${id}`);
+      return code;
+    };
+
+    const rows: Measured[] = [];
+    async function measure(
+      operation: string,
+      expectedStatus: number,
+      run: () => Promise<{ status: number; body: Record<string, unknown> }>,
+      target?: number,
+    ) {
+      counter.take();
+      const response = await run();
+      rows.push({
+        operation,
+        status: response.status,
+        expectedStatus,
+        counts: counter.take(),
+        ...(target === undefined ? {} : { target }),
+      });
+      return response;
+    }
+
+    const phone = '+14155550100';
+    const sent = await measure(
+      'send (new, sms)',
+      201,
+      () => call('POST', '/v1/verifications', { to: phone, channel: 'sms' }),
+      1,
+    );
+    const id = String(sent.body['id']);
+    await measure('send (new, email)', 201, () =>
+      call('POST', '/v1/verifications', { to: 'bench@example.com', channel: 'email' }),
+    );
+    now += (settings.resendCooldownSeconds + 1) * 1000;
+    await measure('resend (after cooldown)', 200, () =>
+      call('POST', '/v1/verifications', { to: phone, channel: 'sms' }),
+    );
+    await measure('status (GET)', 200, () => call('GET', `/v1/verifications/${id}`));
+    const code = codeFor(id);
+    const wrong = code === '000000' ? '111111' : '000000';
+    await measure('wrong check', 200, () => call('POST', `/v1/verifications/${id}/check`, { code: wrong }));
+    await measure('successful check', 200, () => call('POST', `/v1/verifications/${id}/check`, { code }), 1);
+
+    const other = await call('POST', '/v1/verifications', { to: '+14155550101', channel: 'sms' });
+    await measure('cancel (DELETE)', 200, () =>
+      call('DELETE', `/v1/verifications/${String(other.body['id'])}`),
+    );
+
+    const keyed = { to: '+14155550102', channel: 'sms' };
+    const headers = { 'Idempotency-Key': `bench-${randomUUID()}` };
+    await measure('send with Idempotency-Key', 201, () => call('POST', '/v1/verifications', keyed, headers));
+    await measure('idempotent replay', 201, () => call('POST', '/v1/verifications', keyed, headers));
+
+    const targets: Target[] = [];
+    const body = rows.map((row) => {
+      const total = [...row.counts.values()].reduce((a, b) => a + b, 0);
+      const commands = [...row.counts].map(([name, n]) => `${name} ×${n}`).join(', ') || '—';
+      let result = 'measured';
+      if (row.status !== row.expectedStatus) {
+        result = `FAIL (HTTP ${row.status}, expected ${row.expectedStatus})`;
+        targets.push({ name: `round trips: ${row.operation} answers ${row.expectedStatus}`, pass: false });
+      } else if (row.target !== undefined) {
+        const pass = total === row.target;
+        result = verdict(pass);
+        targets.push({ name: `round trips: ${row.operation} = ${row.target}`, pass });
+      }
+      return [row.operation, row.status, total, commands, row.target ?? '—', result];
+    });
+
+    const markdown = [
+      '## DynamoDB round trips per operation',
+      '',
+      'Counted by a middleware on the DynamoDBClient stack (deserialize step, inside the retry loop: every HTTP request, retries included), the real handlers called with API-Gateway events, DynamoDB Local over the wire, default settings. A send to a phone also increments the destination counter and the two spend-brake counters inside the same transaction.',
+      '',
+      table(['operation', 'HTTP', 'round trips', 'by command', 'target', 'result'], body),
+    ].join('\n');
+    return { markdown, targets };
+  } finally {
+    client.destroy();
+  }
+}
