@@ -1,4 +1,4 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type CognitoOptions,
   cognitoOptionsFromEnv,
@@ -8,7 +8,6 @@ import { createCreateAuthChallengeHandler } from '../../functions/cognito/create
 import { createDefineAuthChallengeHandler } from '../../functions/cognito/define-auth-challenge.ts';
 import { createVerifyAuthChallengeHandler } from '../../functions/cognito/verify-auth-challenge.ts';
 import type { Settings } from '../../functions/core/settings.ts';
-import { localDynamoDbClient } from '../../infra/local/dynamodb-local.ts';
 import { auditedServices, codeOf, wrongCodeFor } from '../integration/helpers.ts';
 import { type AuthResponse, CognitoError, CognitoSimulator, type SimulatedUser } from './simulator.ts';
 
