@@ -8,6 +8,7 @@ import type { Log } from '../../functions/ports.ts';
 import { apiGatewayEvent, matchRoute } from './api-event.ts';
 import { type ComposedApi, composeApi } from './compose.ts';
 import { createVerificationTable, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import { LocalWorkflowStarter, synthesizeLocalDefinition } from './local-workflow.ts';
 import { Outbox } from './outbox.ts';
 
 /**
@@ -82,10 +83,14 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   });
   const port = await listen(server, options.port ?? 3000);
 
+  // The voice-fallback workflow's definition, synthesized from the construct while Java starts.
+  const voiceFallbackDefinition = synthesizeLocalDefinition(LOCAL_TABLE_NAME);
+  voiceFallbackDefinition.catch(() => {}); // awaited below
   let dynamodb: DynamoDbLocal | undefined;
   try {
     dynamodb = await startDynamoDbLocal();
     await createVerificationTable(dynamodb.client, LOCAL_TABLE_NAME);
+    await voiceFallbackDefinition;
   } catch (error) {
     await closeServer(server);
     await dynamodb?.stop();
@@ -94,13 +99,23 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       : error;
   }
 
+  // The outbox answers for voice too, so an unverified SMS gets its fallback call after the wait.
+  const workflow = new LocalWorkflowStarter({
+    client: dynamodb.client,
+    tableName: LOCAL_TABLE_NAME,
+    waitMs: settings.voiceFallbackSeconds * 1000,
+    log,
+    definition: voiceFallbackDefinition,
+  });
   api = composeApi({
     client: dynamodb.client,
     tableName: LOCAL_TABLE_NAME,
     settings,
     senders: outbox.senders(),
     log,
+    workflow,
   });
+  workflow.attach(api.deps);
   ready();
 
   let stopping: Promise<void> | undefined;
@@ -110,6 +125,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     stop() {
       stopping ??= (async () => {
         await closeServer(server);
+        await workflow.stop(); // pending waits end now: nothing keeps the process alive
         await dynamodb.stop();
       })();
       return stopping;

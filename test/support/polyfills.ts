@@ -1,11 +1,2 @@
-// aws-local-stepfunctions uses Promise.withResolvers, which Node 20 lacks (Node 22, the Lambda runtime, has it).
-const promise = Promise as unknown as { withResolvers?: () => unknown };
-promise.withResolvers ??= () => {
-  let resolve!: (value: unknown) => void;
-  let reject!: (reason?: unknown) => void;
-  const created = new Promise((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise: created, resolve, reject };
-};
+// The same shim local mode loads (aws-local-stepfunctions needs Promise.withResolvers on Node 20).
+import '../../infra/local/polyfills.ts';

@@ -1,0 +1,17 @@
+import type { Context } from 'aws-lambda';
+import { voiceFallbackTask } from '../workflow/voice-fallback-task.ts';
+import { engineDeps, powertoolsLog } from './engine-deps.ts';
+import { env } from './runtime.ts';
+import { buildSenders } from './senders.ts';
+
+/**
+ * Lambda entry for the voice-fallback workflow's call task (infra/voice-fallback-workflow.ts). Input:
+ * `{"verificationId": "<id>"}`; output: `{"verificationId", "called"}`, never the code or the number.
+ * Built once per cold start; the voice client is loaded on the first call.
+ */
+const task = voiceFallbackTask({ ...(await engineDeps()), senders: buildSenders(env) });
+
+export const handler = async (event: unknown, context: Context) => {
+  powertoolsLog.beginRequest({ requestId: context.awsRequestId });
+  return task(event);
+};

@@ -1,0 +1,392 @@
+import { rmSync } from 'node:fs';
+import { App, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { DEFAULT_SETTINGS } from '../functions/core/settings.ts';
+import { VOICE_CALL_RETRYABLE } from '../functions/workflow/voice-fallback-task.ts';
+
+/**
+ * The voice-fallback workflow (issue 4; see docs/voice-fallback.md): wait, read the verification
+ * through the direct DynamoDB integration, decide, and call through a Lambda that opens the sealed code.
+ *
+ * The state names are part of the contract with local mode, which binds its tasks and its wait by
+ * name (aws-local-stepfunctions overrides); they are exported here so nothing spells them twice.
+ */
+export const VOICE_FALLBACK_STATES = {
+  wait: 'WaitForCode',
+  read: 'ReadVerification',
+  decide: 'ShouldCall',
+  call: 'PlaceVoiceCall',
+  noCall: 'NoCallNeeded',
+  recordFailure: 'RecordFailure',
+  failed: 'VoiceCallFailed',
+} as const;
+
+/** The error the workflow ends with when the call could not be placed (AWS/States `ExecutionsFailed`). */
+export const VOICE_FALLBACK_FAILED = 'VoiceFallbackFailed';
+
+/** The attribute the Catch path writes on the verification: the name of the error that ended the call. */
+export const VOICE_FALLBACK_ERROR_ATTRIBUTE = 'voiceFallbackError';
+
+/**
+ * The attributes the read asks for. Projected by DynamoDB itself, so the sealed code and the sealed
+ * destination never reach Step Functions (not in the state output, not in the execution history).
+ */
+export const READ_ATTRIBUTES = ['id', 'status', 'voiceFallback', 'voiceCall'] as const;
+
+/** Express executions end at 5 minutes: the wait must leave room for the read, the call and its retries. */
+export const EXPRESS_MAX_WAIT = Duration.minutes(3);
+
+export interface VoiceFallbackWorkflowProps {
+  /** The verification table (partition key `pk`). The state machine reads it and writes one attribute. */
+  readonly table: dynamodb.ITable;
+  /** The function that places the call (functions/handlers/voice-fallback.ts). */
+  readonly voiceFunction: lambda.IFunction;
+  /** How long to wait for the SMS code before calling. @default DEFAULT_SETTINGS.voiceFallbackSeconds (60 s) */
+  readonly wait?: Duration;
+  /**
+   * STANDARD (the default) or EXPRESS; docs/voice-fallback.md compares them. Express needs
+   * `wait` ≤ 3 minutes and gives up the name-based deduplication of starts (the conditional write still
+   * guarantees one call).
+   * @default sfn.StateMachineType.STANDARD
+   */
+  readonly workflowType?: sfn.StateMachineType;
+  /**
+   * Log the states' input and output too. Off by default: the data is only the id and a few status
+   * fields, but logs are kept and copied more widely than execution history, so they get nothing.
+   * @default false
+   */
+  readonly logExecutionData?: boolean;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** What happens to the log group when it leaves the stack. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class VoiceFallbackWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+  readonly workflowType: sfn.StateMachineType;
+
+  constructor(scope: Construct, id: string, props: VoiceFallbackWorkflowProps) {
+    super(scope, id);
+    const wait = props.wait ?? Duration.seconds(DEFAULT_SETTINGS.voiceFallbackSeconds);
+    this.workflowType = props.workflowType ?? sfn.StateMachineType.STANDARD;
+    const express = this.workflowType === sfn.StateMachineType.EXPRESS;
+    if (express && wait.toSeconds() > EXPRESS_MAX_WAIT.toSeconds()) {
+      throw new Error(
+        `An EXPRESS voice-fallback workflow ends after 5 minutes: its wait must be at most ` +
+          `${EXPRESS_MAX_WAIT.toSeconds()} s (got ${wait.toSeconds()} s). Use STANDARD for longer waits.`,
+      );
+    }
+
+    const S = VOICE_FALLBACK_STATES;
+    // The table key is `v#<destination key>`, and the id is `<destination key>.<random>`.
+    const key = {
+      pk: tasks.DynamoAttributeValue.fromString(
+        sfn.JsonPath.format(
+          'v#{}',
+          sfn.JsonPath.arrayGetItem(
+            sfn.JsonPath.stringSplit(sfn.JsonPath.stringAt('$.verificationId'), '.'),
+            0,
+          ),
+        ),
+      ),
+    };
+    const names = Object.fromEntries(READ_ATTRIBUTES.map((name) => [`#${name}`, name]));
+
+    const waitForCode = new sfn.Wait(this, S.wait, {
+      comment: 'Give the SMS code time to be used before calling.',
+      time: sfn.WaitTime.duration(wait),
+    });
+
+    const read = new tasks.DynamoGetItem(this, S.read, {
+      comment: 'Read only the fields the decision needs (projected: no sealed code, no sealed number).',
+      table: props.table,
+      key,
+      consistentRead: true,
+      expressionAttributeNames: names,
+      projectionExpression: Object.keys(names).map((name) =>
+        new tasks.DynamoProjectionExpression().withAttribute(name),
+      ),
+      // `{"Item": {...}}`, or `{}` when the verification is gone.
+      resultPath: '$.verification',
+    });
+    read.addRetry({
+      errors: [
+        'DynamoDB.ProvisionedThroughputExceededException',
+        'DynamoDB.RequestLimitExceeded',
+        'DynamoDB.ThrottlingException',
+        'DynamoDB.InternalServerErrorException',
+      ],
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      maxAttempts: 5,
+      maxDelay: Duration.seconds(20),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+
+    const noCall = new sfn.Pass(this, S.noCall, {
+      comment: 'Approved, canceled, replaced, gone, or already called: nothing to do.',
+      parameters: { 'verificationId.$': '$.verificationId', called: false },
+    });
+
+    const call = new tasks.LambdaInvoke(this, S.call, {
+      comment: 'Claims the call with a conditional write, opens the sealed code and number, calls.',
+      lambdaFunction: props.voiceFunction,
+      payload: sfn.TaskInput.fromObject({ 'verificationId.$': '$.verificationId' }),
+      // The function's own answer only, not Lambda's envelope; and of it only the id and whether a
+      // call was placed, which become the execution's output.
+      payloadResponseOnly: true,
+      // No ResultPath: the selected result replaces the state's input (the default, "$").
+      resultSelector: { 'verificationId.$': '$.verificationId', 'called.$': '$.called' },
+      // Retries are spelled out below, with jitter.
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+    });
+    call.addRetry({
+      errors: [
+        'Lambda.TooManyRequestsException',
+        'Lambda.ServiceException',
+        'Lambda.AWSLambdaException',
+        'Lambda.SdkClientException',
+        'Lambda.ClientExecutionTimeoutException',
+      ],
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      maxAttempts: 5,
+      maxDelay: Duration.seconds(20),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    // A provider throttle or fault that outlasted the sender's own retries; the claim was released.
+    call.addRetry({
+      errors: [VOICE_CALL_RETRYABLE],
+      interval: Duration.seconds(5),
+      backoffRate: 2,
+      maxAttempts: 3,
+      maxDelay: Duration.seconds(30),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+
+    const recordFailure = new tasks.DynamoUpdateItem(this, S.recordFailure, {
+      comment: 'Writes the error name on the verification (only if it is still the same one).',
+      table: props.table,
+      key,
+      conditionExpression: '#id = :id',
+      updateExpression: 'SET #error = :error',
+      expressionAttributeNames: { '#id': 'id', '#error': VOICE_FALLBACK_ERROR_ATTRIBUTE },
+      expressionAttributeValues: {
+        ':id': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.verificationId')),
+        ':error': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.error.Error')),
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    recordFailure.addRetry({
+      errors: [
+        'DynamoDB.ProvisionedThroughputExceededException',
+        'DynamoDB.RequestLimitExceeded',
+        'DynamoDB.ThrottlingException',
+        'DynamoDB.InternalServerErrorException',
+      ],
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      maxAttempts: 3,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+
+    const failed = new sfn.Fail(this, S.failed, {
+      comment: 'Never silent: ends the execution as failed (AWS/States ExecutionsFailed, alarmed).',
+      error: VOICE_FALLBACK_FAILED,
+      causePath: '$.error.Error',
+    });
+    // Replaced or deleted meanwhile: nothing to write on, but the execution still fails visibly.
+    recordFailure.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.recordError' });
+    call.addCatch(recordFailure.next(failed), { errors: ['States.ALL'], resultPath: '$.error' });
+
+    // Every rule reads only paths the rules before it have shown to exist, so no rule can fail on a
+    // missing attribute; absence is tested as Not(IsPresent: true), never IsPresent: false (which
+    // aws-local-stepfunctions 3 does not match). The Choice is a cheap filter; the call's conditional
+    // write is the guard (expiry and attempts are decided there, where the clock and the numbers are).
+    const item = '$.verification.Item';
+    const present = (path: string) => sfn.Condition.isPresent(`${item}.${path}`);
+    const decide = new sfn.Choice(this, S.decide, {
+      comment: 'Still this verification, pending, with fallback on, and not called yet (or a failed call)?',
+    })
+      // Gone (no Item), or not a verification item.
+      .when(
+        sfn.Condition.not(
+          sfn.Condition.and(present('id.S'), present('status.S'), present('voiceFallback.BOOL')),
+        ),
+        noCall,
+      )
+      // Replaced by another verification, closed, or without fallback.
+      .when(
+        sfn.Condition.not(
+          sfn.Condition.and(
+            sfn.Condition.stringEqualsJsonPath(`${item}.id.S`, '$.verificationId'),
+            sfn.Condition.stringEquals(`${item}.status.S`, 'pending'),
+            sfn.Condition.booleanEquals(`${item}.voiceFallback.BOOL`, true),
+          ),
+        ),
+        noCall,
+      )
+      .when(sfn.Condition.not(present('voiceCall.S')), call)
+      .when(sfn.Condition.stringEquals(`${item}.voiceCall.S`, 'failed'), call)
+      .otherwise(noCall);
+
+    const definition = waitForCode.next(read).next(decide);
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      // Step Functions delivers logs as vended logs; this prefix keeps them out of the account's
+      // (size-limited) CloudWatch Logs resource policy.
+      logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 200 })}`,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy,
+    });
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: 'onetime: calls and reads the SMS code when it was not used within the fallback wait',
+      stateMachineType: this.workflowType,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      // Standard: the wait plus ample time for the call and its retries. Express: its 5-minute cap.
+      timeout: express ? Duration.minutes(5) : wait.plus(Duration.minutes(10)),
+      tracingEnabled: true,
+      logs: {
+        destination: this.logGroup,
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: props.logExecutionData ?? false,
+      },
+    });
+  }
+
+  /** Executions that ended failed or timed out: a call that could not be placed. */
+  metricFailures(props: cloudwatch.MetricOptions = {}): IMetric {
+    return new cloudwatch.MathExpression({
+      expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+      usingMetrics: {
+        failed: this.stateMachine.metricFailed(props),
+        timedOut: this.stateMachine.metricTimedOut(props),
+      },
+      label: 'Voice fallback failures',
+      ...(props.period ? { period: props.period } : {}),
+    });
+  }
+}
+
+// ---- The definition as JSON, from a synthesized template ------------------------------------------
+
+/** An Amazon States Language document (the part local mode and the tests need to look at). */
+export interface AslDefinition {
+  StartAt: string;
+  States: Record<string, Record<string, unknown>>;
+  [key: string]: unknown;
+}
+
+/**
+ * What the template's CloudFormation references stand for outside AWS: `Ref`s of logical ids (the
+ * table's name) and `Fn::GetAtt` of `[logicalId, attribute]` (the function's ARN), and the pseudo
+ * parameters (`AWS::Partition`, `AWS::Region`, `AWS::AccountId`).
+ */
+export interface TemplateReferences {
+  refs?: Record<string, string>;
+  getAtts?: Record<string, string>;
+}
+
+const PSEUDO_PARAMETERS: Record<string, string> = {
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'us-east-1',
+  'AWS::AccountId': '000000000000',
+  'AWS::URLSuffix': 'amazonaws.com',
+};
+
+/**
+ * The ASL of the voice-fallback state machine in a synthesized template, with its references
+ * resolved: what Step Functions would run once CloudFormation filled them in. Throws when a reference
+ * is not given (a silent placeholder would hide a change in the definition).
+ */
+export function voiceFallbackDefinitionFromTemplate(
+  template: { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> },
+  references: TemplateReferences = {},
+): AslDefinition {
+  const machines = Object.entries(template.Resources ?? {}).filter(
+    ([, resource]) =>
+      resource.Type === 'AWS::StepFunctions::StateMachine' &&
+      JSON.stringify(resource.Properties?.['DefinitionString'] ?? '').includes(VOICE_FALLBACK_STATES.call),
+  );
+  if (machines.length !== 1) {
+    throw new Error(`expected one voice-fallback state machine in the template, found ${machines.length}`);
+  }
+  const [, machine] = machines[0]!;
+  const text = resolveFn(machine.Properties!['DefinitionString'], references);
+  if (typeof text !== 'string') throw new Error('DefinitionString did not resolve to a string');
+  return JSON.parse(text) as AslDefinition;
+}
+
+function resolveFn(value: unknown, references: TemplateReferences): unknown {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map((v) => resolveFn(v, references));
+  if (value === null || typeof value !== 'object') return value;
+  const node = value as Record<string, unknown>;
+  if ('Fn::Join' in node) {
+    const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
+    return parts.map((part) => resolveFn(part, references)).join(separator);
+  }
+  if ('Ref' in node) {
+    const name = node['Ref'] as string;
+    const resolved = references.refs?.[name] ?? PSEUDO_PARAMETERS[name];
+    if (resolved === undefined) throw new Error(`no value given for { Ref: ${name} }`);
+    return resolved;
+  }
+  if ('Fn::GetAtt' in node) {
+    const [logicalId, attribute] = node['Fn::GetAtt'] as [string, string];
+    const resolved = references.getAtts?.[`${logicalId}.${attribute}`];
+    if (resolved === undefined)
+      throw new Error(`no value given for { Fn::GetAtt: ${logicalId}.${attribute} }`);
+    return resolved;
+  }
+  throw new Error(`cannot resolve ${JSON.stringify(value)} outside CloudFormation`);
+}
+
+/** The ARN local mode gives the voice function (nothing is invoked at it: the task is bound locally). */
+export const LOCAL_VOICE_FUNCTION_ARN =
+  'arn:aws:lambda:us-east-1:000000000000:function:onetime-voice-fallback';
+
+/**
+ * Synthesizes the workflow construct on its own (the table and the function imported by name and
+ * ARN) and returns the ASL from the synthesized template, references resolved. Local mode runs this,
+ * so it runs what `cdk synth` produces, not a copy; the tests check it equals the definition inside
+ * the full OtpStack template.
+ */
+export function synthesizeVoiceFallbackDefinition(options: {
+  tableName: string;
+  functionArn?: string;
+  workflowType?: sfn.StateMachineType;
+}): AslDefinition {
+  // Without the built-in CloudFormation schema check (2 s of WebAssembly): `cdk synth` and the tests
+  // run it on the real stack, whose definition the tests compare with this one.
+  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'OnetimeVoiceFallback');
+  new VoiceFallbackWorkflow(stack, 'VoiceFallback', {
+    table: dynamodb.Table.fromTableName(stack, 'Table', options.tableName),
+    voiceFunction: lambda.Function.fromFunctionArn(
+      stack,
+      'VoiceFunction',
+      options.functionArn ?? LOCAL_VOICE_FUNCTION_ARN,
+    ),
+    ...(options.workflowType ? { workflowType: options.workflowType } : {}),
+  });
+  const assembly = app.synth();
+  try {
+    return voiceFallbackDefinitionFromTemplate(assembly.getStackByName(stack.stackName).template);
+  } finally {
+    // The assembly is a temporary directory; nothing of it is needed any more.
+    rmSync(assembly.directory, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,389 @@
+/**
+ * The voice-fallback workflow, run as Step Functions would run it: the ASL is taken from the
+ * synthesized OtpStack template (references resolved), executed by aws-local-stepfunctions, its
+ * DynamoDB tasks sent to DynamoDB Local exactly as the definition builds them, and its call task bound
+ * to the same code the Lambda runs, with the test service's store, sealer and senders.
+ */
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DeliveryError } from '../../functions/core/errors.ts';
+import { destinationKeyOf } from '../../functions/core/ids.ts';
+import type { MessageSender, WorkflowStarter } from '../../functions/ports.ts';
+import { VOICE_CALL_REFUSED, VOICE_CALL_RETRYABLE } from '../../functions/workflow/voice-fallback-task.ts';
+import { localDynamoDbClient } from '../../infra/local/dynamodb-local.ts';
+import { type LocalExecution, LocalWorkflowStarter } from '../../infra/local/local-workflow.ts';
+import { Outbox } from '../../infra/local/outbox.ts';
+import {
+  type AslDefinition,
+  LOCAL_VOICE_FUNCTION_ARN,
+  VOICE_FALLBACK_STATES as S,
+  synthesizeVoiceFallbackDefinition,
+  VOICE_FALLBACK_ERROR_ATTRIBUTE,
+  VOICE_FALLBACK_FAILED,
+  voiceFallbackDefinitionFromTemplate,
+} from '../../infra/voice-fallback-workflow.ts';
+import { FULL_PROPS, resources, synthesize } from '../infra/synth.ts';
+import { codeOf, routes, wrongCodeFor } from '../integration/helpers.ts';
+import { createTestService, type TestService } from '../support/service.ts';
+
+const START = Date.parse('2026-11-23T10:00:00.000Z');
+const phone = (i: number) => `+1415555${String(200 + i).padStart(4, '0')}`;
+
+/** The OtpStack template with the voice channel, synthesized once for the file. */
+let template: ReturnType<ReturnType<typeof synthesize>['template']['toJSON']>;
+let tableLogicalId: string;
+let functionLogicalId: string;
+
+/** Every starter of the file, for the final scan of every execution's input, output and history. */
+const starters: LocalWorkflowStarter[] = [];
+/** Every code and full number the tests sent, for the same scan. */
+const secrets = new Set<string>();
+
+beforeAll(() => {
+  const synthesized = synthesize(FULL_PROPS);
+  template = synthesized.template.toJSON();
+  [tableLogicalId] = Object.keys(resources(synthesized.template, 'AWS::DynamoDB::Table')) as [string];
+  [functionLogicalId] = Object.keys(resources(synthesized.template, 'AWS::Lambda::Function')).filter((id) =>
+    id.startsWith('OtpServiceVoiceFallbackFunction'),
+  ) as [string];
+});
+
+/** The deployed definition for a test table: CloudFormation's references filled in. */
+function definitionFor(tableName: string): AslDefinition {
+  return voiceFallbackDefinitionFromTemplate(template, {
+    refs: { [tableLogicalId]: tableName },
+    getAtts: { [`${functionLogicalId}.Arn`]: LOCAL_VOICE_FUNCTION_ARN },
+  });
+}
+
+interface Harness {
+  s: TestService;
+  api: ReturnType<typeof routes>;
+  workflow: LocalWorkflowStarter;
+  /** Ids the start route asked the workflow to start. */
+  started: string[];
+  /** The messages (sms and voice) when the test brings its own senders. */
+  box: Outbox;
+  send(to: string): Promise<{ id: string; code: string }>;
+  item(id: string): Promise<Record<string, { S?: string; N?: string; BOOL?: boolean }> | undefined>;
+}
+
+/**
+ * A test service whose start route starts executions on a local workflow over the same table. With
+ * `waitMs` the background executions really wait; the tests that run executions by hand use `run`.
+ */
+async function harness(
+  options: { waitMs?: number; voice?: (box: Outbox) => MessageSender; background?: boolean } = {},
+): Promise<Harness> {
+  const started: string[] = [];
+  let workflow: LocalWorkflowStarter | undefined;
+  const proxy: WorkflowStarter = {
+    async startVoiceFallback(id) {
+      started.push(id);
+      if (options.background) await workflow!.startVoiceFallback(id);
+    },
+  };
+  const box = new Outbox(() => s.clock.now);
+  const senders = { ...box.senders(), ...(options.voice ? { voice: options.voice(box) } : {}) };
+  const client = localDynamoDbClient(inject('dynamodbEndpoint'));
+  const s: TestService = await createTestService({ startAt: START, workflow: proxy, senders, client });
+  workflow = new LocalWorkflowStarter({
+    client,
+    tableName: s.tableName,
+    waitMs: options.waitMs ?? 0,
+    log: s.api.deps.log,
+    retryIntervalOverrides: { [S.call]: 0, [S.read]: 0, [S.recordFailure]: 0 },
+    definition: definitionFor(s.tableName),
+  }).attach(s.api.deps);
+  starters.push(workflow);
+  const api = routes(s);
+  return {
+    s,
+    api,
+    workflow,
+    started,
+    box,
+    async send(to) {
+      secrets.add(to).add(to.slice(1));
+      const sent = await api.send({ to, channel: 'sms' });
+      expect(sent.status, JSON.stringify(sent.body)).toBe(201);
+      const sms = box.messages.filter((m) => m.channel === 'sms' && m.to === to).at(-1)!;
+      const code = codeOf(sms);
+      secrets.add(code).add([...code].join(' '));
+      return { id: sent.body['id'] as string, code };
+    },
+    async item(id) {
+      const { Item } = await client.send(
+        new GetItemCommand({
+          TableName: s.tableName,
+          Key: { pk: { S: `v#${destinationKeyOf(id)}` } },
+          ConsistentRead: true,
+        }),
+      );
+      return Item as Record<string, { S?: string; N?: string; BOOL?: boolean }> | undefined;
+    },
+  };
+}
+
+const voiceMessages = (h: Harness) => h.box.messages.filter((m) => m.channel === 'voice');
+const entered = (e: LocalExecution) =>
+  (e.events as Array<{ type: string; state?: { name: string } }>)
+    .filter((event) => event.type === 'StateEntered')
+    .map((event) => event.state!.name);
+const retries = (e: LocalExecution, state: string) =>
+  (e.events as Array<{ type: string; state?: { name: string } }>).filter(
+    (event) => event.type === 'StateRetried' && event.state?.name === state,
+  ).length;
+
+describe('Voice fallback: the definition', () => {
+  it('is the one in the synthesized OtpStack template, and local mode synthesizes the same', () => {
+    const deployed = definitionFor('onetime-local');
+    expect(Object.keys(deployed.States).sort()).toEqual(Object.values(S).sort());
+    expect(
+      synthesizeVoiceFallbackDefinition({
+        tableName: 'onetime-local',
+        functionArn: LOCAL_VOICE_FUNCTION_ARN,
+      }),
+    ).toEqual(deployed);
+  });
+
+  it('reads the verification with a consistent, projected GetItem: no sealed code or number can come back', () => {
+    const read = definitionFor('t').States[S.read]!;
+    expect(read['Resource']).toBe('arn:aws:states:::dynamodb:getItem');
+    expect(read['Parameters']).toMatchObject({ TableName: 't', ConsistentRead: true });
+    const projection = (read['Parameters'] as { ProjectionExpression: string }).ProjectionExpression;
+    const names = (read['Parameters'] as { ExpressionAttributeNames: Record<string, string> })
+      .ExpressionAttributeNames;
+    expect(projection.split(',').map((name) => names[name] ?? name)).toEqual([
+      'id',
+      'status',
+      'voiceFallback',
+      'voiceCall',
+    ]);
+  });
+});
+
+describe('Voice fallback: executions', () => {
+  afterAll(async () => {
+    await Promise.all(starters.map((w) => w.stop()));
+  });
+
+  it('calls an unverified SMS verification once, reading the same code, which then approves', async () => {
+    const h = await harness();
+    const { id, code } = await h.send(phone(1));
+    expect(h.started).toEqual([id]);
+    h.s.clock.advance(60);
+
+    const execution = await h.workflow.run({ verificationId: id });
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output).toEqual({ verificationId: id, called: true });
+    // Standard bills state transitions: measured here for docs/voice-fallback.md.
+    expect(entered(execution)).toEqual([S.wait, S.read, S.decide, S.call]);
+
+    const calls = voiceMessages(h);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ channel: 'voice', to: phone(1), verificationId: id });
+    expect(codeOf(calls[0]!)).toBe(code);
+    expect(calls[0]!.ssml).toContain('<speak>');
+    expect((await h.item(id))?.['voiceCall']).toEqual({ S: 'called' });
+
+    const check = await h.api.check(id, { code: codeOf(calls[0]!) });
+    expect(check.body).toMatchObject({ status: 'approved', valid: true });
+  });
+
+  it('starts from the send handler, named after the id, and calls after the wait (in the background)', async () => {
+    const h = await harness({ waitMs: 150, background: true });
+    const { id, code } = await h.send(phone(2));
+    expect([...h.workflow.executions.keys()]).toEqual([id]);
+    expect(voiceMessages(h)).toHaveLength(0); // still waiting
+    h.s.clock.advance(60);
+    await h.workflow.idle();
+    expect(h.workflow.executions.get(id)).toMatchObject({
+      status: 'SUCCEEDED',
+      input: { verificationId: id },
+      output: { verificationId: id, called: true },
+    });
+    expect(voiceMessages(h).map(codeOf)).toEqual([code]);
+  });
+
+  it('a resend starts no second workflow, and a duplicate start of the same name is a no-op', async () => {
+    const h = await harness({ waitMs: 100, background: true });
+    const { id } = await h.send(phone(3));
+    h.s.clock.advance(31);
+    const resent = await h.api.send({ to: phone(3), channel: 'sms' });
+    expect([resent.status, resent.body['id']]).toEqual([200, id]);
+    expect(h.started).toEqual([id]);
+    await h.workflow.startVoiceFallback(id);
+    expect(h.workflow.executions.size).toBe(1);
+    await h.workflow.idle();
+    expect(voiceMessages(h)).toHaveLength(1);
+  });
+
+  it('does not call a verification approved before the wait ended', async () => {
+    const h = await harness();
+    const { id, code } = await h.send(phone(4));
+    expect((await h.api.check(id, { code })).body).toMatchObject({ status: 'approved' });
+    const execution = await h.workflow.run({ verificationId: id });
+    expect(execution.output).toEqual({ verificationId: id, called: false });
+    expect(entered(execution)).toEqual([S.wait, S.read, S.decide, S.noCall]);
+    expect(voiceMessages(h)).toHaveLength(0);
+  });
+
+  it('does not call a canceled verification', async () => {
+    const h = await harness();
+    const { id } = await h.send(phone(5));
+    expect((await h.api.cancel(id)).status).toBe(200);
+    const execution = await h.workflow.run({ verificationId: id });
+    expect(execution.output).toEqual({ verificationId: id, called: false });
+    expect(entered(execution)).not.toContain(S.call);
+    expect(voiceMessages(h)).toHaveLength(0);
+  });
+
+  it('does not call an expired verification (the call task decides expiry with its conditional write)', async () => {
+    const h = await harness();
+    const { id } = await h.send(phone(6));
+    h.s.clock.advance(301);
+    const execution = await h.workflow.run({ verificationId: id });
+    expect(execution).toMatchObject({ status: 'SUCCEEDED', output: { verificationId: id, called: false } });
+    expect(voiceMessages(h)).toHaveLength(0);
+    expect((await h.item(id))?.['voiceCall']).toBeUndefined();
+  });
+
+  it('does not call when the attempts are used up, nor when the verification is gone or replaced', async () => {
+    const h = await harness();
+    const { id, code } = await h.send(phone(7));
+    for (let i = 0; i < 5; i++) await h.api.check(id, { code: wrongCodeFor(code) });
+    expect((await h.workflow.run({ verificationId: id })).output).toEqual({
+      verificationId: id,
+      called: false,
+    });
+
+    const unknown = `${id.split('.')[0]}.AAAAAAAAAAAAAA`;
+    expect((await h.workflow.run({ verificationId: unknown })).output).toEqual({
+      verificationId: unknown,
+      called: false,
+    });
+    const nowhere = `${'A'.repeat(22)}.${'B'.repeat(14)}`;
+    expect((await h.workflow.run({ verificationId: nowhere })).output).toEqual({
+      verificationId: nowhere,
+      called: false,
+    });
+    expect(voiceMessages(h)).toHaveLength(0);
+  });
+
+  it('calls once when the same execution runs twice, one after the other or at the same time', async () => {
+    const h = await harness();
+    const { id: first } = await h.send(phone(8));
+    const runs = [
+      await h.workflow.run({ verificationId: first }),
+      await h.workflow.run({ verificationId: first }),
+    ];
+    expect(runs.map((e) => e.output)).toEqual([
+      { verificationId: first, called: true },
+      { verificationId: first, called: false },
+    ]);
+
+    const { id: second } = await h.send(phone(9));
+    const together = await Promise.all(
+      Array.from({ length: 5 }, () => h.workflow.run({ verificationId: second })),
+    );
+    expect(together.filter((e) => (e.output as { called: boolean }).called)).toHaveLength(1);
+    expect(voiceMessages(h).map((m) => m.verificationId)).toEqual([first, second]);
+  });
+
+  it('retries a call the provider throttled, with backoff, and calls once it passes', async () => {
+    let attempts = 0;
+    const h = await harness({
+      voice: (box) => ({
+        async send(message) {
+          attempts++;
+          if (attempts <= 2) throw new DeliveryError('voice delivery failed: ThrottlingException', true);
+          return box.senders().voice.send(message);
+        },
+      }),
+    });
+    const { id, code } = await h.send(phone(10));
+    const execution = await h.workflow.run({ verificationId: id });
+    expect(execution.output).toEqual({ verificationId: id, called: true });
+    expect(attempts).toBe(3);
+    expect(retries(execution, S.call)).toBe(2);
+    expect(voiceMessages(h).map(codeOf)).toEqual([code]);
+  });
+
+  it('gives up on a call that keeps failing: retried, then caught, recorded on the verification, and failed', async () => {
+    let attempts = 0;
+    const h = await harness({
+      voice: () => ({
+        async send() {
+          attempts++;
+          throw new DeliveryError('voice delivery failed: ServiceUnavailable (HTTP 503)', true);
+        },
+      }),
+    });
+    const { id } = await h.send(phone(11));
+    const execution = await h.workflow.run({ verificationId: id });
+
+    // The retrier's MaxAttempts (3) retries after the first attempt.
+    const retrier = (
+      definitionFor('t').States[S.call]!['Retry'] as Array<{ ErrorEquals: string[]; MaxAttempts: number }>
+    ).find((r) => r.ErrorEquals.includes(VOICE_CALL_RETRYABLE))!;
+    expect(attempts).toBe(1 + retrier.MaxAttempts);
+    expect(retries(execution, S.call)).toBe(retrier.MaxAttempts);
+    expect(entered(execution).slice(-2)).toEqual([S.recordFailure, S.failed]);
+    expect(execution).toMatchObject({
+      status: 'FAILED',
+      error: { error: VOICE_FALLBACK_FAILED, cause: VOICE_CALL_RETRYABLE },
+    });
+    const item = await h.item(id);
+    expect(item?.['voiceCall']).toEqual({ S: 'failed' });
+    expect(item?.[VOICE_FALLBACK_ERROR_ATTRIBUTE]).toEqual({ S: VOICE_CALL_RETRYABLE });
+    expect(voiceMessages(h)).toHaveLength(0);
+    // The SMS code still works: a failed fallback closes nothing.
+    expect((await h.api.get(id)).body).toMatchObject({ status: 'pending' });
+  });
+
+  it('does not retry a call the provider refused: caught at once and recorded', async () => {
+    const h = await harness();
+    const { id } = await h.send(phone(12));
+    h.box.failNext(1);
+    const execution = await h.workflow.run({ verificationId: id });
+    expect(retries(execution, S.call)).toBe(0);
+    expect(execution).toMatchObject({
+      status: 'FAILED',
+      error: { error: VOICE_FALLBACK_FAILED, cause: VOICE_CALL_REFUSED },
+    });
+    expect((await h.item(id))?.[VOICE_FALLBACK_ERROR_ATTRIBUTE]).toEqual({ S: VOICE_CALL_REFUSED });
+  });
+
+  it('ends without a call for an id that names nothing, and fails visibly on an input without one', async () => {
+    const h = await harness();
+    expect((await h.workflow.run({ verificationId: 'not-an-id' })).output).toEqual({
+      verificationId: 'not-an-id',
+      called: false,
+    });
+    expect((await h.workflow.run({})).status).toBe('FAILED');
+    expect(voiceMessages(h)).toHaveLength(0);
+  });
+
+  it('stop() aborts executions that are still waiting', async () => {
+    const h = await harness({ waitMs: 60_000, background: true });
+    const { id } = await h.send(phone(13));
+    const began = Date.now();
+    await h.workflow.stop();
+    expect(Date.now() - began).toBeLessThan(2_000);
+    expect(h.workflow.executions.get(id)?.status).toBe('ABORTED');
+    await expect(h.workflow.startVoiceFallback(id)).rejects.toThrow(/stopped/);
+    expect(voiceMessages(h)).toHaveLength(0);
+  });
+
+  it('no execution input, output, error or history holds a code or a full number', () => {
+    const executions = starters.flatMap((w) => [...w.executions.values(), ...w.runs]);
+    expect(executions.length).toBeGreaterThan(15);
+    expect(secrets.size).toBeGreaterThan(20);
+    for (const execution of executions) {
+      expect(execution.events.length, execution.name).toBeGreaterThan(0);
+      const text = JSON.stringify([execution.input, execution.output, execution.error, execution.events]);
+      for (const secret of secrets) expect(text.includes(secret), `${execution.name}: ${secret}`).toBe(false);
+    }
+  });
+});
