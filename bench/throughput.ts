@@ -39,6 +39,8 @@ export const BENCH_ENV: Record<string, string> = {
   OTP_PHONE_SENDS_PER_DAY: '1000000000',
   OTP_MAX_SENDS_PER_DEVICE_IP_PER_HOUR: '1000000',
   OTP_ALLOWED_COUNTRIES: '*',
+  // Fallback workflows still start for every SMS, as deployed, but call only after the run.
+  OTP_VOICE_FALLBACK_SECONDS: '3600',
 };
 
 /**
