@@ -48,6 +48,7 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     sealedTo: sealer.sealDestination(id, destination.to),
     maskedTo: maskDestination(destination.to),
     channel: request.channel,
+    ...(destination.country === undefined ? {} : { country: destination.country }),
     status: 'pending',
     codeMac: sealer.mac(id, code),
     sealedCode: sealer.seal(id, code),

@@ -32,6 +32,11 @@ export interface VerificationRecord {
   /** The destination as responses and logs show it: "+1415*****23", "a***@example.com". */
   maskedTo: string;
   channel: Channel;
+  /**
+   * ISO 3166 alpha-2 country of a phone destination (from its number), for metrics by country. Not
+   * personal data on its own; absent for email.
+   */
+  country?: string;
   status: StoredStatus;
   codeMac: string;
   sealedCode: string;

@@ -33,6 +33,7 @@ export function toItem(record: VerificationRecord): Item {
     voiceFallback: { BOOL: record.voiceFallback },
     ttl: { N: String(Math.ceil(record.expiresAt / 1000) + KEEP_AFTER_EXPIRY_SECONDS) },
   };
+  if (record.country !== undefined) item['country'] = { S: record.country };
   if (record.voiceCall !== undefined) item['voiceCall'] = { S: record.voiceCall };
   if (record.voiceCallAt !== undefined) item['voiceCallAt'] = { N: String(record.voiceCallAt) };
   if (record.approvedAt !== undefined) item['approvedAt'] = { N: String(record.approvedAt) };
@@ -66,6 +67,8 @@ export function fromItem(item: Item): VerificationRecord {
     sends: n('sends'),
     voiceFallback: item['voiceFallback']?.BOOL ?? false,
   };
+  const country = item['country']?.S;
+  if (country !== undefined) record.country = country;
   const voiceCall = item['voiceCall']?.S;
   if (voiceCall !== undefined) record.voiceCall = voiceCall as NonNullable<VerificationRecord['voiceCall']>;
   if (item['voiceCallAt']?.N !== undefined) record.voiceCallAt = n('voiceCallAt');

@@ -1,0 +1,43 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { createActivityHandler } from '../activity/activity-handler.ts';
+import { EventBridgePublisher } from '../adapters/eventbridge-publisher.ts';
+import { PowertoolsActivityMetrics } from '../adapters/powertools-activity-metrics.ts';
+import type { Log } from '../ports.ts';
+
+/**
+ * Lambda entry for the table's DynamoDB stream (NEW_AND_OLD_IMAGES, filtered to `v#` items, with
+ * ReportBatchItemFailures; infra/activity-stream.ts): metrics (Powertools Metrics, EMF, namespace
+ * `POWERTOOLS_METRICS_NAMESPACE`, default `onetime`) and status-change events (EventBridge bus
+ * `EVENT_BUS_NAME`, default bus when unset). Built once per cold start; needs no secret and no table
+ * access beyond the stream.
+ */
+const env = process.env;
+const serviceName = env['POWERTOOLS_SERVICE_NAME'] || 'onetime';
+const logger = new Logger({ serviceName });
+const log: Log = {
+  info: (message, ...fields) => logger.info(message, ...fields),
+  warn: (message, ...fields) => logger.warn(message, ...fields),
+  error: (message, ...fields) => logger.error(message, ...fields),
+};
+const eventBusName = env['EVENT_BUS_NAME'] || undefined;
+
+const activity = createActivityHandler({
+  metrics: new PowertoolsActivityMetrics(
+    new Metrics({ namespace: env['POWERTOOLS_METRICS_NAMESPACE'] || 'onetime', serviceName }),
+  ),
+  events: new EventBridgePublisher(new EventBridgeClient({ maxAttempts: 5 }), {
+    ...(eventBusName === undefined ? {} : { eventBusName }),
+  }),
+  log,
+});
+
+export const handler = async (
+  event: DynamoDBStreamEvent,
+  context?: Context,
+): Promise<DynamoDBBatchResponse> => {
+  if (context) logger.addContext(context);
+  return activity(event);
+};

@@ -1,0 +1,193 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { OtpActivityStream, type OtpActivityStreamProps } from '../../infra/activity-stream.ts';
+import { actionsOf, ENV, type Resource, resources, type Statement, statements } from './synth.ts';
+
+/** A small stack: the table as OtpService makes it, with a stream, and the activity stream on it. */
+function synthesize(
+  options: { stream?: boolean; bus?: boolean; extra?: Partial<OtpActivityStreamProps> } = {},
+) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'ActivityTest', { env: ENV });
+  const table = new dynamodb.Table(stack, 'Table', {
+    partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    timeToLiveAttribute: 'ttl',
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    ...(options.stream === false ? {} : { stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES }),
+  });
+  const dashboard = new cloudwatch.Dashboard(stack, 'Dashboard');
+  const activity = new OtpActivityStream(stack, 'Activity', {
+    table,
+    dashboard,
+    ...(options.bus === false
+      ? {}
+      : { eventBus: new events.EventBus(stack, 'Bus', { eventBusName: 'otp-events' }) }),
+    ...options.extra,
+  });
+  return { app, stack, activity, template: Template.fromStack(stack) };
+}
+
+function findings(scope: IConstruct): string[] {
+  const { violations } = new AwsSolutionsChecks(scope).validateScope(scope);
+  return violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+}
+
+/** The statements of the activity function's role. */
+function activityStatements(template: Template): Statement[] {
+  const [fn] = Object.values(resources(template, 'AWS::Lambda::Function')).filter((f) =>
+    String(f.Properties['Description']).includes('table stream'),
+  );
+  const roleId = (fn!.Properties['Role'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return statements(template).filter((s) =>
+    s.roles.some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
+  );
+}
+
+let withBus: ReturnType<typeof synthesize>;
+let defaultBus: ReturnType<typeof synthesize>;
+beforeAll(() => {
+  withBus = synthesize();
+  defaultBus = synthesize({ bus: false });
+});
+
+describe('OtpActivityStream', () => {
+  it('refuses a table without a stream, saying what to set', () => {
+    expect(() => synthesize({ stream: false })).toThrow(
+      /stream: dynamodb\.StreamViewType\.NEW_AND_OLD_IMAGES/,
+    );
+  });
+
+  it('reads the stream from its start, verification items only, with partial-batch retries and a failure queue', () => {
+    const [mapping] = Object.values(resources(withBus.template, 'AWS::Lambda::EventSourceMapping'));
+    const [queueId] = Object.keys(resources(withBus.template, 'AWS::SQS::Queue'));
+    expect(mapping?.Properties).toMatchObject({
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      ParallelizationFactor: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      FilterCriteria: {
+        Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'v#' }] } } } }) }],
+      },
+    });
+    expect(JSON.stringify(mapping?.Properties['EventSourceArn'])).toContain('StreamArn');
+  });
+
+  it('keeps failed batches in an encrypted queue that refuses plain HTTP', () => {
+    withBus.template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1_209_600,
+    });
+    withBus.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('may put events on its bus and nowhere else, and names the bus to the function', () => {
+    const list = activityStatements(withBus.template);
+    const putEvents = list.filter((s) => actionsOf([s]).includes('events:PutEvents'));
+    expect(putEvents).toHaveLength(1);
+    expect(putEvents[0]!.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Bus/), 'Arn'] });
+    expect(actionsOf(list).filter((a) => a.startsWith('events:'))).toEqual(['events:PutEvents']);
+    expect(
+      actionsOf(list)
+        .filter((a) => a.startsWith('dynamodb:'))
+        .sort(),
+    ).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+    ]);
+    withBus.template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('table stream'),
+      Environment: {
+        Variables: Match.objectLike({
+          EVENT_BUS_NAME: { Ref: Match.stringLikeRegexp('^Bus') },
+          POWERTOOLS_METRICS_NAMESPACE: 'onetime',
+          POWERTOOLS_SERVICE_NAME: 'onetime',
+        }),
+      },
+    });
+  });
+
+  it('uses the default bus when given none', () => {
+    const putEvents = activityStatements(defaultBus.template).filter((s) =>
+      actionsOf([s]).includes('events:PutEvents'),
+    );
+    expect(JSON.stringify(putEvents.map((s) => s.Resource))).toContain(':event-bus/default');
+    defaultBus.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ EVENT_BUS_NAME: 'default' }) },
+    });
+  });
+
+  it('alarms when a delivery is refused (DeliveryFailed > 0 in 5 minutes, every channel)', () => {
+    const alarm = Object.values(resources(withBus.template, 'AWS::CloudWatch::Alarm')).find((a) =>
+      String(a.Properties['AlarmDescription']).includes('refused a delivery'),
+    ) as Resource;
+    expect(alarm.Properties).toMatchObject({
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    const queries = alarm.Properties['Metrics'] as Array<Record<string, unknown>>;
+    expect(queries.find((q) => q['Expression'])?.['Expression']).toBe(
+      'FILL(deliveryFailed_sms, 0) + FILL(deliveryFailed_email, 0) + FILL(deliveryFailed_voice, 0)',
+    );
+    const stats = queries.flatMap((q) => (q['MetricStat'] ? [q['MetricStat']] : [])) as Array<{
+      Metric: { Namespace: string; MetricName: string; Dimensions: Array<{ Name: string; Value: string }> };
+      Period: number;
+      Stat: string;
+    }>;
+    expect(stats.map((s) => s.Metric.Dimensions.find((d) => d.Name === 'channel')?.Value).sort()).toEqual([
+      'email',
+      'sms',
+      'voice',
+    ]);
+    for (const stat of stats) {
+      expect(stat).toMatchObject({
+        Period: 300,
+        Stat: 'Sum',
+        Metric: { Namespace: 'onetime', MetricName: 'DeliveryFailed' },
+      });
+    }
+  });
+
+  it('alarms when the stream falls behind or batches are given up', () => {
+    const descriptions = Object.values(resources(withBus.template, 'AWS::CloudWatch::Alarm')).map((a) =>
+      String(a.Properties['AlarmDescription']),
+    );
+    expect(descriptions).toEqual(
+      expect.arrayContaining([expect.stringMatching(/iterator age/), expect.stringMatching(/given up/)]),
+    );
+  });
+
+  it('puts the conversion (approved / sent) on the dashboard', () => {
+    expect(withBus.activity.conversion.expression).toBe('approved / sent');
+    const body = JSON.stringify(resources(withBus.template, 'AWS::CloudWatch::Dashboard'));
+    expect(body).toContain('approved / sent');
+    expect(body).toContain('Conversion');
+  });
+
+  it.each([
+    ['an event bus of its own', () => withBus],
+    ['the default bus', () => defaultBus],
+  ])('cdk-nag AwsSolutions finds nothing unacknowledged with %s', (_, synthesized) => {
+    expect(findings(synthesized().stack)).toEqual([]);
+  });
+});
