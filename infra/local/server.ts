@@ -5,6 +5,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { settingsFromEnv } from '../../functions/config.ts';
 import type { Settings } from '../../functions/core/settings.ts';
 import type { Log } from '../../functions/ports.ts';
+import { type LocalActivity, startLocalActivity } from './activity-stream.ts';
 import { apiGatewayEvent, matchRoute } from './api-event.ts';
 import { type ComposedApi, composeApi } from './compose.ts';
 import { createVerificationTable, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
@@ -18,7 +19,8 @@ import { Outbox } from './outbox.ts';
  * the tests, so what answers here is what answers behind API Gateway.
  *
  * Beside the API: `GET /_local/outbox` (every message "sent", oldest first, full destination),
- * `DELETE /_local/outbox` (clears it), and `GET /_local/` (a page to watch the outbox and try a
+ * `DELETE /_local/outbox` (clears it), `GET /_local/events` (status changes, as EventBridge would
+ * get them, from the table's stream), and `GET /_local/` (a page to watch the outbox and try a
  * verification).
  */
 export interface LocalModeOptions {
@@ -73,7 +75,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   // Bind first: a taken port is reported at once, before Java starts.
   const server = createServer((request, response) => {
     void apiReady
-      .then(() => serve(request, response, { api: api!, outbox, log }))
+      .then(() => serve(request, response, { api: api!, outbox, activity: activity!, log }))
       .catch((error: unknown) => {
         log.error('local server error', { error: errorMessage(error) });
         if (!response.headersSent)
@@ -87,12 +89,16 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   const voiceFallbackDefinition = synthesizeLocalDefinition(LOCAL_TABLE_NAME);
   voiceFallbackDefinition.catch(() => {}); // awaited below
   let dynamodb: DynamoDbLocal | undefined;
+  let activity: LocalActivity | undefined;
   try {
     dynamodb = await startDynamoDbLocal();
     await createVerificationTable(dynamodb.client, LOCAL_TABLE_NAME);
+    // Turns the table's stream on, so it must come before the first write.
+    activity = await startLocalActivity({ client: dynamodb.client, tableName: LOCAL_TABLE_NAME, log });
     await voiceFallbackDefinition;
   } catch (error) {
     await closeServer(server);
+    await activity?.stop();
     await dynamodb?.stop();
     throw error instanceof Error && /java/i.test(error.message)
       ? new LocalModeStartError(error.message, { cause: error })
@@ -126,6 +132,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       stopping ??= (async () => {
         await closeServer(server);
         await workflow.stop(); // pending waits end now: nothing keeps the process alive
+        await activity?.stop();
         await dynamodb.stop();
       })();
       return stopping;
@@ -176,6 +183,7 @@ async function closeServer(server: Server): Promise<void> {
 interface Context {
   api: ComposedApi;
   outbox: Outbox;
+  activity: LocalActivity;
   log: Log;
 }
 
@@ -186,7 +194,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
   const path = new URL(request.url ?? '/', 'http://local').pathname;
 
   if (path === '/_local' || path.startsWith('/_local/')) {
-    return serveLocal(method, path, response, context.outbox);
+    return serveLocal(method, path, response, context.outbox, context.activity);
   }
 
   const route = matchRoute(method, path);
@@ -239,7 +247,13 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
   });
 }
 
-function serveLocal(method: string, path: string, response: ServerResponse, outbox: Outbox): void {
+function serveLocal(
+  method: string,
+  path: string,
+  response: ServerResponse,
+  outbox: Outbox,
+  activity: LocalActivity,
+): void {
   if (path === '/_local' || path === '/_local/') {
     if (method === 'GET' || method === 'HEAD') {
       response.writeHead(200, {
@@ -271,6 +285,9 @@ function serveLocal(method: string, path: string, response: ServerResponse, outb
     } else {
       methodNotAllowed(response, method, path, ['GET', 'DELETE']);
     }
+  } else if (path === '/_local/events') {
+    if (method === 'GET') sendJson(response, 200, { events: activity.events });
+    else methodNotAllowed(response, method, path, ['GET']);
   } else {
     sendJson(
       response,

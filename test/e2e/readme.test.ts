@@ -33,4 +33,20 @@ describe('README', () => {
     expect(JSON.parse(outputs[3]!)).toMatchObject({ status: 'approved', to: '+1415*****23', channel: 'sms' });
     expect(local.outbox.messages).toHaveLength(1);
   });
+
+  it('GET /_local/events shows the approval, taken from the table stream as EventBridge would get it', async () => {
+    const id = local.outbox.messages[0]?.verificationId;
+    expect(id).toBeDefined();
+    let events: Array<{ verificationId: string; status: string; channel: string }> = [];
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      const response = await fetch(`${local.url}/_local/events`);
+      events = ((await response.json()) as { events: typeof events }).events;
+      if (events.some((event) => event.status === 'approved')) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(events).toContainEqual(
+      expect.objectContaining({ verificationId: id, status: 'approved', channel: 'sms' }),
+    );
+    expect(JSON.stringify(events)).not.toContain('4155550123');
+  });
 });
