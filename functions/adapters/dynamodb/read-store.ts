@@ -1,8 +1,8 @@
-import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { effectiveStatus, type VerificationRecord } from '../../core/verification.ts';
 import type { CancelOutcome, ReadStore } from '../../ports.ts';
-import { fromItem, type Item, LIVE_CONDITION, liveValues, NAMES, verificationKey } from './items.ts';
-import { classifyFailure, keyOf, type Table } from './table.ts';
+import { fromItem, verificationKey } from './items.ts';
+import { keyOf, type Table, updateLive } from './table.ts';
 
 /** Reading a verification (by id, or the pending one of a destination) and cancelling it. */
 export class DynamoReadStore implements ReadStore {
@@ -25,23 +25,12 @@ export class DynamoReadStore implements ReadStore {
     const record = item && fromItem(item);
     return record && effectiveStatus(record, now) === 'pending' ? record : undefined;
   }
-  async cancel(id: string, now: number): Promise<CancelOutcome> {
-    try {
-      const { Attributes } = await this.table.client.send(
-        new UpdateItemCommand({
-          TableName: this.table.tableName,
-          Key: keyOf(id),
-          ConditionExpression: LIVE_CONDITION,
-          UpdateExpression: 'SET #status = :canceled',
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: { ...liveValues(id, now), ':canceled': { S: 'canceled' } },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { kind: 'canceled', record: fromItem(Attributes as Item) };
-    } catch (error) {
-      return classifyFailure(error, id, now, (record) => ({ kind: 'closed', record }));
-    }
+  cancel(id: string, now: number) {
+    return updateLive<CancelOutcome>(this.table, id, now, {
+      update: 'SET #status = :canceled',
+      values: { ':canceled': { S: 'canceled' } },
+      whenDone: (record) => ({ kind: 'canceled', record }),
+      whenLive: (record) => ({ kind: 'closed', record }),
+    });
   }
 }

@@ -1,8 +1,11 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { destinationKeyOf } from '../../core/ids.ts';
 import { effectiveStatus, type VerificationRecord } from '../../core/verification.ts';
-import type { CancelOutcome, CheckOutcome } from '../../ports.ts';
-import { fromItem, type Item, verificationKey } from './items.ts';
+import { fromItem, type Item, LIVE_CONDITION, liveValues, NAMES, verificationKey } from './items.ts';
 
 /** The table every store part writes to, with its client (built once per cold start). */
 export interface Table {
@@ -20,7 +23,7 @@ export function keyOf(id: string): Item {
  * Reads a failed conditional write: no item, or an item of another verification, is not found; a
  * closed verification is closed; a live one means the part of the condition beyond "live" failed.
  */
-export function classifyFailure<T extends CheckOutcome | CancelOutcome>(
+export function classifyFailure<T>(
   error: unknown,
   id: string,
   now: number,
@@ -30,4 +33,42 @@ export function classifyFailure<T extends CheckOutcome | CancelOutcome>(
   const record = error.Item?.['id']?.S === id ? fromItem(error.Item) : undefined;
   if (!record) return { kind: 'not_found' };
   return effectiveStatus(record, now) === 'pending' ? whenLive(record) : { kind: 'closed', record };
+}
+
+/**
+ * One conditional UpdateItem on a live verification (this id, pending, unexpired, attempts left, plus
+ * `extraCondition`), answering the updated record, or the failure as `classifyFailure` reads it.
+ */
+export async function updateLive<T>(
+  table: Table,
+  id: string,
+  now: number,
+  write: {
+    update: string;
+    extraCondition?: string;
+    names?: Record<string, string>;
+    values?: Item;
+    whenDone: (record: VerificationRecord) => T;
+    whenLive: (record: VerificationRecord) => T;
+  },
+): Promise<T | { kind: 'not_found' } | { kind: 'closed'; record: VerificationRecord }> {
+  try {
+    const { Attributes } = await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: keyOf(id),
+        ConditionExpression: write.extraCondition
+          ? `${LIVE_CONDITION} AND ${write.extraCondition}`
+          : LIVE_CONDITION,
+        UpdateExpression: write.update,
+        ExpressionAttributeNames: { ...NAMES, ...write.names },
+        ExpressionAttributeValues: { ...liveValues(id, now), ...write.values },
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return write.whenDone(fromItem(Attributes as Item));
+  } catch (error) {
+    return classifyFailure(error, id, now, write.whenLive);
+  }
 }
