@@ -38,6 +38,8 @@ export interface OtpActivityStreamProps {
   readonly parallelizationFactor?: number;
   /** Where alarms (and their return to OK) are sent. @default alarms notify nobody */
   readonly alarmTopic?: ITopic;
+  /** Deliveries a provider refused, per 5 minutes (every channel), that alarm. @default 1 */
+  readonly deliveryFailuresThreshold?: number;
   /** A dashboard to add the activity widgets to (e.g. `OtpService.dashboard`). @default none */
   readonly dashboard?: cloudwatch.Dashboard;
   /** The spend-brake metric to graph beside the activity (`OtpService.spendBrakeHits`). @default none */
@@ -212,12 +214,13 @@ export class OtpActivityStream extends Construct {
       }
       this.alarms.push(alarm);
     };
+    const deliveryFailures = props.deliveryFailuresThreshold ?? 1;
     add('DeliveryFailedAlarm', {
       metric: this.deliveryFailed,
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      threshold: deliveryFailures,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
-      alarmDescription: 'onetime: a provider refused a delivery (DeliveryFailed > 0 in 5 minutes)',
+      alarmDescription: `onetime: providers refused deliveries (DeliveryFailed >= ${deliveryFailures} in 5 minutes, every channel)`,
     });
     add('StreamBehindAlarm', {
       metric: this.function.metric('IteratorAge', {

@@ -1,4 +1,5 @@
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { OtpServiceProps } from './otp-service.ts';
 import { OtpStack } from './otp-stack.ts';
@@ -10,8 +11,8 @@ import { OtpStack } from './otp-stack.ts';
  *     -c voiceOriginationIdentity=phone-0123abcd -c originDomain=acme.example -c allowedCountries=US,CA
  *
  * Context keys: stackName, appName, fromAddress, replyTo, emailConfigurationSet, originationNumber,
- * senderId, originDomain, voiceOriginationIdentity, voiceId, allowedCountries, alarmTopicArn,
- * removalPolicy (retain | destroy).
+ * senderId, originDomain, voiceOriginationIdentity, voiceId, voiceFallbackWorkflowType (STANDARD |
+ * EXPRESS), allowedCountries, alarmTopicArn, eventBusName, removalPolicy (retain | destroy).
  */
 const app = new App();
 const context = (key: string): string | undefined => {
@@ -34,11 +35,18 @@ if (removal !== undefined && removal !== 'retain' && removal !== 'destroy') {
   throw new Error(`-c removalPolicy must be "retain" or "destroy" (got "${removal}")`);
 }
 
+const workflowType = context('voiceFallbackWorkflowType')?.toUpperCase();
+if (workflowType !== undefined && workflowType !== 'STANDARD' && workflowType !== 'EXPRESS') {
+  throw new Error(`-c voiceFallbackWorkflowType must be "STANDARD" or "EXPRESS" (got "${workflowType}")`);
+}
+
 const alarmTopicArn = context('alarmTopicArn');
+const eventBusName = context('eventBusName');
 
 new OtpStack(app, context('stackName') ?? 'Onetime', {
   env: { account: process.env['CDK_DEFAULT_ACCOUNT'], region: process.env['CDK_DEFAULT_REGION'] },
   ...(alarmTopicArn ? { alarmTopicArn } : {}),
+  ...(eventBusName ? { eventBusName } : {}),
   service: {
     ...(appName ? { appName } : {}),
     ...(allowedCountries ? { allowedCountries: allowedCountries.split(',').map((c) => c.trim()) } : {}),
@@ -59,6 +67,7 @@ new OtpStack(app, context('stackName') ?? 'Onetime', {
     ...(voiceOriginationIdentity
       ? { voice: { originationIdentity: voiceOriginationIdentity, ...(voiceId ? { voiceId } : {}) } }
       : {}),
+    ...(workflowType ? { voiceFallbackWorkflowType: StateMachineType[workflowType] } : {}),
     ...(removal === 'destroy' ? { removalPolicy: RemovalPolicy.DESTROY } : {}),
   } satisfies OtpServiceProps,
 });

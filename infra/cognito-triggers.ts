@@ -1,9 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -11,8 +9,8 @@ import { Construct } from 'constructs';
 import { cognitoOptionsFromEnv } from '../functions/cognito/challenge.ts';
 import { settingsFromEnv } from '../functions/config.ts';
 import type { Channel } from '../functions/core/verification.ts';
+import { grantChannelSends } from './channels.ts';
 import { OtpFunction } from './otp-function.ts';
-import { emailAddressOf, type OtpServiceProps, voiceResources } from './otp-service.ts';
 
 export type OtpCognitoTriggerName = 'define' | 'create' | 'verify';
 
@@ -27,9 +25,10 @@ export interface OtpCognitoTriggersProps {
   /** The key material (`OtpService.secret`). */
   readonly secret: secretsmanager.ISecret;
   /**
-   * The service's settings and channel variables, as the start function has them (see
-   * `otpEnvironment`). The create function may send on the channels named here, and gets the grants
-   * for them.
+   * The service's settings and channel variables, as the start function has them:
+   * `{ ...settingsEnvironment(props), ...channelEnvironment(props) }` for the props the `OtpService` was
+   * given (`OtpService.attachCognito` passes them itself). The create function may send on the channels
+   * named here, and gets the grants for them.
    */
   readonly environment: Record<string, string>;
   /**
@@ -83,10 +82,6 @@ export class OtpCognitoTriggers extends Construct {
     );
     settingsFromEnv(resolved);
     cognitoOptionsFromEnv(resolved);
-    const paramsAndSecrets = lambda.ParamsAndSecretsLayerVersion.fromVersion(
-      lambda.ParamsAndSecretsVersions.V1_0_103,
-      { cacheSize: 10, logLevel: lambda.ParamsAndSecretsLogLevel.WARN },
-    );
 
     const makeFunction = (
       name: OtpCognitoTriggerName,
@@ -95,22 +90,16 @@ export class OtpCognitoTriggers extends Construct {
       withSecret: boolean,
     ) => {
       const override = props.functionProps?.[name] ?? {};
-      const fn = new OtpFunction(this, `${name[0]!.toUpperCase()}${name.slice(1)}Function`, {
+      return new OtpFunction(this, `${name[0]!.toUpperCase()}${name.slice(1)}Function`, {
         entry: `${HANDLERS_DIR}${file}`,
         description,
         timeout: Duration.seconds(5),
         logGroupRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
         logGroupRemovalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-        ...(withSecret ? { paramsAndSecrets } : {}),
+        ...(withSecret ? { secret } : {}),
         ...override,
-        environment: {
-          ...environment,
-          ...(withSecret ? { SECRET_ARN: secret.secretArn } : {}),
-          ...override.environment,
-        },
+        environment: { ...environment, ...override.environment },
       });
-      if (withSecret) secret.grantRead(fn);
-      return fn;
     };
 
     const define = makeFunction(
@@ -156,96 +145,4 @@ export class OtpCognitoTriggers extends Construct {
       });
     }
   }
-}
-
-/**
- * The send permissions for the channels `environment` configures: SMS always (SNS Publish to phone
- * numbers only: "*" allowed, topics and endpoints denied), email from the configured address, voice
- * from the configured origination identity.
- */
-export function grantChannelSends(fn: lambda.Function, environment: Record<string, string>): void {
-  const stack = Stack.of(fn);
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({ sid: 'SmsToPhoneNumbers', actions: ['sns:Publish'], resources: ['*'] }),
-  );
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      sid: 'NoTopicsOrEndpoints',
-      effect: iam.Effect.DENY,
-      actions: ['sns:Publish'],
-      resources: [`arn:${stack.partition}:sns:*:*:*`],
-    }),
-  );
-
-  const fromAddress = environment['EMAIL_FROM_ADDRESS'];
-  if (fromAddress) {
-    const address = emailAddressOf(fromAddress);
-    const identity = (name: string) =>
-      stack.formatArn({ service: 'ses', resource: 'identity', resourceName: name });
-    const configurationSet = environment['EMAIL_CONFIGURATION_SET'];
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'EmailFromTheConfiguredAddress',
-        actions: ['ses:SendEmail'],
-        resources: [
-          identity(address),
-          identity(address.slice(address.lastIndexOf('@') + 1)),
-          ...(configurationSet
-            ? [
-                stack.formatArn({
-                  service: 'ses',
-                  resource: 'configuration-set',
-                  resourceName: configurationSet,
-                }),
-              ]
-            : []),
-        ],
-        conditions: { StringEqualsIgnoreCase: { 'ses:FromAddress': address } },
-      }),
-    );
-  }
-
-  const originationIdentity = environment['VOICE_ORIGINATION_IDENTITY'];
-  if (originationIdentity) {
-    const { resources, scopedToAccount } = voiceResources(stack, originationIdentity);
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'VoiceCalls', actions: ['sms-voice:SendVoiceMessage'], resources }),
-    );
-    for (const resource of scopedToAccount) {
-      Validations.of(fn.role!).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${flatten(stack.resolve(resource))}]`,
-        reason:
-          "The voice origination identity names no phone-number or pool id, so calls are scoped to the account's " +
-          'own phone numbers and pools; opt-out lists are evaluated on every send.',
-      });
-    }
-  }
-}
-
-/** A resolved ARN as cdk-nag names it in a finding: `arn:<AWS::Partition>:…`. */
-function flatten(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const node = value as { 'Fn::Join'?: [string, unknown[]]; Ref?: string };
-  if (node['Fn::Join']) return node['Fn::Join'][1].map(flatten).join(node['Fn::Join'][0]);
-  if (node.Ref) return `<${node.Ref}>`;
-  return JSON.stringify(value);
-}
-
-/**
- * The variables the sending functions read, for the same props an `OtpService` was given: its
- * settings (`settingsEnvironment`) and its channels.
- */
-export function channelVariables(
-  props: Pick<OtpServiceProps, 'sms' | 'email' | 'voice'>,
-): Record<string, string> {
-  const entries: Array<[string, string | undefined]> = [
-    ['SMS_SENDER_ID', props.sms?.senderId],
-    ['SMS_ORIGINATION_NUMBER', props.sms?.originationNumber],
-    ['EMAIL_FROM_ADDRESS', props.email?.fromAddress],
-    ['EMAIL_REPLY_TO', props.email?.replyTo],
-    ['EMAIL_CONFIGURATION_SET', props.email?.configurationSetName],
-    ['VOICE_ORIGINATION_IDENTITY', props.voice?.originationIdentity],
-    ['VOICE_ID', props.voice?.voiceId],
-  ];
-  return Object.fromEntries(entries.filter((entry): entry is [string, string] => Boolean(entry[1])));
 }

@@ -1,9 +1,27 @@
 /** What an existing CDK app imports to embed onetime. */
 export { DEFAULT_ALLOWED_COUNTRIES, DEFAULT_SETTINGS } from '../functions/core/settings.ts';
+export { OtpActivityStream, type OtpActivityStreamProps } from './activity-stream.ts';
+export {
+  channelEnvironment,
+  emailAddressOf,
+  grantChannelSends,
+  grantEmail,
+  grantSms,
+  grantVoice,
+  voiceResources,
+} from './channels.ts';
+export {
+  type OtpCognitoTriggerName,
+  OtpCognitoTriggers,
+  type OtpCognitoTriggersProps,
+} from './cognito-triggers.ts';
+export { settingsEnvironment } from './environment.ts';
+export type { RateLimitReason } from './monitoring.ts';
 export { BUNDLE, esbuildOptions, OTP_BUNDLING, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 export {
   type OtpAlarmProps,
   type OtpApiProps,
+  type OtpCognitoOptions,
   type OtpEmailProps,
   type OtpFunctionName,
   OtpService,
@@ -12,3 +30,4 @@ export {
   type OtpVoiceProps,
 } from './otp-service.ts';
 export { OtpStack, type OtpStackProps } from './otp-stack.ts';
+export { VoiceFallbackWorkflow, type VoiceFallbackWorkflowProps } from './voice-fallback-workflow.ts';

@@ -1,6 +1,13 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  ParamsAndSecretsLayerVersion,
+  ParamsAndSecretsLogLevel,
+  ParamsAndSecretsVersions,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import {
   type BundlingOptions,
   NodejsFunction,
@@ -8,6 +15,7 @@ import {
   OutputFormat,
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
 
@@ -79,7 +87,21 @@ export interface OtpFunctionProps extends NodejsFunctionProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly logGroupRemovalPolicy?: RemovalPolicy;
+  /**
+   * The key material, for a function that seals or opens codes: sets `SECRET_ARN` (the ARN only, never
+   * the value), adds the AWS Parameters and Secrets Lambda Extension the handler reads it through once
+   * per cold start, and grants read on that secret. Functions that only read or cancel verifications
+   * (status, cancel, Cognito define, the activity stream) get none of the three.
+   * @default no secret
+   */
+  readonly secret?: ISecret;
 }
+
+/** One secret per function, read once per cold start. */
+const PARAMS_AND_SECRETS = ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103, {
+  cacheSize: 10,
+  logLevel: ParamsAndSecretsLogLevel.WARN,
+});
 
 /**
  * The one place for function defaults: Node.js 22 on arm64, ESM bundles (minified, with source maps
@@ -92,11 +114,12 @@ export interface OtpFunctionProps extends NodejsFunctionProps {
  * four times faster than at 256 MB while a warm call of a few tens of ms still costs well under a
  * dollar per million. Override per function through `OtpService`'s `functionProps`.
  *
- * Every prop can be overridden; `environment` and `bundling` are merged with the defaults.
+ * Every prop can be overridden; `environment` and `bundling` are merged with the defaults. A function
+ * that needs the key material names it (`secret`), and gets it through the extension, nothing else.
  */
 export class OtpFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: OtpFunctionProps) {
-    const { logGroupRetention, logGroupRemovalPolicy, ...functionProps } = props;
+    const { logGroupRetention, logGroupRemovalPolicy, secret, ...functionProps } = props;
     // Created beside the function (not inside it: nothing may be added to `this` before super()).
     const logGroup =
       functionProps.logGroup ??
@@ -117,17 +140,20 @@ export class OtpFunction extends NodejsFunction {
       memorySize: 1024,
       timeout: Duration.seconds(10),
       tracing: Tracing.ACTIVE,
+      ...(secret ? { paramsAndSecrets: PARAMS_AND_SECRETS } : {}),
       ...functionProps,
       logGroup,
       role,
       bundling: { ...OTP_BUNDLING, ...functionProps.bundling },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
+        ...(secret ? { SECRET_ARN: secret.secretArn } : {}),
         ...functionProps.environment,
       },
     });
 
     // Lambda writes the function's logs with the function's role: that log group and nothing else.
     this.logGroup.grantWrite(role);
+    secret?.grantRead(this);
   }
 }

@@ -1,23 +1,37 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
-import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
-import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { settingsFromEnv } from '../functions/config.ts';
-import { DEFAULT_ALLOWED_COUNTRIES, DEFAULT_SETTINGS } from '../functions/core/settings.ts';
-import { OtpFunction } from './otp-function.ts';
+import { OtpActivityStream } from './activity-stream.ts';
+import { createApi } from './api.ts';
+import { channelEnvironment, grantChannelSends, grantVoice } from './channels.ts';
+import { OtpCognitoTriggers, type OtpCognitoTriggersProps } from './cognito-triggers.ts';
+import { settingsEnvironment } from './environment.ts';
+import {
+  addAlarmStatus,
+  createAlarms,
+  createDashboard,
+  createLogMetrics,
+  type RateLimitReason,
+} from './monitoring.ts';
+import { OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 import { VoiceFallbackWorkflow } from './voice-fallback-workflow.ts';
+
+// The helpers an embedding app (or the standalone constructs) may need, where they always were.
+export { channelEnvironment, emailAddressOf, voiceResources } from './channels.ts';
+export { settingsEnvironment } from './environment.ts';
 
 export type OtpFunctionName = 'start' | 'check' | 'status' | 'cancel';
 
@@ -75,7 +89,10 @@ export interface OtpAlarmProps {
   readonly serverErrors?: number;
   /** p99 API latency, over three 5-minute periods, that alarms. @default 3 seconds */
   readonly latencyP99?: Duration;
-  /** Deliveries the provider refused per 5 minutes that alarm. @default 3 */
+  /**
+   * Deliveries providers refused per 5 minutes (every channel, counted by the activity stream from the
+   * verifications marked `delivery_failed`) that alarm. @default 3
+   */
   readonly deliveryFailures?: number;
 }
 
@@ -123,6 +140,11 @@ export interface OtpServiceProps {
   readonly alarms?: OtpAlarmProps;
   /** Where alarms (and their return to OK) are sent. @default alarms notify nobody */
   readonly alarmTopic?: ITopic;
+  /**
+   * Where the activity stream puts one event per status change (`source: onetime`, `detail-type:
+   * Verification <status>`). @default the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
 
   /**
    * What happens to the table, the secret and the log groups when they leave the stack.
@@ -138,20 +160,27 @@ export interface OtpServiceProps {
   readonly logRetention?: logs.RetentionDays;
   /** Per-function overrides (memory, timeout, reserved concurrency, …); `environment` is merged. */
   readonly functionProps?: Partial<Record<OtpFunctionName, Partial<NodejsFunctionProps>>>;
+  /** Overrides for the activity-stream function (memory, timeout, …); `environment` is merged. */
+  readonly activityFunctionProps?: Partial<OtpFunctionProps>;
 }
+
+/** How `OtpService.attachCognito` sets up the sign-in triggers. */
+export type OtpCognitoOptions = Pick<
+  OtpCognitoTriggersProps,
+  'allowedChannels' | 'requireVerifiedDestination' | 'functionProps'
+>;
 
 const HANDLERS_DIR = fileURLToPath(new URL('../functions/handlers/', import.meta.url));
 
-/** The error envelope of the contract, for errors API Gateway answers itself. */
-const ERROR_TEMPLATE = (code: string, message: string) => `{"error":{"code":"${code}","message":${message}}}`;
-const literal = (text: string) => JSON.stringify(text);
-/** API Gateway's own message, already quoted and escaped. */
-const GATEWAY_MESSAGE = '$context.error.messageString';
-
 /**
  * onetime, deployed: a DynamoDB table, the key-material secret, one function per route, a REST API
- * with API keys and a usage plan, alarms and a dashboard. Every resource is a public field so an
- * embedding app can wire more to it.
+ * with API keys and a usage plan, metrics and status-change events from the table's stream, alarms and
+ * a dashboard. Every resource is a public field so an embedding app can wire more to it.
+ *
+ * The parts live beside this file: the API (api.ts), alarms and dashboard (monitoring.ts), the
+ * settings (environment.ts), the channels' variables and grants (channels.ts), the activity stream
+ * (activity-stream.ts), the voice fallback (voice-fallback-workflow.ts) and the Cognito sign-in
+ * triggers (cognito-triggers.ts, through `attachCognito`).
  */
 export class OtpService extends Construct {
   readonly table: dynamodb.Table;
@@ -166,16 +195,24 @@ export class OtpService extends Construct {
   readonly apiKey: apigateway.IApiKey;
   readonly usagePlan: apigateway.UsagePlan;
   readonly accessLogs: logs.LogGroup;
+  /**
+   * Metrics and status-change events from the table's stream: sends, approvals, conversion, refused
+   * deliveries (`activity.deliveryFailed`), and the EventBridge events.
+   */
+  readonly activity: OtpActivityStream;
   /** Namespace of the metrics the log filters publish. */
   readonly metricNamespace: string;
-  /** Deliveries a provider refused (from the start function's "delivery failed" log lines). */
-  readonly deliveryFailures: cloudwatch.Metric;
   /** Sends the spend brake refused ("send rate limited" with reason spend_limit). */
   readonly spendBrakeHits: cloudwatch.Metric;
-  readonly alarms: cloudwatch.Alarm[] = [];
+  /** Refused sends (`429 rate_limited`) by reason: metric `RateLimited`, dimension `reason`. */
+  readonly rateLimited: Readonly<Record<RateLimitReason, cloudwatch.Metric>>;
+  /** Every alarm: the service's and the activity stream's. */
+  readonly alarms: cloudwatch.Alarm[];
   readonly dashboard: cloudwatch.Dashboard;
 
   readonly #props: OtpServiceProps;
+  readonly #logRetention: logs.RetentionDays;
+  readonly #removalPolicy: RemovalPolicy;
   #attachedWorkflow: IStateMachine | undefined;
 
   constructor(scope: Construct, id: string, props: OtpServiceProps = {}) {
@@ -183,6 +220,8 @@ export class OtpService extends Construct {
     this.#props = props;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    this.#removalPolicy = removalPolicy;
+    this.#logRetention = logRetention;
 
     // ---- Storage ----------------------------------------------------------------------------------
     this.table = new dynamodb.Table(this, 'Table', {
@@ -190,6 +229,8 @@ export class OtpService extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'ttl',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Read by the activity stream: metrics and events come from the writes themselves.
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
       ...(props.tableEncryptionKey
         ? {
             encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
@@ -212,45 +253,32 @@ export class OtpService extends Construct {
     });
 
     // ---- Functions --------------------------------------------------------------------------------
-    const environment = {
-      TABLE_NAME: this.table.tableName,
-      // Only the ARN: the functions read the value through the Parameters and Secrets extension.
-      SECRET_ARN: this.secret.secretArn,
-      POWERTOOLS_SERVICE_NAME: 'onetime',
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-      ...settingsEnvironment(props),
-    };
-    const paramsAndSecrets = lambda.ParamsAndSecretsLayerVersion.fromVersion(
-      lambda.ParamsAndSecretsVersions.V1_0_103,
-      // One secret per function, read once per cold start.
-      { cacheSize: 10, logLevel: lambda.ParamsAndSecretsLogLevel.WARN },
-    );
-    const makeFunction = (
-      name: OtpFunctionName,
-      description: string,
-      extra: Partial<NodejsFunctionProps>,
-    ) => {
+    // Only start and check seal or open codes, so only they get the secret (its ARN, the extension
+    // that reads it, and read on it); status and cancel read and update items and nothing else.
+    const environment = this.#environment();
+    const channels = channelEnvironment(props);
+    const makeFunction = (name: OtpFunctionName, description: string, extra: Partial<OtpFunctionProps>) => {
       const override = props.functionProps?.[name] ?? {};
-      const fn = new OtpFunction(this, `${capitalise(name)}Function`, {
+      return new OtpFunction(this, `${capitalise(name)}Function`, {
         entry: `${HANDLERS_DIR}${name}.ts`,
         description,
-        paramsAndSecrets,
         logGroupRetention: logRetention,
         logGroupRemovalPolicy: removalPolicy,
         ...extra,
         ...override,
         environment: { ...environment, ...extra.environment, ...override.environment },
       });
-      this.secret.grantRead(fn);
-      return fn;
     };
 
     const start = makeFunction('start', 'onetime: POST /v1/verifications (start or resend)', {
+      secret: this.secret,
       // A send may retry a throttled provider with backoff; stays under API Gateway's 29 s.
       timeout: Duration.seconds(20),
-      environment: channelEnvironment(props),
+      environment: channels,
     });
-    const check = makeFunction('check', 'onetime: POST /v1/verifications/{id}/check', {});
+    const check = makeFunction('check', 'onetime: POST /v1/verifications/{id}/check', {
+      secret: this.secret,
+    });
     const status = makeFunction('status', 'onetime: GET /v1/verifications/{id}', {});
     const cancel = makeFunction('cancel', 'onetime: DELETE /v1/verifications/{id}', {});
     this.functions = { start, check, status, cancel };
@@ -263,7 +291,8 @@ export class OtpService extends Construct {
     this.table.grant(status, 'dynamodb:GetItem');
     this.table.grant(cancel, 'dynamodb:UpdateItem');
 
-    this.grantChannels(start, props);
+    // The channels' send permissions, on the start function only.
+    grantChannelSends(start, channels);
 
     // Voice fallback (issue 4): when `voice` is set, the Step Functions workflow is created here and
     // handed to `attachVoiceFallback`, which gives the start function its ARN and permission to start it.
@@ -271,17 +300,16 @@ export class OtpService extends Construct {
       const voiceFunction = new OtpFunction(this, 'VoiceFallbackFunction', {
         entry: `${HANDLERS_DIR}voice-fallback.ts`,
         description: 'onetime: the voice-fallback workflow call (reads the SMS code aloud)',
-        paramsAndSecrets,
+        secret: this.secret,
         logGroupRetention: logRetention,
         logGroupRemovalPolicy: removalPolicy,
         // The sender rides out provider throttling with backoff; the workflow's task timeout is 30 s.
         timeout: Duration.seconds(20),
-        environment: { ...environment, ...voiceEnvironment(props.voice) },
+        environment: { ...environment, ...channelEnvironment({ voice: props.voice }) },
       });
-      this.secret.grantRead(voiceFunction);
       // claimVoiceCall and finishVoiceCall: two conditional UpdateItems, nothing else.
       this.table.grant(voiceFunction, 'dynamodb:UpdateItem');
-      this.grantVoice(voiceFunction, props.voice);
+      grantVoice(voiceFunction, props.voice.originationIdentity);
       this.voiceFallbackFunction = voiceFunction;
       this.voiceFallback = new VoiceFallbackWorkflow(this, 'VoiceFallback', {
         table: this.table,
@@ -292,23 +320,14 @@ export class OtpService extends Construct {
         removalPolicy,
       });
       this.attachVoiceFallback(this.voiceFallback.stateMachine);
-      const role = this.voiceFallback.stateMachine.role;
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Granted by CDK for X-Ray tracing (xray:PutTraceSegments, GetSamplingRules…) and for vended ' +
-          'log delivery (logs:CreateLogDelivery, …), neither of which supports resource-level permissions.',
-      });
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(voiceFunction.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-        reason:
-          'lambda:InvokeFunction on the call-task function and its versions and aliases (`<arn>:*`), as ' +
-          'the LambdaInvoke task grants it; no other function.',
-      });
+      this.#acknowledgeWorkflowRole(this.voiceFallback, voiceFunction);
     }
 
     for (const fn of [
-      ...Object.values(this.functions),
+      start,
+      check,
+      status,
+      cancel,
       ...(this.voiceFallbackFunction ? [this.voiceFallbackFunction] : []),
     ]) {
       Validations.of(fn).acknowledge({
@@ -329,125 +348,41 @@ export class OtpService extends Construct {
     }
 
     // ---- API --------------------------------------------------------------------------------------
-    const apiProps = props.api ?? {};
-    const rateLimit = apiProps.rateLimit ?? 50;
-    const burstLimit = apiProps.burstLimit ?? 100;
-    this.accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy });
-    this.api = new apigateway.RestApi(this, 'Api', {
-      description: 'onetime: one-time-password verification',
-      endpointTypes: [apigateway.EndpointType.REGIONAL],
-      apiKeySourceType: apigateway.ApiKeySourceType.HEADER,
-      defaultMethodOptions: { apiKeyRequired: true },
-      cloudWatchRole: apiProps.cloudWatchRole ?? true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
-      deployOptions: {
-        stageName: apiProps.stageName ?? 'prod',
-        tracingEnabled: true,
-        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
-        accessLogFormat: accessLogFormat(),
-        // Execution logs for errors only, and never request or response bodies (they carry codes).
-        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
-        dataTraceEnabled: false,
-        throttlingRateLimit: rateLimit,
-        throttlingBurstLimit: burstLimit,
-      },
-    });
-    if (apiProps.cloudWatchRole ?? true) {
-      const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
-      if (cloudWatchRole) {
-        Validations.of(cloudWatchRole).acknowledge({
-          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-          reason:
-            "API Gateway's account-level logging role: AWS maintains this policy for exactly that " +
-            'purpose and API Gateway needs it to write the access and execution logs.',
-        });
-      }
-    }
-
-    const validator = this.api.addRequestValidator('Validator', {
-      validateRequestBody: true,
-      validateRequestParameters: true,
-    });
-    // Only the shape "a JSON object" is checked here; the fields are validated in the functions, which
-    // answer with the contract's error envelope and field names.
-    const jsonObject = this.api.addModel('JsonObject', {
-      contentType: 'application/json',
-      modelName: 'JsonObject',
-      schema: { schema: apigateway.JsonSchemaVersion.DRAFT4, type: apigateway.JsonSchemaType.OBJECT },
-    });
-    const withBody: apigateway.MethodOptions = {
-      requestValidator: validator,
-      requestModels: { 'application/json': jsonObject },
-    };
-    const withId = (options: apigateway.MethodOptions = {}): apigateway.MethodOptions => ({
-      requestValidator: validator,
-      ...options,
-      requestParameters: { 'method.request.path.id': true },
-    });
-    const integration = (fn: lambda.IFunction) =>
-      new apigateway.LambdaIntegration(fn, { proxy: true, allowTestInvoke: false });
-
-    const verifications = this.api.root.addResource('v1').addResource('verifications');
-    const verification = verifications.addResource('{id}');
-    verifications.addMethod('POST', integration(start), withBody);
-    verification.addResource('check').addMethod('POST', integration(check), withId(withBody));
-    verification.addMethod('GET', integration(status), withId());
-    verification.addMethod('DELETE', integration(cancel), withId());
-
-    this.addGatewayResponses();
-
-    this.apiKey = this.api.addApiKey('ApiKey', { description: 'onetime: key for the calling backend' });
-    this.usagePlan = this.api.addUsagePlan('UsagePlan', {
-      description: 'onetime: throttling for the API key',
-      throttle: { rateLimit, burstLimit },
-      ...(apiProps.quota ? { quota: apiProps.quota } : {}),
-      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
-    });
-    this.usagePlan.addApiKey(this.apiKey);
-
-    if (apiProps.webAclArn) {
-      new CfnWebACLAssociation(this, 'WebAcl', {
-        resourceArn: this.api.deploymentStage.stageArn,
-        webAclArn: apiProps.webAclArn,
-      });
-    } else {
-      Validations.of(this.api.deploymentStage).acknowledge({
-        id: 'AwsSolutions-APIG3',
-        reason:
-          'No WAF by default: every call needs an API key, the usage plan throttles it, and the service ' +
-          'rate-limits per destination, device IP and spend. Pass api.webAclArn to attach a web ACL.',
-      });
-    }
-    for (const method of this.api.methods) {
-      Validations.of(method).acknowledge({
-        id: 'AwsSolutions-APIG4',
-        reason:
-          'Callers are backends holding the API key (required on every method, tied to a usage plan); ' +
-          'there are no end-user identities to authorise.',
-      });
-      Validations.of(method).acknowledge({
-        id: 'AwsSolutions-COG4',
-        reason: 'No Cognito users: the API is called server-to-server with an API key on every method.',
-      });
-    }
+    ({
+      api: this.api,
+      apiKey: this.apiKey,
+      usagePlan: this.usagePlan,
+      accessLogs: this.accessLogs,
+    } = createApi(this, { functions: this.functions, props: props.api ?? {}, logRetention, removalPolicy }));
 
     // ---- Operations -------------------------------------------------------------------------------
     this.metricNamespace = `onetime/${Stack.of(this).stackName}/${this.node.id}`;
-    this.deliveryFailures = this.logMetric(
-      'DeliveryFailuresFilter',
-      'DeliveryFailures',
-      logs.FilterPattern.stringValue('$.message', '=', 'delivery failed'),
-    );
-    this.spendBrakeHits = this.logMetric(
-      'SpendBrakeFilter',
-      'SpendBrakeHits',
-      logs.FilterPattern.all(
-        logs.FilterPattern.stringValue('$.message', '=', 'send rate limited'),
-        logs.FilterPattern.stringValue('$.reason', '=', 'spend_limit'),
-      ),
-    );
-    this.createAlarms(props);
-    this.dashboard = this.createDashboard();
+    const metrics = createLogMetrics(this, start.logGroup, this.metricNamespace);
+    this.spendBrakeHits = metrics.spendBrakeHits;
+    this.rateLimited = metrics.rateLimited;
+    const monitored = {
+      api: this.api,
+      table: this.table,
+      functions: this.functions,
+      voiceFallback: this.voiceFallback,
+      metrics,
+    };
+    this.alarms = createAlarms(this, monitored, props.alarms ?? {}, props.alarmTopic);
+    this.dashboard = createDashboard(this, monitored);
+
+    this.activity = new OtpActivityStream(this, 'Activity', {
+      table: this.table,
+      dashboard: this.dashboard,
+      spendBrakeHits: this.spendBrakeHits,
+      deliveryFailuresThreshold: props.alarms?.deliveryFailures ?? 3,
+      logRetention,
+      removalPolicy,
+      ...(props.eventBus ? { eventBus: props.eventBus } : {}),
+      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+      ...(props.activityFunctionProps ? { functionProps: props.activityFunctionProps } : {}),
+    });
+    this.alarms.push(...this.activity.alarms);
+    addAlarmStatus(this.dashboard, this.alarms);
   }
 
   /**
@@ -474,383 +409,54 @@ export class OtpService extends Construct {
     }
   }
 
-  /** The channels' send permissions, on the start function only. */
-  private grantChannels(start: OtpFunction, props: OtpServiceProps): void {
-    const stack = Stack.of(this);
-
-    // SMS: SNS Publish to a phone number has no resource ARN to scope to, so the Allow must name "*".
-    // The Deny below takes topics and platform endpoints (which do have ARNs) back out of it, leaving
-    // "send an SMS" as the only thing the grant can do.
-    start.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'SmsToPhoneNumbers', actions: ['sns:Publish'], resources: ['*'] }),
-    );
-    start.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'NoTopicsOrEndpoints',
-        effect: iam.Effect.DENY,
-        actions: ['sns:Publish'],
-        resources: [`arn:${stack.partition}:sns:*:*:*`],
-      }),
-    );
-
-    if (props.email) {
-      const address = emailAddressOf(props.email.fromAddress);
-      const domain = address.slice(address.lastIndexOf('@') + 1);
-      const identity = (name: string) =>
-        stack.formatArn({ service: 'ses', resource: 'identity', resourceName: name });
-      start.addToRolePolicy(
-        new iam.PolicyStatement({
-          sid: 'EmailFromTheConfiguredAddress',
-          actions: ['ses:SendEmail'],
-          // SES authorises against the verified identity: the address itself or its domain.
-          resources: [
-            identity(address),
-            identity(domain),
-            ...(props.email.configurationSetName
-              ? [
-                  stack.formatArn({
-                    service: 'ses',
-                    resource: 'configuration-set',
-                    resourceName: props.email.configurationSetName,
-                  }),
-                ]
-              : []),
-          ],
-          conditions: { StringEqualsIgnoreCase: { 'ses:FromAddress': address } },
-        }),
-      );
-    }
-
-    if (props.voice) this.grantVoice(start, props.voice);
-  }
-
-  /** sms-voice:SendVoiceMessage from the configured origination identity only. */
-  private grantVoice(fn: OtpFunction, voice: OtpVoiceProps): void {
-    const stack = Stack.of(this);
-    const { resources, scopedToAccount } = voiceResources(stack, voice.originationIdentity);
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'VoiceCalls', actions: ['sms-voice:SendVoiceMessage'], resources }),
-    );
-    for (const resource of scopedToAccount) {
-      Validations.of(fn.role!).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${flatten(stack.resolve(resource))}]`,
-        reason:
-          'The voice origination identity names no phone-number or pool id (an E.164 number or a ' +
-          "sender id), so the call is scoped to the account's own phone numbers and pools; opt-out " +
-          'lists are evaluated on every send.',
-      });
-    }
-  }
-
-  private addGatewayResponses(): void {
-    const json = { 'Content-Type': "'application/json'", 'Cache-Control': "'no-store'" };
-    const responses: Array<[apigateway.ResponseType, string, string, string?, Record<string, string>?]> = [
-      [
-        apigateway.ResponseType.BAD_REQUEST_BODY,
-        'invalid_request',
-        literal('The body must be a JSON object.'),
-      ],
-      [apigateway.ResponseType.BAD_REQUEST_PARAMETERS, 'invalid_request', GATEWAY_MESSAGE],
-      [
-        apigateway.ResponseType.INVALID_API_KEY,
-        'invalid_api_key',
-        literal('A valid API key is required in the x-api-key header.'),
-      ],
-      [apigateway.ResponseType.ACCESS_DENIED, 'forbidden', GATEWAY_MESSAGE],
-      // API Gateway answers 403 for a path or method that does not exist; the contract says 404.
-      [apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, 'not_found', literal('No such route.'), '404'],
-      [apigateway.ResponseType.RESOURCE_NOT_FOUND, 'not_found', literal('No such route.'), '404'],
-      [apigateway.ResponseType.REQUEST_TOO_LARGE, 'payload_too_large', literal('The request is too large.')],
-      [apigateway.ResponseType.UNSUPPORTED_MEDIA_TYPE, 'unsupported_media_type', GATEWAY_MESSAGE],
-      [
-        apigateway.ResponseType.THROTTLED,
-        'throttled',
-        literal('Too many requests for this API key; slow down.'),
-        undefined,
-        { 'Retry-After': "'1'" },
-      ],
-      [
-        apigateway.ResponseType.QUOTA_EXCEEDED,
-        'quota_exceeded',
-        literal("This API key's request quota is used up."),
-      ],
-      [apigateway.ResponseType.DEFAULT_4XX, 'request_rejected', GATEWAY_MESSAGE],
-      [
-        apigateway.ResponseType.DEFAULT_5XX,
-        'internal_error',
-        literal('Something went wrong on our side; try again.'),
-      ],
-    ];
-    for (const [type, code, message, statusCode, headers] of responses) {
-      this.api.addGatewayResponse(`Gateway${type.responseType}`, {
-        type,
-        ...(statusCode ? { statusCode } : {}),
-        responseHeaders: { ...json, ...headers },
-        templates: { 'application/json': ERROR_TEMPLATE(code, message) },
-      });
-    }
-  }
-
-  private logMetric(id: string, metricName: string, filterPattern: logs.IFilterPattern): cloudwatch.Metric {
-    const filter = new logs.MetricFilter(this, id, {
-      logGroup: this.functions.start.logGroup,
-      filterPattern,
-      metricNamespace: this.metricNamespace,
-      metricName,
-      metricValue: '1',
+  /**
+   * Passwordless sign-in for `userPool` on this service: the Define, Create and Verify Auth Challenge
+   * triggers (`OtpCognitoTriggers`), on this service's table, secret, settings and channels, attached
+   * to the pool with the invoke permissions Cognito needs. The pool must be in the same stack (the
+   * pool names the functions and the functions' permissions name the pool), and its app client must
+   * allow custom auth. One call per pool.
+   */
+  attachCognito(userPool: cognito.UserPool, options: OtpCognitoOptions = {}): OtpCognitoTriggers {
+    return new OtpCognitoTriggers(this, `${userPool.node.id}Triggers`, {
+      userPool,
+      table: this.table,
+      secret: this.secret,
+      environment: { ...settingsEnvironment(this.#props), ...channelEnvironment(this.#props) },
+      logRetention: this.#logRetention,
+      removalPolicy: this.#removalPolicy,
+      ...(options.allowedChannels ? { allowedChannels: options.allowedChannels } : {}),
+      ...(options.requireVerifiedDestination !== undefined
+        ? { requireVerifiedDestination: options.requireVerifiedDestination }
+        : {}),
+      ...(options.functionProps ? { functionProps: options.functionProps } : {}),
     });
-    return filter.metric({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) });
   }
 
-  private createAlarms(props: OtpServiceProps): void {
-    const thresholds = props.alarms ?? {};
-    const fiveMinutes = Duration.minutes(5);
-    const add = (
-      id: string,
-      metric: cloudwatch.IMetric,
-      threshold: number,
-      description: string,
-      periods = 1,
-    ) => {
-      const alarm = new cloudwatch.Alarm(this, id, {
-        metric,
-        threshold,
-        evaluationPeriods: periods,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `onetime: ${description}`,
-      });
-      if (props.alarmTopic) {
-        alarm.addAlarmAction(new SnsAction(props.alarmTopic));
-        alarm.addOkAction(new SnsAction(props.alarmTopic));
-      }
-      this.alarms.push(alarm);
+  /** What every function of the service reads: the table, the service name, and the settings. */
+  #environment(): Record<string, string> {
+    return {
+      TABLE_NAME: this.table.tableName,
+      POWERTOOLS_SERVICE_NAME: 'onetime',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      ...settingsEnvironment(this.#props),
     };
-
-    add(
-      'ApiServerErrorsAlarm',
-      this.api.metricServerError({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
-      thresholds.serverErrors ?? 5,
-      'API 5xx answers (server faults and refused deliveries)',
-    );
-    add(
-      'ApiLatencyP99Alarm',
-      this.api.metricLatency({ period: fiveMinutes, statistic: cloudwatch.Stats.p(99) }),
-      (thresholds.latencyP99 ?? Duration.seconds(3)).toMilliseconds(),
-      'API p99 latency (ms) over three 5-minute periods',
-      3,
-    );
-    for (const [name, fn] of Object.entries(this.functions)) {
-      add(
-        `${capitalise(name)}ThrottlesAlarm`,
-        fn.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
-        1,
-        `${name} function throttled`,
-      );
-      add(
-        `${capitalise(name)}ErrorsAlarm`,
-        fn.metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
-        1,
-        `${name} function errors (crashes and timeouts; handled errors are answered, not thrown)`,
-      );
-    }
-    add(
-      'DeliveryFailuresAlarm',
-      this.deliveryFailures,
-      thresholds.deliveryFailures ?? 3,
-      'deliveries refused by SNS, SES or SMS-Voice',
-    );
-    if (this.voiceFallback) {
-      add(
-        'VoiceFallbackFailuresAlarm',
-        this.voiceFallback.metricFailures({ period: fiveMinutes }),
-        1,
-        'voice-fallback calls that could not be placed (workflow executions failed or timed out)',
-      );
-    }
-    add(
-      'SpendBrakeAlarm',
-      this.spendBrakeHits,
-      1,
-      'the spend brake refused sms/voice sends (possible SMS pumping or a limit set too low)',
-    );
   }
 
-  private createDashboard(): cloudwatch.Dashboard {
-    const fiveMinutes = Duration.minutes(5);
-    const sum = { period: fiveMinutes, statistic: cloudwatch.Stats.SUM };
-    const fns = Object.entries(this.functions);
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'API requests and errors',
-        left: [this.api.metricCount(sum), this.api.metricClientError(sum), this.api.metricServerError(sum)],
-        width: 8,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'API latency (ms)',
-        left: [
-          this.api.metricLatency({ period: fiveMinutes, statistic: cloudwatch.Stats.p(50) }),
-          this.api.metricLatency({ period: fiveMinutes, statistic: cloudwatch.Stats.p(99) }),
-          this.api.metricIntegrationLatency({ period: fiveMinutes, statistic: cloudwatch.Stats.p(99) }),
-        ],
-        width: 8,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Deliveries refused / spend brake',
-        left: [this.deliveryFailures, this.spendBrakeHits],
-        width: 8,
-      }),
-    );
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Invocations',
-        left: fns.map(([name, fn]) => fn.metricInvocations({ ...sum, label: name })),
-        width: 6,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Errors and throttles',
-        left: fns.flatMap(([name, fn]) => [
-          fn.metricErrors({ ...sum, label: `${name} errors` }),
-          fn.metricThrottles({ ...sum, label: `${name} throttles` }),
-        ]),
-        width: 6,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Duration p99 (ms)',
-        left: fns.map(([name, fn]) =>
-          fn.metricDuration({ period: fiveMinutes, statistic: cloudwatch.Stats.p(99), label: name }),
-        ),
-        width: 6,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'DynamoDB capacity consumed',
-        left: [
-          this.table.metricConsumedWriteCapacityUnits(sum),
-          this.table.metricConsumedReadCapacityUnits(sum),
-        ],
-        width: 6,
-      }),
-    );
-    dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }),
-    );
-    return dashboard;
+  #acknowledgeWorkflowRole(workflow: VoiceFallbackWorkflow, voiceFunction: OtpFunction): void {
+    const role = workflow.stateMachine.role;
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Granted by CDK for X-Ray tracing (xray:PutTraceSegments, GetSamplingRules…) and for vended ' +
+        'log delivery (logs:CreateLogDelivery, …), neither of which supports resource-level permissions.',
+    });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(voiceFunction.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      reason:
+        'lambda:InvokeFunction on the call-task function and its versions and aliases (`<arn>:*`), as ' +
+        'the LambdaInvoke task grants it; no other function.',
+    });
   }
-}
-
-/**
- * The settings as the functions' environment variables, every one spelled out (the defaults come from
- * the engine's DEFAULT_SETTINGS). Checked here with the engine's own parser, so a bad value fails
- * `cdk synth` with the message a cold start would have given.
- */
-export function settingsEnvironment(props: OtpServiceProps): Record<string, string> {
-  const d = DEFAULT_SETTINGS;
-  const env: Record<string, string> = {
-    OTP_CODE_LENGTH: String(props.codeLength ?? d.codeLength),
-    OTP_TTL_SECONDS: String(props.ttl?.toSeconds() ?? d.ttlSeconds),
-    OTP_MAX_ATTEMPTS: String(props.maxAttempts ?? d.maxAttempts),
-    OTP_RESEND_COOLDOWN_SECONDS: String(props.resendCooldown?.toSeconds() ?? d.resendCooldownSeconds),
-    OTP_MAX_SENDS_PER_HOUR: String(props.maxSendsPerHour ?? d.maxSendsPerHour),
-    OTP_MAX_SENDS_PER_DEVICE_IP_PER_HOUR: String(
-      props.maxSendsPerDeviceIpPerHour ?? d.maxSendsPerDeviceIpPerHour,
-    ),
-    OTP_VOICE_FALLBACK_SECONDS: String(props.voiceFallbackWait?.toSeconds() ?? d.voiceFallbackSeconds),
-    OTP_ALLOWED_COUNTRIES: (props.allowedCountries ?? DEFAULT_ALLOWED_COUNTRIES).join(','),
-    OTP_PHONE_SENDS_PER_MINUTE: String(props.phoneSendsPerMinute ?? d.phoneSendsPerMinute),
-    OTP_PHONE_SENDS_PER_DAY: String(props.phoneSendsPerDay ?? d.phoneSendsPerDay),
-    OTP_SPEND_BRAKE_SHARDS: String(props.spendBrakeShards ?? d.spendBrakeShards),
-    OTP_APP_NAME: props.appName ?? d.appName,
-    OTP_DEFAULT_LOCALE: props.defaultLocale ?? d.defaultLocale,
-  };
-  if (props.sms?.originDomain) env['OTP_ORIGIN_DOMAIN'] = props.sms.originDomain;
-  if (!Object.values(env).some((value) => Token.isUnresolved(value))) settingsFromEnv(env);
-  return env;
-}
-
-/** The channel variables the start function reads (see functions/handlers/start.ts). */
-function channelEnvironment(props: OtpServiceProps): Record<string, string> {
-  const env: Record<string, string> = {};
-  const set = (name: string, value: string | undefined) => {
-    if (value) env[name] = value;
-  };
-  set('SMS_SENDER_ID', props.sms?.senderId);
-  set('SMS_ORIGINATION_NUMBER', props.sms?.originationNumber);
-  set('EMAIL_FROM_ADDRESS', props.email?.fromAddress);
-  set('EMAIL_REPLY_TO', props.email?.replyTo);
-  set('EMAIL_CONFIGURATION_SET', props.email?.configurationSetName);
-  set('VOICE_ORIGINATION_IDENTITY', props.voice?.originationIdentity);
-  set('VOICE_ID', props.voice?.voiceId);
-  return env;
-}
-
-/** The variables the voice-fallback function's senders read (see functions/handlers/senders.ts). */
-function voiceEnvironment(voice: OtpVoiceProps): Record<string, string> {
-  return {
-    VOICE_ORIGINATION_IDENTITY: voice.originationIdentity,
-    ...(voice.voiceId ? { VOICE_ID: voice.voiceId } : {}),
-  };
-}
-
-/** `"Acme" <no-reply@acme.example>` → `no-reply@acme.example`. */
-export function emailAddressOf(from: string): string {
-  const angled = /<([^>]+)>/.exec(from);
-  const address = (angled?.[1] ?? from).trim();
-  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) {
-    throw new Error(`email.fromAddress "${from}" holds no email address`);
-  }
-  return address;
-}
-
-/**
- * The resources SendVoiceMessage may use. An id or ARN of a phone number or pool names exactly that
- * resource; an E.164 number or a sender id names none, so the grant covers the account's phone
- * numbers and pools (returned in `scopedToAccount` so they can be acknowledged). Opt-out lists are
- * evaluated on each send, so the account's are included.
- */
-export function voiceResources(
-  stack: Stack,
-  identity: string,
-): { resources: string[]; scopedToAccount: string[] } {
-  const arn = (resource: string, resourceName: string) =>
-    stack.formatArn({ service: 'sms-voice', resource, resourceName });
-  const optOutLists = arn('opt-out-list', '*');
-  let named: string | undefined;
-  if (identity.startsWith('arn:')) named = identity;
-  else if (/^phone-[0-9a-z]+$/i.test(identity)) named = arn('phone-number', identity);
-  else if (/^pool-[0-9a-z]+$/i.test(identity)) named = arn('pool', identity);
-  if (named) return { resources: [named, optOutLists], scopedToAccount: [optOutLists] };
-  const account = [arn('phone-number', '*'), arn('pool', '*'), optOutLists];
-  return { resources: account, scopedToAccount: account };
-}
-
-function accessLogFormat(): apigateway.AccessLogFormat {
-  const f = apigateway.AccessLogField;
-  return apigateway.AccessLogFormat.custom(
-    JSON.stringify({
-      requestId: f.contextRequestId(),
-      requestTime: f.contextRequestTime(),
-      sourceIp: f.contextIdentitySourceIp(),
-      apiKeyId: f.contextIdentityApiKeyId(),
-      httpMethod: f.contextHttpMethod(),
-      resourcePath: f.contextResourcePath(),
-      status: f.contextStatus(),
-      responseLength: f.contextResponseLength(),
-      responseLatencyMs: f.contextResponseLatency(),
-      integrationLatencyMs: f.contextIntegrationLatency(),
-      errorType: f.contextErrorResponseType(),
-      xrayTraceId: f.contextXrayTraceId(),
-    }),
-  );
-}
-
-/** A resolved ARN as cdk-nag names it in a finding: `arn:<AWS::Partition>:…`. */
-function flatten(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const node = value as { 'Fn::Join'?: [string, unknown[]]; Ref?: string };
-  if (node['Fn::Join']) return node['Fn::Join'][1].map(flatten).join(node['Fn::Join'][0]);
-  if (node.Ref) return `<${node.Ref}>`;
-  return JSON.stringify(value);
 }
 
 const capitalise = (name: string) => name[0]!.toUpperCase() + name.slice(1);

@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { OtpService, type OtpServiceProps } from './otp-service.ts';
@@ -8,6 +9,8 @@ export interface OtpStackProps extends StackProps {
   readonly service?: OtpServiceProps;
   /** An existing SNS topic (e.g. with an email subscription) for alarm notifications. @default none */
   readonly alarmTopicArn?: string;
+  /** An existing EventBridge bus, by name, for the status-change events. @default the default bus */
+  readonly eventBusName?: string;
 }
 
 /** onetime on its own: the `OtpService` construct and the two outputs a caller needs. */
@@ -19,10 +22,11 @@ export class OtpStack extends Stack {
       description: 'onetime: self-hosted one-time-password verification',
       ...props,
     });
-    const { alarmTopicArn } = props;
+    const { alarmTopicArn, eventBusName } = props;
     this.service = new OtpService(this, 'OtpService', {
       ...props.service,
       ...(alarmTopicArn ? { alarmTopic: Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn) } : {}),
+      ...(eventBusName ? { eventBus: EventBus.fromEventBusName(this, 'EventBus', eventBusName) } : {}),
     });
 
     // RestApi's own `Endpoint` output would repeat ApiUrl.

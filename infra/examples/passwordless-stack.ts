@@ -2,8 +2,8 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
 import type { Channel } from '../../functions/core/verification.ts';
-import { channelVariables, OtpCognitoTriggers } from '../cognito-triggers.ts';
-import { OtpService, type OtpServiceProps, settingsEnvironment } from '../otp-service.ts';
+import type { OtpCognitoTriggers } from '../cognito-triggers.ts';
+import { OtpService, type OtpServiceProps } from '../otp-service.ts';
 
 export interface PasswordlessStackProps extends StackProps {
   /** The onetime service behind the sign-in (its channels decide which ones a sign-in may use). */
@@ -70,14 +70,11 @@ export class PasswordlessStack extends Stack {
       generateSecret: false,
     });
 
-    this.triggers = new OtpCognitoTriggers(this, 'SignInTriggers', {
-      userPool: this.userPool,
-      table: this.service.table,
-      secret: this.service.secret,
-      environment: { ...settingsEnvironment(serviceProps), ...channelVariables(serviceProps) },
-      ...(props.allowedChannels ? { allowedChannels: props.allowedChannels } : {}),
-      removalPolicy,
-    });
+    // The triggers run on the service's own table, secret, settings and channels.
+    this.triggers = this.service.attachCognito(
+      this.userPool,
+      props.allowedChannels ? { allowedChannels: props.allowedChannels } : {},
+    );
 
     Validations.of(this.userPool).acknowledge(
       {

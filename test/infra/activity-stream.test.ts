@@ -50,6 +50,15 @@ function activityStatements(template: Template): Statement[] {
   );
 }
 
+/** The alarm on refused deliveries. */
+function deliveryAlarmOf(template: Template): Resource {
+  const alarm = Object.values(resources(template, 'AWS::CloudWatch::Alarm')).find((a) =>
+    String(a.Properties['AlarmDescription']).includes('refused deliveries'),
+  );
+  if (!alarm) throw new Error('no alarm on refused deliveries');
+  return alarm;
+}
+
 let withBus: ReturnType<typeof synthesize>;
 let defaultBus: ReturnType<typeof synthesize>;
 beforeAll(() => {
@@ -135,13 +144,11 @@ describe('OtpActivityStream', () => {
     });
   });
 
-  it('alarms when a delivery is refused (DeliveryFailed > 0 in 5 minutes, every channel)', () => {
-    const alarm = Object.values(resources(withBus.template, 'AWS::CloudWatch::Alarm')).find((a) =>
-      String(a.Properties['AlarmDescription']).includes('refused a delivery'),
-    ) as Resource;
+  it('alarms when a delivery is refused (DeliveryFailed >= 1 in 5 minutes, every channel)', () => {
+    const alarm = deliveryAlarmOf(withBus.template);
     expect(alarm.Properties).toMatchObject({
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
     });
@@ -166,6 +173,11 @@ describe('OtpActivityStream', () => {
         Metric: { Namespace: 'onetime', MetricName: 'DeliveryFailed' },
       });
     }
+  });
+
+  it('alarms on refused deliveries from the threshold it is given', () => {
+    const { template } = synthesize({ extra: { deliveryFailuresThreshold: 3 } });
+    expect(deliveryAlarmOf(template).Properties['Threshold']).toBe(3);
   });
 
   it('alarms when the stream falls behind or batches are given up', () => {

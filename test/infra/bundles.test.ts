@@ -10,6 +10,7 @@ import {
   FUNCTION_NAMES,
   type FunctionName,
   functionOf,
+  resources,
   type Synthesized,
   synthesize,
 } from './synth.ts';
@@ -35,26 +36,45 @@ afterAll(async () => {
   if (outdir) rmSync(outdir, { recursive: true, force: true });
 });
 
-function bundleDir(name: FunctionName): string {
-  const [, fn] = functionOf(synthesized.template, name);
+/** A route's function, or the activity stream's. */
+function functionResource(name: FunctionName | 'activity') {
+  if (name !== 'activity') return functionOf(synthesized.template, name);
+  const found = Object.entries(resources(synthesized.template, 'AWS::Lambda::Function')).find(([id]) =>
+    id.startsWith('OtpServiceActivityFunction'),
+  );
+  if (!found) throw new Error('no activity function');
+  return found;
+}
+
+function bundleDir(name: FunctionName | 'activity'): string {
+  const [, fn] = functionResource(name);
   const assetPath = (fn as { Metadata?: Record<string, string> }).Metadata?.['aws:asset:path'];
   if (!assetPath) throw new Error(`no asset path for ${name}`);
   return join(outdir, assetPath);
 }
 
-/** The function's environment as deployed, with the two references replaced by stand-ins. */
-function environmentOf(name: FunctionName): Record<string, string> {
-  const [, fn] = functionOf(synthesized.template, name);
+/**
+ * The function's environment as deployed, with the references replaced by stand-ins: the table's
+ * name for every function, the secret's ARN only for those the construct gives it to.
+ */
+function environmentOf(name: FunctionName | 'activity'): Record<string, string> {
+  const [, fn] = functionResource(name);
   const variables = (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(variables)) {
     if (typeof value === 'string') env[key] = value;
   }
-  return { ...env, TABLE_NAME: 'onetime-test', SECRET_ARN };
+  return {
+    ...env,
+    ...('TABLE_NAME' in variables ? { TABLE_NAME: 'onetime-test' } : {}),
+    ...('SECRET_ARN' in variables ? { SECRET_ARN } : {}),
+  };
 }
 
+const ALL_BUNDLES = [...FUNCTION_NAMES, 'activity'] as const;
+
 describe('Bundles: every function the construct produces', () => {
-  it.each(FUNCTION_NAMES)(
+  it.each(ALL_BUNDLES)(
     'the %s bundle loads in a fresh Node process (reading its secret through the extension if it seals)',
     async (name) => {
       const file = join(bundleDir(name), 'index.mjs');
@@ -77,8 +97,9 @@ describe('Bundles: every function the construct produces', () => {
       });
       expect(stdout.trim()).toBe('loaded');
       const calls = extension.requests.slice(before);
-      // Status and cancel open nothing sealed, so they never read the secret.
-      if (name === 'status' || name === 'cancel') {
+      // Status and cancel open nothing sealed, and the activity stream reads only the stream: none of
+      // them reads the secret.
+      if (name === 'status' || name === 'cancel' || name === 'activity') {
         expect(calls).toHaveLength(0);
         return;
       }
@@ -89,7 +110,7 @@ describe('Bundles: every function the construct produces', () => {
     40_000,
   );
 
-  it.each(FUNCTION_NAMES)('the %s bundle is one minified ESM file with a source map (no sources)', (name) => {
+  it.each(ALL_BUNDLES)('the %s bundle is one minified ESM file with a source map (no sources)', (name) => {
     const dir = bundleDir(name);
     const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
     expect(code.startsWith("import { createRequire } from 'module'")).toBe(true);

@@ -1,5 +1,6 @@
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -76,9 +77,9 @@ describe('OtpService: the secret', () => {
     });
   });
 
-  it('reaches every function only as its ARN, to be read through the Parameters and Secrets extension', () => {
+  it('reaches the functions that seal or open codes (start, check) only as its ARN, read through the extension', () => {
     const [secretId] = Object.keys(resources(full.template, 'AWS::SecretsManager::Secret'));
-    for (const name of FUNCTION_NAMES) {
+    for (const name of ['start', 'check'] as const) {
       const [, fn] = functionOf(full.template, name);
       expect(envOf(full, name)['SECRET_ARN']).toEqual({ Ref: secretId });
       expect(JSON.stringify(fn.Properties['Layers'])).toContain(
@@ -90,11 +91,32 @@ describe('OtpService: the secret', () => {
     }
   });
 
+  it('is out of reach of status and cancel, which open nothing sealed: no ARN, no extension, no grant', () => {
+    for (const s of [full, minimal]) {
+      for (const name of ['status', 'cancel'] as const) {
+        const [, fn] = functionOf(s.template, name);
+        expect(envOf(s, name)['SECRET_ARN'], name).toBeUndefined();
+        expect(Object.keys(envOf(s, name)).filter((key) => key.startsWith('PARAMETERS_SECRETS_'))).toEqual(
+          [],
+        );
+        expect(fn.Properties['Layers'], name).toBeUndefined();
+        expect(
+          actionsOf(statementsOf(s.template, name)).filter((action) => action.startsWith('secretsmanager:')),
+          name,
+        ).toEqual([]);
+      }
+    }
+  });
+
   it('puts no secret in any environment: every variable is a setting, a name, an ARN or a reference', () => {
     const allowed =
-      /^(TABLE_NAME|SECRET_ARN|NODE_OPTIONS|POWERTOOLS_\w+|OTP_\w+|SMS_\w+|EMAIL_\w+|VOICE_\w+|PARAMETERS_SECRETS_EXTENSION_\w+|SECRETS_MANAGER_\w+|SSM_PARAMETER_STORE_\w+|EXTRA)$/;
-    for (const name of FUNCTION_NAMES) {
-      for (const [key, value] of Object.entries(envOf(full, name))) {
+      /^(TABLE_NAME|SECRET_ARN|EVENT_BUS_NAME|NODE_OPTIONS|POWERTOOLS_\w+|OTP_\w+|SMS_\w+|EMAIL_\w+|VOICE_\w+|PARAMETERS_SECRETS_EXTENSION_\w+|SECRETS_MANAGER_\w+|SSM_PARAMETER_STORE_\w+|EXTRA)$/;
+    // Every function of the stack: the four routes, the voice-fallback call and the activity stream.
+    const functions = Object.values(resources(full.template, 'AWS::Lambda::Function'));
+    expect(functions).toHaveLength(6);
+    for (const fn of functions) {
+      const variables = (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+      for (const [key, value] of Object.entries(variables)) {
         expect(key).toMatch(allowed);
         if (key === 'TABLE_NAME' || key === 'SECRET_ARN' || key === 'VOICE_FALLBACK_STATE_MACHINE_ARN') {
           expect(value).toHaveProperty('Ref');
@@ -117,8 +139,9 @@ describe('OtpService: the functions', () => {
       });
       expect(envOf(minimal, name)['NODE_OPTIONS']).toBe('--enable-source-maps');
     }
+    // The four routes and the activity stream's function.
     expect(resources(minimal.template, 'AWS::Lambda::Function')).toSatisfy(
-      (fns: object) => Object.keys(fns).length === 4,
+      (fns: object) => Object.keys(fns).length === 5,
     );
   });
 
@@ -235,10 +258,12 @@ describe('OtpService: permissions', () => {
       .filter((s) => s.Effect === 'Allow' && resourceList(s).includes('*'))
       .flatMap((s) => asList(s.Action));
     // The voice-fallback state machine's role also has CDK's grants for X-Ray sampling and for
-    // vended log delivery, neither of which supports resource-level permissions.
+    // vended log delivery, neither of which supports resource-level permissions, and the activity
+    // stream's role dynamodb:ListStreams, which has none either.
     expect(new Set(unscoped)).toEqual(
       new Set([
         'sns:Publish',
+        'dynamodb:ListStreams',
         'xray:PutTraceSegments',
         'xray:PutTelemetryRecords',
         'xray:GetSamplingRules',
@@ -422,12 +447,69 @@ describe('OtpService: the API', () => {
   });
 });
 
+describe('OtpService: activity stream', () => {
+  const activityFunction = (s: Synthesized) =>
+    Object.entries(resources(s.template, 'AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('OtpServiceActivityFunction'),
+    )!;
+
+  it('streams the table with both images to the activity function, verification items only', () => {
+    const [tableId] = Object.keys(resources(full.template, 'AWS::DynamoDB::Table'));
+    full.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+    const [functionId] = activityFunction(full);
+    full.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [tableId, 'StreamArn'] },
+      FunctionName: { Ref: functionId },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('never gives the activity function the secret', () => {
+    const [, fn] = activityFunction(full);
+    const variables = (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    expect(variables['SECRET_ARN']).toBeUndefined();
+    expect(fn.Properties['Layers']).toBeUndefined();
+    const roleId = (fn.Properties['Role'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const actions = statements(full.template)
+      .filter((st) => st.roles.some((role) => JSON.stringify(role) === JSON.stringify({ Ref: roleId })))
+      .flatMap((st) => asList(st.Action));
+    expect(actions.filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
+  });
+
+  it('puts events on the default bus, or on the bus it is given, and takes function overrides', () => {
+    const [, fn] = activityFunction(minimal);
+    expect(fn.Properties['Environment']).toMatchObject({ Variables: { EVENT_BUS_NAME: 'default' } });
+
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'WithBus', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const otp = new OtpService(stack, 'Otp', {
+      eventBus: EventBus.fromEventBusName(stack, 'Bus', 'otp-events'),
+      activityFunctionProps: { memorySize: 256 },
+    });
+    expect(otp.activity.eventBus.eventBusName).toBe('otp-events');
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('table stream'),
+      MemorySize: 256,
+      Environment: { Variables: Match.objectLike({ EVENT_BUS_NAME: 'otp-events' }) },
+    });
+  });
+});
+
 describe('OtpService: operations', () => {
   const alarms = (s: Synthesized) => Object.values(resources(s.template, 'AWS::CloudWatch::Alarm'));
   const alarmOn = (s: Synthesized, metricName: string) =>
     alarms(s).filter((a) => a.Properties['MetricName'] === metricName);
+  const metricFilters = (s: Synthesized) =>
+    Object.fromEntries(
+      Object.values(resources(s.template, 'AWS::Logs::MetricFilter')).map((f) => [
+        (f.Properties['MetricTransformations'] as Array<{ MetricName: string }>)[0]!.MetricName,
+        f.Properties,
+      ]),
+    );
 
-  it('alarms on API 5xx, p99 latency, function throttles and errors, delivery failures and the spend brake', () => {
+  it('alarms on API 5xx, p99 latency, function throttles and errors, and the spend brake', () => {
     expect(alarmOn(full, '5XXError')).toHaveLength(1);
     expect(alarmOn(full, 'Latency')).toHaveLength(1);
     expect(alarmOn(full, 'Latency')[0]?.Properties).toMatchObject({
@@ -436,27 +518,35 @@ describe('OtpService: operations', () => {
     });
     expect(alarmOn(full, 'Throttles')).toHaveLength(4);
     expect(alarmOn(full, 'Errors')).toHaveLength(4);
-    expect(alarmOn(full, 'DeliveryFailures')).toHaveLength(1);
     expect(alarmOn(full, 'SpendBrakeHits')).toHaveLength(1);
   });
 
-  it('counts delivery failures and spend-brake hits from the start function’s structured logs', () => {
-    const filters = Object.values(resources(full.template, 'AWS::Logs::MetricFilter'));
-    const byMetric = Object.fromEntries(
-      filters.map((f) => [
-        (f.Properties['MetricTransformations'] as Array<{ MetricName: string }>)[0]!.MetricName,
-        f.Properties,
-      ]),
-    );
-    expect(byMetric['DeliveryFailures']?.['FilterPattern']).toBe('{ $.message = "delivery failed" }');
+  it('alarms on refused deliveries once, from the activity stream (3 in 5 minutes by default)', () => {
+    const delivery = alarms(full).filter((a) => JSON.stringify(a.Properties).includes('DeliveryFailed'));
+    expect(delivery).toHaveLength(1);
+    expect(delivery[0]?.Properties).toMatchObject({
+      Threshold: 3,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(metricFilters(full)['DeliveryFailures']).toBeUndefined();
+    const lowered = synthesize({ alarms: { deliveryFailures: 1 } });
+    const [alarm] = alarms(lowered).filter((a) => JSON.stringify(a.Properties).includes('DeliveryFailed'));
+    expect(alarm?.Properties['Threshold']).toBe(1);
+  });
+
+  it('counts spend-brake hits, and rate-limited sends by reason, from the start function’s structured logs', () => {
+    const byMetric = metricFilters(full);
+    expect(Object.keys(byMetric).sort()).toEqual(['RateLimited', 'SpendBrakeHits']);
     expect(byMetric['SpendBrakeHits']?.['FilterPattern']).toBe(
       '{ ($.message = "send rate limited") && ($.reason = "spend_limit") }',
     );
+    expect(byMetric['RateLimited']?.['FilterPattern']).toBe('{ $.message = "send rate limited" }');
+    expect(byMetric['RateLimited']?.['MetricTransformations']).toEqual([
+      expect.objectContaining({ MetricValue: '1', Dimensions: [{ Key: 'reason', Value: '$.reason' }] }),
+    ]);
     const [startId] = functionOf(full.template, 'start');
-    for (const filter of filters) {
-      expect(JSON.stringify(filter.Properties['LogGroupName'])).toContain(
-        startId.replace(/[0-9A-F]{8}$/, 'LogGroup'),
-      );
+    for (const filter of Object.values(byMetric)) {
+      expect(JSON.stringify(filter['LogGroupName'])).toContain(startId.replace(/[0-9A-F]{8}$/, 'LogGroup'));
     }
   });
 
@@ -468,7 +558,23 @@ describe('OtpService: operations', () => {
     for (const alarm of alarms(minimal)) expect(alarm.Properties['AlarmActions']).toBeUndefined();
   });
 
-  it('has a dashboard', () => {
+  it('has one dashboard: the API, rate limits by reason, the functions, the activity, and every alarm', () => {
     full.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const body = JSON.stringify(Object.values(resources(full.template, 'AWS::CloudWatch::Dashboard')));
+    for (const title of [
+      'API requests and errors',
+      'Rate-limited sends (429) by reason',
+      'Conversion',
+      'Alarms',
+    ]) {
+      expect(body).toContain(title);
+    }
+    for (const reason of ['cooldown', 'destination_limit', 'ip_limit', 'spend_limit']) {
+      expect(body).toContain(`\\"reason\\",\\"${reason}\\"`);
+    }
+    // The alarm-status widget lists the activity stream's alarms too.
+    const alarmIds = Object.keys(resources(full.template, 'AWS::CloudWatch::Alarm'));
+    expect(alarmIds.filter((id) => id.startsWith('OtpServiceActivity')).length).toBe(3);
+    for (const id of alarmIds) expect(body, id).toContain(id);
   });
 });
