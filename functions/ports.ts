@@ -2,6 +2,7 @@
  * The small interfaces the engine needs from the outside world. AWS adapters and local adapters
  * implement them side by side (functions/adapters/); tests pass their own.
  */
+import type { StoredDelivery } from './core/delivery.ts';
 import type { Channel, SendLimits, VerificationRecord } from './core/verification.ts';
 
 /** A message ready for a channel. The plain code only ever exists here, on its way out. */
@@ -103,6 +104,18 @@ export interface VoiceCallStore {
 }
 
 export interface VerificationStore extends CheckStore, ReadStore, SendStore, VoiceCallStore {}
+
+/**
+ * Delivery receipts (functions/core/delivery.ts): one conditional UpdateItem on the current
+ * verification of a destination, applied only when that verification was created at or before the
+ * message was sent and no receipt of a later message is recorded. Never creates an item.
+ */
+export interface DeliveryStore {
+  recordDelivery(
+    destinationKey: string,
+    receipt: StoredDelivery,
+  ): Promise<'recorded' | 'no_verification' | 'stale'>;
+}
 
 /** Remembers responses by `Idempotency-Key` so a retried request returns the first answer. */
 export interface IdempotencyStore {

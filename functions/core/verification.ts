@@ -1,4 +1,5 @@
 /** The verification record, its statuses, and the rules that decide a status at a given moment. */
+import type { RecordedDelivery } from './delivery.ts';
 
 export const CHANNELS = ['sms', 'email', 'voice'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -58,6 +59,14 @@ export interface VerificationRecord {
   voiceCall?: 'calling' | 'called' | 'failed';
   voiceCallAt?: number;
   approvedAt?: number;
+  /**
+   * The latest delivery receipt (functions/core/delivery.ts): absent until one arrives (`GET` then
+   * shows `unknown`). `deliveryAt` is when the provider reported it, `deliverySentAt` when the message
+   * it is about was sent (a receipt of an older message never replaces it).
+   */
+  delivery?: RecordedDelivery;
+  deliveryAt?: number;
+  deliverySentAt?: number;
 }
 
 /** The limits a send must respect, resolved by the engine from its settings. */

@@ -24,6 +24,8 @@ export function statusView(record: VerificationRecord, now: number) {
     createdAt: iso(record.createdAt),
     expiresAt: iso(record.expiresAt),
     attemptsRemaining: attemptsRemaining(record),
+    /** The latest delivery receipt (functions/core/delivery.ts); `unknown` until one arrives. */
+    delivery: record.delivery ?? 'unknown',
   };
 }
 

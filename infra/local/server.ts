@@ -8,6 +8,7 @@ import type { Log } from '../../functions/ports.ts';
 import { type LocalActivity, startLocalActivity } from './activity-stream.ts';
 import { apiGatewayEvent, matchRoute } from './api-event.ts';
 import { type ComposedApi, composeApi } from './compose.ts';
+import { LocalDeliveryReceipts } from './delivery-receipts.ts';
 import { createVerificationTable, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { LocalWorkflowStarter, synthesizeLocalDefinition } from './local-workflow.ts';
 import { Outbox } from './outbox.ts';
@@ -113,15 +114,18 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     log,
     definition: voiceFallbackDefinition,
   });
+  // The outbox "delivers" every message: each one is recorded as a delivery receipt (GET: delivered).
+  const receipts = new LocalDeliveryReceipts({ client: dynamodb.client, tableName: LOCAL_TABLE_NAME, log });
   api = composeApi({
     client: dynamodb.client,
     tableName: LOCAL_TABLE_NAME,
     settings,
-    senders: outbox.senders(),
+    senders: receipts.wrap(outbox.senders()),
     log,
     workflow,
   });
   workflow.attach(api.deps);
+  receipts.attach(api.deps);
   ready();
 
   let stopping: Promise<void> | undefined;

@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DELIVERY_STATES } from '../../functions/core/delivery.ts';
 import { CHANNELS, STATUSES } from '../../functions/core/verification.ts';
 import { createTestService, type TestResponse, type TestService } from '../support/service.ts';
 import { codeOf, rawRequest, VERIFICATIONS } from './helpers.ts';
@@ -64,7 +65,17 @@ function contractBreach(route: Route, response: TestResponse): string | undefine
         body['valid'] === (body['status'] === 'approved'),
       get: () =>
         JSON.stringify(keysOf(body)) ===
-          JSON.stringify(['attemptsRemaining', 'channel', 'createdAt', 'expiresAt', 'id', 'status', 'to']) &&
+          JSON.stringify([
+            'attemptsRemaining',
+            'channel',
+            'createdAt',
+            'delivery',
+            'expiresAt',
+            'id',
+            'status',
+            'to',
+          ]) &&
+        (DELIVERY_STATES as readonly unknown[]).includes(body['delivery']) &&
         masked(body['to']) &&
         ISO.test(String(body['createdAt'])) &&
         ISO.test(String(body['expiresAt'])),

@@ -54,6 +54,7 @@ describe('Starting a verification', () => {
       createdAt: at(0),
       expiresAt: at(300),
       attemptsRemaining: 5,
+      delivery: 'unknown',
     });
   });
 

@@ -5,6 +5,7 @@ import addFormatsModule from 'ajv-formats';
 import { describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { MAX_CODE_LENGTH, MIN_CODE_LENGTH } from '../../functions/core/codes.ts';
+import { DELIVERY_STATES } from '../../functions/core/delivery.ts';
 import { DeliveryError } from '../../functions/core/errors.ts';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings.ts';
 import { CHANNELS, STATUSES } from '../../functions/core/verification.ts';
@@ -184,6 +185,7 @@ describe('docs/openapi.yaml', () => {
     expect(at('/components/schemas/Channel/enum')).toEqual([...CHANNELS]);
     expect(at('/components/schemas/Status/enum')).toEqual([...STATUSES]);
     expect(at('/components/schemas/ClosedStatus/enum')).toEqual(STATUSES.filter((s) => s !== 'pending'));
+    expect(at('/components/schemas/Delivery/enum')).toEqual([...DELIVERY_STATES]);
     const start = '/components/schemas/StartRequest';
     expect(at(`${start}/properties/locale/default`)).toBe(DEFAULT_SETTINGS.defaultLocale);
     expect(at(`${start}/properties/voiceFallback/default`)).toBe(true);

@@ -122,6 +122,7 @@ describe('views: what callers see of a record', () => {
       createdAt: '2026-11-23T10:00:00.000Z',
       expiresAt: '2026-11-23T10:05:00.000Z',
       attemptsRemaining: 5,
+      delivery: 'unknown',
     });
     expect(JSON.stringify(statusView(record({ maskedTo: 'a***@example.com' }), CREATED))).toContain(
       'a***@example.com',

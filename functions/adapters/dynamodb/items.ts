@@ -37,6 +37,9 @@ export function toItem(record: VerificationRecord): Item {
   if (record.voiceCall !== undefined) item['voiceCall'] = { S: record.voiceCall };
   if (record.voiceCallAt !== undefined) item['voiceCallAt'] = { N: String(record.voiceCallAt) };
   if (record.approvedAt !== undefined) item['approvedAt'] = { N: String(record.approvedAt) };
+  if (record.delivery !== undefined) item['delivery'] = { S: record.delivery };
+  if (record.deliveryAt !== undefined) item['deliveryAt'] = { N: String(record.deliveryAt) };
+  if (record.deliverySentAt !== undefined) item['deliverySentAt'] = { N: String(record.deliverySentAt) };
   return item;
 }
 
@@ -73,6 +76,10 @@ export function fromItem(item: Item): VerificationRecord {
   if (voiceCall !== undefined) record.voiceCall = voiceCall as NonNullable<VerificationRecord['voiceCall']>;
   if (item['voiceCallAt']?.N !== undefined) record.voiceCallAt = n('voiceCallAt');
   if (item['approvedAt']?.N !== undefined) record.approvedAt = n('approvedAt');
+  const delivery = item['delivery']?.S;
+  if (delivery === 'delivered' || delivery === 'failed') record.delivery = delivery;
+  if (item['deliveryAt']?.N !== undefined) record.deliveryAt = n('deliveryAt');
+  if (item['deliverySentAt']?.N !== undefined) record.deliverySentAt = n('deliverySentAt');
   return record;
 }
 
