@@ -18,6 +18,7 @@ export function channelEnvironment(
     ['EMAIL_CONFIGURATION_SET', props.email?.configurationSetName],
     ['VOICE_ORIGINATION_IDENTITY', props.voice?.originationIdentity],
     ['VOICE_ID', props.voice?.voiceId],
+    ['VOICE_CONFIGURATION_SET', props.voice?.configurationSetName],
   ];
   return Object.fromEntries(entries.filter((entry): entry is [string, string] => Boolean(entry[1])));
 }
@@ -31,7 +32,7 @@ export function grantChannelSends(fn: lambda.Function, environment: Record<strin
   const fromAddress = environment['EMAIL_FROM_ADDRESS'];
   if (fromAddress) grantEmail(fn, fromAddress, environment['EMAIL_CONFIGURATION_SET']);
   const originationIdentity = environment['VOICE_ORIGINATION_IDENTITY'];
-  if (originationIdentity) grantVoice(fn, originationIdentity);
+  if (originationIdentity) grantVoice(fn, originationIdentity, environment['VOICE_CONFIGURATION_SET']);
 }
 
 /**
@@ -84,10 +85,26 @@ export function grantEmail(fn: lambda.Function, fromAddress: string, configurati
   );
 }
 
-/** Voice: sms-voice:SendVoiceMessage from the configured origination identity only. */
-export function grantVoice(fn: lambda.Function, originationIdentity: string): void {
+/**
+ * Voice: sms-voice:SendVoiceMessage from the configured origination identity only (and through the
+ * configuration set that reports call outcomes, when there is one).
+ */
+export function grantVoice(
+  fn: lambda.Function,
+  originationIdentity: string,
+  configurationSetName?: string,
+): void {
   const stack = Stack.of(fn);
   const { resources, scopedToAccount } = voiceResources(stack, originationIdentity);
+  if (configurationSetName) {
+    resources.push(
+      stack.formatArn({
+        service: 'sms-voice',
+        resource: 'configuration-set',
+        resourceName: configurationSetName,
+      }),
+    );
+  }
   fn.addToRolePolicy(
     new iam.PolicyStatement({ sid: 'VoiceCalls', actions: ['sms-voice:SendVoiceMessage'], resources }),
   );

@@ -15,6 +15,7 @@ export {
   OtpCognitoTriggers,
   type OtpCognitoTriggersProps,
 } from './cognito-triggers.ts';
+export * from './delivery-receipts.ts';
 export { settingsEnvironment } from './environment.ts';
 export type { RateLimitReason } from './monitoring.ts';
 export { BUNDLE, esbuildOptions, OTP_BUNDLING, OtpFunction, type OtpFunctionProps } from './otp-function.ts';

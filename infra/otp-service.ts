@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -18,6 +18,7 @@ import { OtpActivityStream } from './activity-stream.ts';
 import { createApi } from './api.ts';
 import { channelEnvironment, grantChannelSends, grantVoice } from './channels.ts';
 import { OtpCognitoTriggers, type OtpCognitoTriggersProps } from './cognito-triggers.ts';
+import { OtpDeliveryReceipts } from './delivery-receipts.ts';
 import { settingsEnvironment } from './environment.ts';
 import {
   addAlarmStatus,
@@ -63,6 +64,11 @@ export interface OtpVoiceProps {
   readonly originationIdentity: string;
   /** One Polly voice for every call (e.g. `JOANNA`). @default a native voice for the message's language */
   readonly voiceId?: string;
+  /**
+   * SMS-Voice configuration set the calls go through. @default one created for delivery receipts
+   * (named after this construct), or none when `deliveryReceipts` is off
+   */
+  readonly configurationSetName?: string;
 }
 
 export interface OtpApiProps {
@@ -162,6 +168,14 @@ export interface OtpServiceProps {
   readonly functionProps?: Partial<Record<OtpFunctionName, Partial<NodejsFunctionProps>>>;
   /** Overrides for the activity-stream function (memory, timeout, …); `environment` is merged. */
   readonly activityFunctionProps?: Partial<OtpFunctionProps>;
+  /**
+   * Delivery receipts (`delivery` in `GET`): SES events through the email configuration set, call
+   * outcomes through the voice configuration set, and SNS SMS delivery-status logs. The SMS part sets
+   * the **account-wide** SNS SMS attributes `DeliveryStatusIAMRole` and
+   * `DeliveryStatusSuccessSamplingRate` in this region: `{ sms: false }` leaves them alone (SMS
+   * verifications then stay `unknown`), `false` turns receipts off. @default true
+   */
+  readonly deliveryReceipts?: boolean | { readonly sms?: boolean };
 }
 
 /** How `OtpService.attachCognito` sets up the sign-in triggers. */
@@ -200,6 +214,8 @@ export class OtpService extends Construct {
    * deliveries (`activity.deliveryFailed`), and the EventBridge events.
    */
   readonly activity: OtpActivityStream;
+  /** Delivery receipts onto verifications (absent when `deliveryReceipts` is false). */
+  readonly deliveryReceipts?: OtpDeliveryReceipts;
   /** Namespace of the metrics the log filters publish. */
   readonly metricNamespace: string;
   /** Sends the spend brake refused ("send rate limited" with reason spend_limit). */
@@ -211,6 +227,8 @@ export class OtpService extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
 
   readonly #props: OtpServiceProps;
+  /** The channel props, with the configuration sets delivery receipts need named where none was given. */
+  readonly #channelProps: Pick<OtpServiceProps, 'sms' | 'email' | 'voice'>;
   readonly #logRetention: logs.RetentionDays;
   readonly #removalPolicy: RemovalPolicy;
   #attachedWorkflow: IStateMachine | undefined;
@@ -218,6 +236,7 @@ export class OtpService extends Construct {
   constructor(scope: Construct, id: string, props: OtpServiceProps = {}) {
     super(scope, id);
     this.#props = props;
+    this.#channelProps = withReceiptConfigurationSets(this, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.#removalPolicy = removalPolicy;
@@ -256,7 +275,7 @@ export class OtpService extends Construct {
     // Only start and check seal or open codes, so only they get the secret (its ARN, the extension
     // that reads it, and read on it); status and cancel read and update items and nothing else.
     const environment = this.#environment();
-    const channels = channelEnvironment(props);
+    const channels = channelEnvironment(this.#channelProps);
     const makeFunction = (name: OtpFunctionName, description: string, extra: Partial<OtpFunctionProps>) => {
       const override = props.functionProps?.[name] ?? {};
       return new OtpFunction(this, `${capitalise(name)}Function`, {
@@ -305,11 +324,15 @@ export class OtpService extends Construct {
         logGroupRemovalPolicy: removalPolicy,
         // The sender rides out provider throttling with backoff; the workflow's task timeout is 30 s.
         timeout: Duration.seconds(20),
-        environment: { ...environment, ...channelEnvironment({ voice: props.voice }) },
+        environment: { ...environment, ...channelEnvironment({ voice: this.#channelProps.voice }) },
       });
       // claimVoiceCall and finishVoiceCall: two conditional UpdateItems, nothing else.
       this.table.grant(voiceFunction, 'dynamodb:UpdateItem');
-      grantVoice(voiceFunction, props.voice.originationIdentity);
+      grantVoice(
+        voiceFunction,
+        props.voice.originationIdentity,
+        this.#channelProps.voice?.configurationSetName,
+      );
       this.voiceFallbackFunction = voiceFunction;
       this.voiceFallback = new VoiceFallbackWorkflow(this, 'VoiceFallback', {
         table: this.table,
@@ -383,6 +406,36 @@ export class OtpService extends Construct {
     });
     this.alarms.push(...this.activity.alarms);
     addAlarmStatus(this.dashboard, this.alarms);
+
+    if (props.deliveryReceipts !== false) {
+      const { email, voice } = this.#channelProps;
+      this.deliveryReceipts = new OtpDeliveryReceipts(this, 'DeliveryReceipts', {
+        table: this.table,
+        secret: this.secret,
+        smsDeliveryStatus:
+          props.deliveryReceipts === undefined ||
+          props.deliveryReceipts === true ||
+          props.deliveryReceipts.sms !== false,
+        ...(email?.configurationSetName
+          ? {
+              email: {
+                configurationSetName: email.configurationSetName,
+                existingConfigurationSet: props.email?.configurationSetName !== undefined,
+              },
+            }
+          : {}),
+        ...(voice?.configurationSetName
+          ? {
+              voice: {
+                configurationSetName: voice.configurationSetName,
+                existingConfigurationSet: props.voice?.configurationSetName !== undefined,
+              },
+            }
+          : {}),
+        logRetention,
+        removalPolicy,
+      });
+    }
   }
 
   /**
@@ -421,7 +474,7 @@ export class OtpService extends Construct {
       userPool,
       table: this.table,
       secret: this.secret,
-      environment: { ...settingsEnvironment(this.#props), ...channelEnvironment(this.#props) },
+      environment: { ...settingsEnvironment(this.#props), ...channelEnvironment(this.#channelProps) },
       logRetention: this.#logRetention,
       removalPolicy: this.#removalPolicy,
       ...(options.allowedChannels ? { allowedChannels: options.allowedChannels } : {}),
@@ -460,3 +513,35 @@ export class OtpService extends Construct {
 }
 
 const capitalise = (name: string) => name[0]!.toUpperCase() + name.slice(1);
+
+/**
+ * Email and voice sends must go through a configuration set for their outcomes to come back as
+ * receipts: when receipts are on and none was given, one is named after this construct (a plain
+ * string, since the functions' environment needs it before the receipts construct exists).
+ */
+function withReceiptConfigurationSets(
+  scope: Construct,
+  props: OtpServiceProps,
+): Pick<OtpServiceProps, 'sms' | 'email' | 'voice'> {
+  if (props.deliveryReceipts === false) return props;
+  const base = Names.uniqueResourceName(scope, { maxLength: 48, separator: '-' });
+  return {
+    ...(props.sms ? { sms: props.sms } : {}),
+    ...(props.email
+      ? {
+          email: {
+            ...props.email,
+            configurationSetName: props.email.configurationSetName ?? `${base}-email`,
+          },
+        }
+      : {}),
+    ...(props.voice
+      ? {
+          voice: {
+            ...props.voice,
+            configurationSetName: props.voice.configurationSetName ?? `${base}-voice`,
+          },
+        }
+      : {}),
+  };
+}

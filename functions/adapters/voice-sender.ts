@@ -12,6 +12,8 @@ export interface VoiceSenderOptions extends RetryOptions {
   originationIdentity: string;
   /** One voice for every call; by default a native voice for the message's language. */
   voiceId?: VoiceId;
+  /** SMS-Voice configuration set whose event destination reports call outcomes (delivery receipts). */
+  configurationSetName?: string;
 }
 
 /** A native voice per Polly language; a language's first entry doubles as its default. */
@@ -58,6 +60,9 @@ export class VoiceSender implements MessageSender {
       MessageBodyTextType: message.ssml ? 'SSML' : 'TEXT',
       MessageBody: message.ssml ?? message.body,
       VoiceId: this.options.voiceId ?? defaultVoiceFor(message.ssml),
+      ...(this.options.configurationSetName
+        ? { ConfigurationSetName: this.options.configurationSetName }
+        : {}),
     });
     const output = await deliverWithRetry(message, () => this.client.send(command), this.options);
     return { providerMessageId: output.MessageId };

@@ -46,6 +46,7 @@ export function buildSenders(env: Record<string, string | undefined>): Senders {
       return new VoiceSender(new PinpointSMSVoiceV2Client({}), {
         originationIdentity,
         ...(env['VOICE_ID'] ? { voiceId: env['VOICE_ID'] as VoiceId } : {}),
+        ...(env['VOICE_CONFIGURATION_SET'] ? { configurationSetName: env['VOICE_CONFIGURATION_SET'] } : {}),
       });
     });
   }

@@ -111,11 +111,13 @@ describe('OtpService: the secret', () => {
   it('puts no secret in any environment: every variable is a setting, a name, an ARN or a reference', () => {
     const allowed =
       /^(TABLE_NAME|SECRET_ARN|EVENT_BUS_NAME|NODE_OPTIONS|POWERTOOLS_\w+|OTP_\w+|SMS_\w+|EMAIL_\w+|VOICE_\w+|PARAMETERS_SECRETS_EXTENSION_\w+|SECRETS_MANAGER_\w+|SSM_PARAMETER_STORE_\w+|EXTRA)$/;
-    // Every function of the stack: the four routes, the voice-fallback call and the activity stream.
+    // Every function of the stack: the four routes, the voice-fallback call, the activity stream, the
+    // delivery receipts, and the custom resource that turns SNS SMS delivery-status logging on.
     const functions = Object.values(resources(full.template, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(8);
     for (const fn of functions) {
-      const variables = (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+      const variables =
+        (fn.Properties['Environment'] as { Variables: Record<string, unknown> } | undefined)?.Variables ?? {};
       for (const [key, value] of Object.entries(variables)) {
         expect(key).toMatch(allowed);
         if (key === 'TABLE_NAME' || key === 'SECRET_ARN' || key === 'VOICE_FALLBACK_STATE_MACHINE_ARN') {
@@ -139,9 +141,10 @@ describe('OtpService: the functions', () => {
       });
       expect(envOf(minimal, name)['NODE_OPTIONS']).toBe('--enable-source-maps');
     }
-    // The four routes and the activity stream's function.
+    // The four routes, the activity stream's function, the delivery receipts' function and the custom
+    // resource that turns SNS SMS delivery-status logging on.
     expect(resources(minimal.template, 'AWS::Lambda::Function')).toSatisfy(
-      (fns: object) => Object.keys(fns).length === 5,
+      (fns: object) => Object.keys(fns).length === 7,
     );
   });
 
@@ -259,10 +262,12 @@ describe('OtpService: permissions', () => {
       .flatMap((s) => asList(s.Action));
     // The voice-fallback state machine's role also has CDK's grants for X-Ray sampling and for
     // vended log delivery, neither of which supports resource-level permissions, and the activity
-    // stream's role dynamodb:ListStreams, which has none either.
+    // stream's role dynamodb:ListStreams, which has none either, and the delivery receipts' custom
+    // resource sns:SetSMSAttributes, an account-level setting with no resource.
     expect(new Set(unscoped)).toEqual(
       new Set([
         'sns:Publish',
+        'sns:SetSMSAttributes',
         'dynamodb:ListStreams',
         'xray:PutTraceSegments',
         'xray:PutTelemetryRecords',
@@ -576,5 +581,43 @@ describe('OtpService: operations', () => {
     const alarmIds = Object.keys(resources(full.template, 'AWS::CloudWatch::Alarm'));
     expect(alarmIds.filter((id) => id.startsWith('OtpServiceActivity')).length).toBe(3);
     for (const id of alarmIds) expect(body, id).toContain(id);
+  });
+});
+
+describe('OtpService: delivery receipts', () => {
+  const channels = {
+    email: { fromAddress: 'no-reply@example.com' },
+    voice: { originationIdentity: 'phone-0123456789abcdef' },
+  };
+
+  it('sends email and voice through configuration sets whose events come back as receipts', () => {
+    const withChannels = synthesize(channels);
+    const start = envOf(withChannels, 'start');
+    expect(start['EMAIL_CONFIGURATION_SET']).toEqual(expect.stringMatching(/-email$/));
+    expect(start['VOICE_CONFIGURATION_SET']).toEqual(expect.stringMatching(/-voice$/));
+    withChannels.template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      Name: start['EMAIL_CONFIGURATION_SET'],
+    });
+    withChannels.template.hasResourceProperties('AWS::SMSVOICE::ConfigurationSet', {
+      ConfigurationSetName: start['VOICE_CONFIGURATION_SET'],
+    });
+    // A configuration set the team named is used as it is, with the receipts' event destination added.
+    expect(envOf(full, 'start')['EMAIL_CONFIGURATION_SET']).toBe('otp-events');
+  });
+
+  it('turns SNS SMS delivery-status logging on unless told to leave the account setting alone', () => {
+    const setsSmsAttributes = (s: Synthesized) =>
+      statements(s.template).some((statement) => asList(statement.Action).includes('sns:SetSMSAttributes'));
+    expect(setsSmsAttributes(minimal)).toBe(true);
+    expect(setsSmsAttributes(synthesize({ deliveryReceipts: { sms: false } }))).toBe(false);
+  });
+
+  it('can be turned off: no receipts function and no configuration set', () => {
+    const off = synthesize({ ...channels, deliveryReceipts: false });
+    expect(Object.keys(resources(off.template, 'AWS::SES::ConfigurationSet'))).toHaveLength(0);
+    expect(envOf(off, 'start')['EMAIL_CONFIGURATION_SET']).toBeUndefined();
+    expect(envOf(off, 'start')['VOICE_CONFIGURATION_SET']).toBeUndefined();
+    // The four routes, the voice-fallback call and the activity stream: no receipts function.
+    expect(Object.keys(resources(off.template, 'AWS::Lambda::Function'))).toHaveLength(6);
   });
 });

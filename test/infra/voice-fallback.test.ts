@@ -188,6 +188,10 @@ describe('Voice fallback workflow: the functions', () => {
     expect(resourcesOf(policy, 'sms-voice:SendVoiceMessage')).toEqual([
       'arn:<AWS::Partition>:sms-voice:eu-west-1:123456789012:phone-number/phone-0123456789abcdef',
       'arn:<AWS::Partition>:sms-voice:eu-west-1:123456789012:opt-out-list/*',
+      // The configuration set whose event destination reports call outcomes (delivery receipts).
+      expect.stringMatching(
+        /^arn:<AWS::Partition>:sms-voice:eu-west-1:123456789012:configuration-set\/[\w-]+-voice$/,
+      ),
     ]);
     const env = (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
     expect(env).toMatchObject({
