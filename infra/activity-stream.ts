@@ -142,12 +142,6 @@ export class OtpActivityStream extends Construct {
       }),
     );
 
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Pinned to nodejs22.x like every onetime function: the bundles target node22 and are tested on ' +
-        'it; move to a newer runtime deliberately, together with the esbuild target.',
-    });
     if (this.function.role) {
       Validations.of(this.function.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',

@@ -1,6 +1,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { nagResourceName } from './nag.ts';
 import type { OtpServiceProps } from './otp-service.ts';
 
 /**
@@ -110,7 +111,7 @@ export function grantVoice(
   );
   for (const resource of scopedToAccount) {
     Validations.of(fn.role!).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${flatten(stack.resolve(resource))}]`,
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(stack.resolve(resource))}]`,
       reason:
         'The voice origination identity names no phone-number or pool id (an E.164 number or a ' +
         "sender id), so the call is scoped to the account's own phone numbers and pools; opt-out " +
@@ -149,13 +150,4 @@ export function voiceResources(
   if (named) return { resources: [named, optOutLists], scopedToAccount: [optOutLists] };
   const account = [arn('phone-number', '*'), arn('pool', '*'), optOutLists];
   return { resources: account, scopedToAccount: account };
-}
-
-/** A resolved ARN as cdk-nag names it in a finding: `arn:<AWS::Partition>:…`. */
-function flatten(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const node = value as { 'Fn::Join'?: [string, unknown[]]; Ref?: string };
-  if (node['Fn::Join']) return node['Fn::Join'][1].map(flatten).join(node['Fn::Join'][0]);
-  if (node.Ref) return `<${node.Ref}>`;
-  return JSON.stringify(value);
 }

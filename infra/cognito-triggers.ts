@@ -133,10 +133,6 @@ export class OtpCognitoTriggers extends Construct {
     props.userPool.addTrigger(cognito.UserPoolOperation.VERIFY_AUTH_CHALLENGE_RESPONSE, verify);
 
     for (const fn of Object.values(this.functions)) {
-      Validations.of(fn).acknowledge({
-        id: 'AwsSolutions-L1',
-        reason: 'Pinned to nodejs22.x: the bundles target node22 and are tested on it.',
-      });
       Validations.of(fn.role!).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:

@@ -16,6 +16,7 @@ import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { nagResourceName } from './nag.ts';
 import { OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 
 const HANDLER = fileURLToPath(new URL('../functions/handlers/delivery-receipts.ts', import.meta.url));
@@ -247,7 +248,7 @@ export class OtpDeliveryReceipts extends Construct {
     if (props.existingSmsLogGroups) {
       Validations.of(role).acknowledge(
         ...this.smsLogGroups.map((logGroup) => ({
-          id: `AwsSolutions-IAM5[Resource::${flatten(Stack.of(this).resolve(logGroup.logGroupArn))}]`,
+          id: `AwsSolutions-IAM5[Resource::${nagResourceName(Stack.of(this).resolve(logGroup.logGroupArn))}]`,
           reason:
             'An imported log group is named by its ARN with `:*` (the group and its streams): SNS writes ' +
             'log streams it names itself, inside the two SMS delivery log groups only.',
@@ -384,12 +385,6 @@ export class OtpDeliveryReceipts extends Construct {
   }
 
   private acknowledgeFunction(): void {
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Pinned to nodejs22.x like every onetime function: the bundles target node22 and are tested on ' +
-        'it; move to a newer runtime deliberately, together with the esbuild target.',
-    });
     if (this.function.role) {
       Validations.of(this.function.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -411,13 +406,4 @@ export class OtpDeliveryReceipts extends Construct {
         'only calls sns:SetSMSAttributes once per deployment to turn SMS delivery status logging on.',
     });
   }
-}
-
-/** A resolved ARN as cdk-nag names it in a finding: `arn:<AWS::Partition>:…`. */
-function flatten(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const node = value as { 'Fn::Join'?: [string, unknown[]]; Ref?: string };
-  if (node['Fn::Join']) return node['Fn::Join'][1].map(flatten).join(node['Fn::Join'][0]);
-  if (node.Ref) return `<${node.Ref}>`;
-  return JSON.stringify(value);
 }

@@ -353,12 +353,6 @@ export class OtpService extends Construct {
       cancel,
       ...(this.voiceFallbackFunction ? [this.voiceFallbackFunction] : []),
     ]) {
-      Validations.of(fn).acknowledge({
-        id: 'AwsSolutions-L1',
-        reason:
-          'Pinned to nodejs22.x: the bundles target node22 and are tested on it; move to a newer ' +
-          'runtime deliberately, together with the esbuild target.',
-      });
       if (fn.role) {
         Validations.of(fn.role).acknowledge({
           id: 'AwsSolutions-IAM5[Resource::*]',
