@@ -4,7 +4,8 @@ import { maskDestination, maskEmail, maskPhone } from '../../functions/core/mask
 
 /** E.164 as the service stores it: '+', then 7 to 15 digits (the shortest real numbers have 7). */
 const e164 = fc.stringMatching(/^\+[1-9][0-9]{6,14}$/);
-const emails = fc.emailAddress();
+// Without the mask character itself: `*@a.aa` masks to `****@a.aa`, which contains it by coincidence.
+const emails = fc.emailAddress().filter((email) => !email.includes('*'));
 const hasLoneSurrogate = (s: string) =>
   /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 
