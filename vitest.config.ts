@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // One DynamoDB Local for the whole run; each test file makes its own tables.
     globalSetup: ['test/support/global-setup.ts'],
-    setupFiles: ['test/support/polyfills.ts'],
+    setupFiles: ['test/support/polyfills.ts', 'test/support/fast-check.ts'],
     testTimeout: 20_000,
     hookTimeout: 120_000,
     // CI reads the pass/fail counts from the JSON report (see .ci/run).
