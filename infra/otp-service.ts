@@ -389,6 +389,8 @@ export class OtpService extends Construct {
 
     this.activity = new OtpActivityStream(this, 'Activity', {
       table: this.table,
+      // The service's own namespace, so two deployments in one account and region never merge.
+      metricNamespace: this.metricNamespace,
       dashboard: this.dashboard,
       spendBrakeHits: this.spendBrakeHits,
       deliveryFailuresThreshold: props.alarms?.deliveryFailures ?? 3,

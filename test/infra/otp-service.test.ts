@@ -621,3 +621,17 @@ describe('OtpService: delivery receipts', () => {
     expect(Object.keys(resources(off.template, 'AWS::Lambda::Function'))).toHaveLength(6);
   });
 });
+
+describe('OtpService: metrics of two deployments stay apart', () => {
+  it('publishes the activity metrics under the service own namespace, not a shared one', () => {
+    const activity = Object.values(resources(minimal.template, 'AWS::Lambda::Function')).find(
+      (fn) =>
+        (fn.Properties['Environment'] as { Variables?: Record<string, unknown> } | undefined)?.Variables?.[
+          'POWERTOOLS_METRICS_NAMESPACE'
+        ] !== undefined,
+    );
+    const variables = (activity?.Properties['Environment'] as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(variables['POWERTOOLS_METRICS_NAMESPACE']).toMatch(/^onetime\/OtpTest\//);
+  });
+});
