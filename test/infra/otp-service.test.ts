@@ -630,7 +630,8 @@ describe('OtpService: metrics of two deployments stay apart', () => {
           'POWERTOOLS_METRICS_NAMESPACE'
         ] !== undefined,
     );
-    const variables = (activity?.Properties['Environment'] as { Variables: Record<string, unknown> })
+    expect(activity).toBeDefined();
+    const variables = (activity!.Properties['Environment'] as { Variables: Record<string, unknown> })
       .Variables;
     expect(variables['POWERTOOLS_METRICS_NAMESPACE']).toMatch(/^onetime\/OtpTest\//);
   });
