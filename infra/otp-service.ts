@@ -305,7 +305,14 @@ export class OtpService extends Construct {
     // DynamoDB, per function, only the item actions its code calls. A TransactWriteItems call is
     // authorised per item (PutItem / UpdateItem for its Put / Update entries); start writes no
     // ConditionCheck entries, so it has no ConditionCheckItem.
-    this.table.grant(start, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    // BatchGetItem: reading the spend-brake shards at once when one proved full (send-store.ts).
+    this.table.grant(
+      start,
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchGetItem',
+    );
     this.table.grant(check, 'dynamodb:UpdateItem');
     this.table.grant(status, 'dynamodb:GetItem');
     this.table.grant(cancel, 'dynamodb:UpdateItem');

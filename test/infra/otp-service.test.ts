@@ -300,7 +300,12 @@ describe('OtpService: permissions', () => {
       actionsOf(statementsOf(full.template, name))
         .filter((action) => action.startsWith('dynamodb:'))
         .sort();
-    expect(dynamo('start')).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(dynamo('start')).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
     expect(dynamo('check')).toEqual(['dynamodb:UpdateItem']);
     expect(dynamo('status')).toEqual(['dynamodb:GetItem']);
     expect(dynamo('cancel')).toEqual(['dynamodb:UpdateItem']);

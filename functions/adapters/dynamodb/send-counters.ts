@@ -125,6 +125,47 @@ export class SendCounters {
     return undefined;
   }
 
+  /**
+   * The spend-brake shards worth reading at once: those not yet known full, in windows where a shard
+   * just proved full. Under an SMS-pumping burst the brake is full, and one consistent read of the
+   * shards costs less than trying them one transaction at a time.
+   */
+  shardsToRead(): Array<{ kind: CounterKind; shard: number; key: string; share: number }> {
+    const wanted: Array<{ kind: CounterKind; shard: number; key: string; share: number }> = [];
+    for (const window of this.#windows) {
+      const full = this.#fullShards.get(window.kind);
+      if (window.shards === 1 || !full?.size) continue;
+      for (let shard = 0; shard < window.shards; shard++) {
+        if (!full.has(shard))
+          wanted.push({
+            kind: window.kind,
+            shard,
+            key: `${window.key}#${shard}`,
+            share: shareOf(window, shard),
+          });
+      }
+    }
+    // One BatchGetItem reads at most 100 keys; the rest are learnt by trying, as before.
+    return wanted.slice(0, 100);
+  }
+
+  /** Records what a read of `shardsToRead()` saw; returns the rejection once a window is full. */
+  recordReadShards(
+    seen: Array<{ kind: CounterKind; shard: number; full: boolean }>,
+    now: number,
+  ): SendRejection | undefined {
+    for (const { kind, shard, full } of seen) {
+      if (!full) continue;
+      const known = this.#fullShards.get(kind) ?? new Set<number>();
+      known.add(shard);
+      this.#fullShards.set(kind, known);
+    }
+    const closed = this.#windows.find(
+      (window) => (this.#fullShards.get(window.kind)?.size ?? 0) >= window.shards,
+    );
+    return closed && rejection(closed, now);
+  }
+
   #pickShard(window: Window): number {
     const full = this.#fullShards.get(window.kind);
     const open = Array.from({ length: window.shards }, (_, i) => i).filter((i) => !full?.has(i));

@@ -1,4 +1,5 @@
 import {
+  BatchGetItemCommand,
   type CancellationReason,
   ConditionalCheckFailedException,
   TransactionCanceledException,
@@ -7,7 +8,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { effectiveStatus, type VerificationRecord } from '../../core/verification.ts';
-import type { NewVerification, SendStore, StartOutcome } from '../../ports.ts';
+import type { NewVerification, SendRejection, SendStore, StartOutcome } from '../../ports.ts';
 import { fromItem, LIVE_CONDITION, liveValues, NAMES, toItem, verificationKey } from './items.ts';
 import { SendCounters } from './send-counters.ts';
 import { keyOf, type Table } from './table.ts';
@@ -77,7 +78,8 @@ export class DynamoSendStore implements SendStore {
           live = current && effectiveStatus(current, now) === 'pending' ? current : undefined;
           continue;
         }
-        const rejection = counters.recordFailures(counterReasons, now);
+        const rejection =
+          counters.recordFailures(counterReasons, now) ?? (await this.#readShards(counters, now));
         if (rejection) return { kind: 'rejected', rejection };
       }
     }
@@ -104,6 +106,36 @@ export class DynamoSendStore implements SendStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
+  /**
+   * After a spend-brake shard proved full, reads the others in one consistent BatchGetItem, so a send
+   * refused by a full brake costs two requests rather than one transaction per shard. The read is a
+   * hint: a shard seen full stays full for its window, and a shard seen open is still only taken by
+   * the conditional write.
+   */
+  async #readShards(counters: SendCounters, now: number): Promise<SendRejection | undefined> {
+    const wanted = counters.shardsToRead();
+    if (wanted.length === 0) return undefined;
+    const { Responses } = await this.table.client.send(
+      new BatchGetItemCommand({
+        RequestItems: {
+          [this.table.tableName]: {
+            Keys: wanted.map(({ key }) => ({ pk: { S: key } })),
+            ConsistentRead: true,
+            ProjectionExpression: 'pk, #n',
+            ExpressionAttributeNames: { '#n': 'n' },
+          },
+        },
+      }),
+    );
+    const counts = new Map(
+      (Responses?.[this.table.tableName] ?? []).map((item) => [item['pk']?.S, Number(item['n']?.N ?? 0)]),
+    );
+    return counters.recordReadShards(
+      wanted.map(({ kind, shard, key, share }) => ({ kind, shard, full: (counts.get(key) ?? 0) >= share })),
+      now,
+    );
+  }
+
   #createItem(record: VerificationRecord, now: number): TransactWriteItem {
     return {
       Put: {
