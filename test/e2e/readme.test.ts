@@ -28,8 +28,18 @@ describe('README', () => {
 
     const outputs = stdout.trim().split('\n');
     expect(outputs[0]).toMatch(/^Your onetime code is \d{6}\./);
-    expect(JSON.parse(outputs[1]!)).toMatchObject({ valid: false, status: 'pending', attemptsRemaining: 4 });
-    expect(JSON.parse(outputs[2]!)).toMatchObject({ valid: true, status: 'approved' });
+    // The session's "wrong" code is 000000; one run in a million draws exactly that code.
+    if (/\b000000\b/.test(outputs[0]!)) {
+      expect(JSON.parse(outputs[1]!)).toMatchObject({ valid: true, status: 'approved' });
+      expect(JSON.parse(outputs[2]!)).toMatchObject({ error: { code: 'verification_closed' } });
+    } else {
+      expect(JSON.parse(outputs[1]!)).toMatchObject({
+        valid: false,
+        status: 'pending',
+        attemptsRemaining: 4,
+      });
+      expect(JSON.parse(outputs[2]!)).toMatchObject({ valid: true, status: 'approved' });
+    }
     expect(JSON.parse(outputs[3]!)).toMatchObject({ status: 'approved', to: '+1415*****23', channel: 'sms' });
     expect(local.outbox.messages).toHaveLength(1);
   });
