@@ -53,7 +53,7 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     codeMac: sealer.mac(id, code),
     sealedCode: sealer.seal(id, code),
     codeLength: settings.codeLength,
-    locale: resolveLocale(request.locale ?? settings.defaultLocale),
+    locale: resolveLocale(request.locale ?? settings.defaultLocale, settings.defaultLocale),
     createdAt: now,
     expiresAt: now + settings.ttlSeconds * 1000,
     lastSentAt: now,
