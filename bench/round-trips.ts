@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_SETTINGS } from '../functions/core/settings.ts';
 import type { Log } from '../functions/ports.ts';
-import { apiGatewayEvent, matchRoute } from '../infra/local/api-event.ts';
+import { callApi } from '../infra/local/api-event.ts';
 import { composeApi } from '../infra/local/compose.ts';
 import { createVerificationTable, localDynamoDbClient } from '../infra/local/dynamodb-local.ts';
 import { Outbox } from '../infra/local/outbox.ts';
@@ -64,16 +64,7 @@ export async function benchRoundTrips(endpoint: string): Promise<Section> {
     });
 
     async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-      const route = matchRoute(method, path);
-      if (!route) throw new Error(`no route for ${method} ${path}`);
-      const event = apiGatewayEvent({
-        method,
-        path,
-        route,
-        headers: { 'content-type': 'application/json', ...headers },
-        body: body === undefined ? null : JSON.stringify(body),
-      });
-      const raw = await api[route.handler](event);
+      const raw = await callApi(api, method, path, body, headers);
       return { status: raw.statusCode, body: JSON.parse(raw.body) as Record<string, unknown> };
     }
     const codeFor = (id: string) => {

@@ -69,6 +69,14 @@ export interface VoiceFallbackWorkflowProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** DynamoDB errors of the direct integrations that a retry with backoff can outlast. */
+const DYNAMODB_TRANSIENT_ERRORS = [
+  'DynamoDB.ProvisionedThroughputExceededException',
+  'DynamoDB.RequestLimitExceeded',
+  'DynamoDB.ThrottlingException',
+  'DynamoDB.InternalServerErrorException',
+];
+
 export class VoiceFallbackWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly logGroup: logs.LogGroup;
@@ -119,12 +127,7 @@ export class VoiceFallbackWorkflow extends Construct {
       resultPath: '$.verification',
     });
     read.addRetry({
-      errors: [
-        'DynamoDB.ProvisionedThroughputExceededException',
-        'DynamoDB.RequestLimitExceeded',
-        'DynamoDB.ThrottlingException',
-        'DynamoDB.InternalServerErrorException',
-      ],
+      errors: DYNAMODB_TRANSIENT_ERRORS,
       interval: Duration.seconds(1),
       backoffRate: 2,
       maxAttempts: 5,
@@ -188,12 +191,7 @@ export class VoiceFallbackWorkflow extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
     });
     recordFailure.addRetry({
-      errors: [
-        'DynamoDB.ProvisionedThroughputExceededException',
-        'DynamoDB.RequestLimitExceeded',
-        'DynamoDB.ThrottlingException',
-        'DynamoDB.InternalServerErrorException',
-      ],
+      errors: DYNAMODB_TRANSIENT_ERRORS,
       interval: Duration.seconds(1),
       backoffRate: 2,
       maxAttempts: 3,

@@ -80,3 +80,26 @@ function decode(segment: string): string {
     return segment;
   }
 }
+
+/**
+ * Calls the composed API with a JSON request as API Gateway would deliver it: routed, turned into a
+ * proxy event, answered by the route's handler. Tests and the benchmark drive the service through it.
+ */
+export async function callApi(
+  api: Pick<ComposedApi, 'start' | 'check' | 'get' | 'cancel'>,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const route = matchRoute(method, path);
+  if (!route) throw new Error(`no route for ${method} ${path}`);
+  const event = apiGatewayEvent({
+    method,
+    path,
+    route,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return api[route.handler](event);
+}

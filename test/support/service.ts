@@ -4,7 +4,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { inject } from 'vitest';
 import { DEFAULT_SETTINGS, type Settings } from '../../functions/core/settings.ts';
 import type { Log, Senders, WorkflowStarter } from '../../functions/ports.ts';
-import { apiGatewayEvent, matchRoute } from '../../infra/local/api-event.ts';
+import { callApi } from '../../infra/local/api-event.ts';
 import { type ComposedApi, composeApi } from '../../infra/local/compose.ts';
 import { createVerificationTable, localDynamoDbClient } from '../../infra/local/dynamodb-local.ts';
 import { Outbox } from '../../infra/local/outbox.ts';
@@ -87,16 +87,7 @@ export async function createTestService(
   });
 
   async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const route = matchRoute(method, path);
-    if (!route) throw new Error(`no route for ${method} ${path}`);
-    const event = apiGatewayEvent({
-      method,
-      path,
-      route,
-      headers: { 'content-type': 'application/json', ...headers },
-      body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const raw = await api[route.handler](event);
+    const raw = await callApi(api, method, path, body, headers);
     const responseHeaders = Object.fromEntries(
       Object.entries(raw.headers ?? {}).map(([key, value]) => [key.toLowerCase(), String(value)]),
     );
