@@ -7,11 +7,16 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, version as esbuildVersion, type Metafile } from 'esbuild';
+import { toItem } from '../functions/adapters/dynamodb/items.ts';
+import type { StoredStatus } from '../functions/core/verification.ts';
+import { apiGatewayEvent, matchRoute } from '../infra/local/api-event.ts';
 import { esbuildOptions } from '../infra/otp-function.ts';
 import { startExtensionStub } from '../test/infra/extension-stub.ts';
 
@@ -21,7 +26,12 @@ const BUILD = join(ROOT, 'bench', '.build');
 const RUNS = 15;
 
 const FUNCTIONS = ['start', 'check', 'status', 'cancel'] as const;
-type Diagnostic = 'floor + fetch' | 'floor + node:http' | 'floor + Logger';
+type Diagnostic =
+  | 'floor + fetch'
+  | 'floor + node:http'
+  | 'floor + TCP connect'
+  | 'floor + Logger'
+  | 'check, key given (no secret read)';
 type Name = (typeof FUNCTIONS)[number] | 'floor' | Diagnostic;
 
 /** The AWS SDK clients each function's code calls; a bundled client outside its list is a failure. */
@@ -33,7 +43,9 @@ const CALLS: Record<Name, string[]> = {
   floor: ['dynamodb'],
   'floor + fetch': ['dynamodb'],
   'floor + node:http': ['dynamodb'],
+  'floor + TCP connect': ['dynamodb'],
   'floor + Logger': ['dynamodb'],
+  'check, key given (no secret read)': ['dynamodb'],
 };
 /** Clients start may only load on first use of their channel (dynamic import). */
 const LAZY_CLIENTS = ['sns', 'ses', 'pinpoint-sms-voice-v2', 'sfn'];
@@ -52,8 +64,10 @@ export const handler = async (event) =>
 
 /**
  * Not targets: the floor plus one thing the functions do at import, to say where a function's
- * import time goes. The secret read is an HTTP GET to the extension, once with the global `fetch`
- * (what functions/adapters/secret-from-extension.ts uses) and once with node:http.
+ * import time goes. The secret read is an HTTP GET to the extension: once with the global `fetch`,
+ * once with node:http (what functions/adapters/secret-from-extension.ts uses), and once only the TCP
+ * connection it needs, opened and closed (the least any read of the extension costs). Last, the check
+ * function itself with its key handed in instead of read: the weight of its code alone.
  */
 const SECRET_URL =
   "'http://localhost:' + process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT + '/secretsmanager/get?secretId=x'";
@@ -70,11 +84,118 @@ await new Promise((resolve, reject) =>
     response.on('end', () => resolve(JSON.parse(body)));
   }).on('error', reject));
 `,
+  'floor + TCP connect': `${FLOOR_SOURCE}
+import { connect } from 'node:net';
+await new Promise((resolve, reject) => {
+  const socket = connect(Number(process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT), '127.0.0.1');
+  socket.on('connect', () => { socket.destroy(); resolve(); });
+  socket.on('error', reject);
+});
+`,
   'floor + Logger': `${FLOOR_SOURCE}
 import { Logger } from '@aws-lambda-powertools/logger';
 export const logger = new Logger({ serviceName: 'bench' });
 `,
+  'check, key given (no secret read)': `
+import { DynamoCheckStore } from './functions/adapters/dynamodb/check-store.ts';
+import { JsonLog } from './functions/adapters/json-log.ts';
+import { Sealer } from './functions/core/sealing.ts';
+import { createCheckHandler } from './functions/http/check-route.ts';
+import { lambdaHandler, serviceName, settings, table } from './functions/handlers/runtime.ts';
+const log = new JsonLog(serviceName);
+export const handler = lambdaHandler(
+  createCheckHandler({
+    store: new DynamoCheckStore(table),
+    sealer: new Sealer(new TextEncoder().encode('k'.repeat(64))),
+    settings,
+    clock: Date.now,
+    log,
+  }),
+  log,
+);
+`,
 };
+
+/**
+ * The cold start as a first request sees it: the import and then one invocation, against a stub of
+ * DynamoDB's endpoint. The floor pays for its first connection here, where the functions that read
+ * their secret at init have paid for theirs in the import. Start is left out (it would need stubs of
+ * every channel).
+ */
+const VERIFICATION_ID = `${'d'.repeat(22)}.${'r'.repeat(14)}`;
+const api = (method: string, path: string, body?: unknown) =>
+  apiGatewayEvent({
+    method,
+    path,
+    route: matchRoute(method, path)!,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+const FIRST_EVENT: Partial<Record<Name, unknown>> = {
+  floor: { id: VERIFICATION_ID },
+  check: api('POST', `/v1/verifications/${VERIFICATION_ID}/check`, { code: '123456' }),
+  status: api('GET', `/v1/verifications/${VERIFICATION_ID}`),
+  cancel: api('DELETE', `/v1/verifications/${VERIFICATION_ID}`),
+  'floor + node:http': { id: VERIFICATION_ID },
+  'floor + TCP connect': { id: VERIFICATION_ID },
+  'check, key given (no secret read)': api('POST', `/v1/verifications/${VERIFICATION_ID}/check`, {
+    code: '123456',
+  }),
+};
+
+/** The item the DynamoDB stub answers every read and update with, in the status the update sets. */
+function storedVerification(status: StoredStatus) {
+  const now = Date.now();
+  return toItem({
+    id: VERIFICATION_ID,
+    destinationKey: 'd'.repeat(22),
+    sealedTo: 'v1.sealed',
+    maskedTo: '+1415*****23',
+    channel: 'sms',
+    country: 'US',
+    status,
+    codeMac: 'mac',
+    sealedCode: 'v1.sealed',
+    codeLength: 6,
+    locale: 'en',
+    createdAt: now,
+    expiresAt: now + 600_000,
+    lastSentAt: now,
+    attempts: 0,
+    maxAttempts: 5,
+    sends: 1,
+    voiceFallback: false,
+    ...(status === 'approved' ? { approvedAt: now } : {}),
+  });
+}
+
+/** Answers DynamoDB's JSON protocol on loopback: GetItem with the item, any update with it as ALL_NEW. */
+async function startDynamoDbStub(): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      const input = JSON.parse(body || '{}') as {
+        ExpressionAttributeValues?: Record<string, { S?: string }>;
+      };
+      const values = input.ExpressionAttributeValues ?? {};
+      const status = (values[':approved']?.S ?? values[':canceled']?.S ?? 'pending') as StoredStatus;
+      const item = storedVerification(status);
+      const getItem = String(request.headers['x-amz-target']).endsWith('.GetItem');
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+      response.end(JSON.stringify(getItem ? { Item: item } : { Attributes: item }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
 
 interface Bundle {
   name: Name;
@@ -85,7 +206,14 @@ interface Bundle {
   runs: { maps: Timing[]; noMaps: Timing[] };
 }
 
-/** Wall-clock and CPU (user + system) milliseconds of one import. */
+/** Wall-clock and CPU (user + system) milliseconds of one import, and of import + first invocation. */
+interface Timing {
+  wall: number;
+  cpu: number;
+  /** With source maps only, for the bundles FIRST_EVENT names: what the first invocation answered. */
+  cold?: { wall: number; cpu: number; answer: string };
+}
+
 interface Timing {
   wall: number;
   cpu: number;
@@ -116,15 +244,28 @@ async function buildBundle(out: string, name: Name, entry: string | { contents: 
 /**
  * Importing the bundle (top-level await included) in a fresh Node process: wall-clock time, and the
  * CPU time the process spent meanwhile. On a shared machine the CPU time is the steadier of the two.
+ * Given an event, the same process then invokes the handler once and times import + invocation.
  */
-async function timeImport(file: string, env: NodeJS.ProcessEnv, sourceMaps: boolean): Promise<Timing> {
+async function timeImport(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  sourceMaps: boolean,
+  event?: unknown,
+): Promise<Timing> {
   const script = `const c0 = process.cpuUsage(); const t0 = performance.now();
-await import(${JSON.stringify(pathToFileURL(file).href)});
-const wall = performance.now() - t0; const { user, system } = process.cpuUsage(c0);
-process.stdout.write(JSON.stringify({ wall, cpu: (user + system) / 1000 }));`;
+const since = () => { const { user, system } = process.cpuUsage(c0); return { wall: performance.now() - t0, cpu: (user + system) / 1000 }; };
+const module = await import(${JSON.stringify(pathToFileURL(file).href)});
+const timing = since();
+if (process.env.BENCH_EVENT) {
+  const result = await module.handler(JSON.parse(process.env.BENCH_EVENT), { awsRequestId: 'bench' });
+  timing.cold = { ...since(), answer: String(result?.statusCode ?? (result?.$metadata ? 'SDK output' : 'nothing')) };
+}
+process.stdout.write('\\n' + JSON.stringify(timing));`;
   const args = [...(sourceMaps ? ['--enable-source-maps'] : []), '--input-type=module', '-e', script];
-  const { stdout } = await run(process.execPath, args, { env, timeout: 30_000 });
-  return JSON.parse(stdout) as Timing;
+  const withEvent = event === undefined ? env : { ...env, BENCH_EVENT: JSON.stringify(event) };
+  const { stdout } = await run(process.execPath, args, { env: withEvent, timeout: 30_000 });
+  // The last line: a handler's own log lines come before it.
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Timing;
 }
 
 const median = (values: number[]) => {
@@ -204,6 +345,7 @@ async function measure(out: string): Promise<string> {
   // The functions read their secret at import (top-level await) through the extension's local
   // endpoint: a stub answers, so the timing includes that call as it happens on Lambda.
   const extension = await startExtensionStub();
+  const dynamodb = await startDynamoDbStub();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'] ?? '',
     AWS_REGION: 'us-east-1',
@@ -212,17 +354,21 @@ async function measure(out: string): Promise<string> {
     TABLE_NAME: 'onetime-bench',
     SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench',
     PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port),
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
   };
   try {
     // Interleaved, so drift in the machine's load spreads over every bundle alike.
     for (let i = 0; i < RUNS; i++) {
       for (const bundle of bundles) {
-        bundle.runs.maps.push(await timeImport(bundle.file, env, true));
+        bundle.runs.maps.push(await timeImport(bundle.file, env, true, FIRST_EVENT[bundle.name]));
         bundle.runs.noMaps.push(await timeImport(bundle.file, env, false));
       }
     }
   } finally {
     await extension.close();
+    await dynamodb.close();
   }
 
   const floor = bundles[0]!;
@@ -257,6 +403,31 @@ async function measure(out: string): Promise<string> {
     );
   }
 
+  // The same processes (with source maps), timed again after one invocation of the handler.
+  const coldOf = (b: Bundle) => b.runs.maps.map((t) => t.cold).filter((c) => c !== undefined);
+  const coldCpu = (b: Bundle) => median(coldOf(b).map((c) => c.cpu));
+  lines.push(
+    '',
+    '### Cold start: import + first invocation',
+    '',
+    'Measured in the same processes (with source maps): after the import, one invocation of the handler ' +
+      "against a stub of DynamoDB's endpoint on loopback (the check answering a right code, status a GET, " +
+      'cancel a DELETE, the floor its UpdateItem). This is what the first request waits for. The floor ' +
+      'opens its first connection here; a function that reads its secret at init opened its first one in ' +
+      'the import.',
+    '',
+    '| bundle | import + first invocation: wall | CPU | CPU vs floor | first answer |',
+    '| --- | ---: | ---: | ---: | --- |',
+  );
+  for (const b of bundles.filter((x) => coldOf(x).length > 0)) {
+    const answers = [...new Set(coldOf(b).map((c) => c.answer))].join(', ');
+    lines.push(
+      `| ${b.name in DIAGNOSTICS ? `*diagnostic:* ${b.name}` : b.name} | ` +
+        `${ms(median(coldOf(b).map((c) => c.wall)))} | ${ms(coldCpu(b))} | ${ratio(coldCpu(b), coldCpu(floor))} | ` +
+        `${answers} |`,
+    );
+  }
+
   const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
   lines.push('', '### Targets', '');
   lines.push(
@@ -265,6 +436,9 @@ async function measure(out: string): Promise<string> {
     `- ${verdict(cpu(check) <= cpu(floor) * 1.1)} check import within 1.1× the floor (CPU, as deployed): ` +
       `${ms(cpu(check))} vs ${ms(cpu(floor))} (${ratio(cpu(check), cpu(floor))}; ` +
       `wall ${ratio(wall(check), wall(floor))}; without source maps, CPU ${ratio(cpu(check, false), cpu(floor, false))})`,
+    `- measured, not a target: check cold start (import + first invocation) ${ms(coldCpu(check))} vs the ` +
+      `floor's ${ms(coldCpu(floor))} (CPU, ${ratio(coldCpu(check), coldCpu(floor))}); the check with its key ` +
+      `handed in, import ${ratio(cpu(byName.get('check, key given (no secret read)')!), cpu(floor))} of the floor's`,
   );
   for (const b of bundles.filter((x) => (FUNCTIONS as readonly string[]).includes(x.name))) {
     const { bundled, eager } = clients(b);

@@ -383,14 +383,23 @@ const cpuText = (cell: Cell) =>
 
 /** Total CPU per operation at 16 in flight, and the ratio it alone predicts on saturated cores. */
 function cpuNote(cells: Cell[]): string {
+  const at16 = (name: string) => cells.find((c) => c.name === name && c.concurrency === 16)?.cpuMsPerOp;
   const total = (name: string) => {
-    const found = cells.find((c) => c.name === name && c.concurrency === 16);
-    const parts = Object.values(found?.cpuMsPerOp ?? {}).filter((v): v is number => v !== undefined);
+    const parts = Object.values(at16(name) ?? {}).filter((v): v is number => v !== undefined);
     return parts.length ? parts.reduce((a, b) => a + b, 0) : undefined;
   };
   const [check, raw, approve] = [total(NAMES.check), total(NAMES.raw), total(NAMES.approve)];
   if (check === undefined || raw === undefined || approve === undefined) return '';
-  return `CPU per operation at 16 in flight, all processes together: check ${fixed(check, 2)} ms, the check's UpdateItem without HTTP ${fixed(approve, 2)} ms, raw counter update ${fixed(raw, 2)} ms. When the cores are saturated, throughput goes as 1 / CPU per operation, so CPU alone predicts check ÷ raw ≈ ${fixed(raw / check, 2)}.`;
+  const engine = (name: string) => at16(name)?.engine;
+  const [checkEngine, approveEngine] = [engine(NAMES.check), engine(NAMES.approve)];
+  return [
+    `CPU per operation at 16 in flight, all processes together: check ${fixed(check, 2)} ms, the check's UpdateItem without HTTP ${fixed(approve, 2)} ms, raw counter update ${fixed(raw, 2)} ms. When the cores are saturated, throughput goes as 1 / CPU per operation, so CPU alone predicts check ÷ raw ≈ ${fixed(raw / check, 2)}.`,
+    '',
+    `What bounds it here: the check's own UpdateItem, sent straight from the bench with nothing in front of it, already costs ${fixed(approve / raw, 2)}× the raw update's CPU (a bigger item, a five-part condition, ALL_NEW returned), so on saturated cores nothing that puts an HTTP hop and a second Node process in front of it can pass ${fixed(raw / approve, 2)} of the raw rate; the hop and the server then add ${fixed(check - approve, 2)} ms per check.` +
+      (checkEngine !== undefined && approveEngine !== undefined
+        ? ` Of that, ${fixed(checkEngine - approveEngine, 2)} ms is DynamoDB Local's own: the local table has a stream (local mode reads it for the activity events), the bench's tables none.`
+        : ''),
+  ].join('\n');
 }
 
 const ratioText = (numerator: number, denominator: number, rounds: number[]) =>
