@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PasswordlessStack } from '../../infra/examples/passwordless-stack.ts';
+import { ALARM_TOPIC_ARN, ENV, FULL_PROPS, synthesize } from './synth.ts';
+
+/**
+ * The synthesized templates against CloudFormation's own resource schemas and IAM's list of actions,
+ * offline, with cfn-lint: the nearest thing to a deployment this machine can run. It catches what
+ * the assertion tests cannot know, such as a property CloudFormation does not accept or a misspelt
+ * IAM action, which would otherwise first fail in `cdk deploy` or, worse, at the first send.
+ *
+ * cfn-lint is a Python tool, not an npm package; it comes with this machine's image (pip). Where it
+ * is missing the tests are skipped, and vitest reports them as skipped.
+ */
+const run = promisify(execFile);
+
+function findCfnLint(): string | undefined {
+  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), join(homedir(), '.pyenv', 'shims')];
+  return dirs
+    .filter((dir) => dir !== '')
+    .map((dir) => join(dir, 'cfn-lint'))
+    .find((file) => existsSync(file));
+}
+const cfnLint = findCfnLint();
+
+// W3005: CDK writes a DependsOn on a function's role policy beside the GetAtt of its role. Redundant
+// ordering, harmless, and not ours to change.
+const IGNORED = ['W3005'];
+
+interface Finding {
+  Rule: { Id: string };
+  Message: string;
+  Filename: string;
+  Location: { Path?: unknown[] };
+}
+
+async function lint(files: string[]): Promise<Finding[]> {
+  const args = ['--format', 'json', '--ignore-checks', ...IGNORED, '--', ...files];
+  // cfn-lint exits non-zero when it finds anything; the findings are on stdout either way.
+  const { stdout } = await run(cfnLint!, args, { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }).catch(
+    (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
+  );
+  return JSON.parse(stdout || '[]') as Finding[];
+}
+
+const describeIfCfnLint = cfnLint ? describe : describe.skip;
+
+describeIfCfnLint('cfn-lint: the templates CloudFormation would receive', () => {
+  let dir: string;
+  const templates: Record<string, string> = {};
+  let everyOption: Record<string, unknown>;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'onetime-cfn-lint-'));
+    const write = (name: string, template: Template) => {
+      templates[name] = join(dir, `${name}.template.json`);
+      writeFileSync(templates[name], JSON.stringify(template.toJSON()));
+      return template.toJSON() as Record<string, unknown>;
+    };
+    write('defaults', synthesize({}).template);
+    everyOption = write('every-option', synthesize(FULL_PROPS, { alarmTopicArn: ALARM_TOPIC_ARN }).template);
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    write(
+      'passwordless-example',
+      Template.fromStack(new PasswordlessStack(app, 'Passwordless', { env: ENV })),
+    );
+  }, 120_000);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds nothing in the default stack, the stack with every option, and the passwordless example', async () => {
+    const findings = await lint(Object.values(templates));
+    expect(findings.map((f) => `${f.Rule.Id} ${f.Message} (${f.Location.Path?.join('/')})`)).toEqual([]);
+  }, 120_000);
+
+  it('would catch a misspelt IAM action (the rules above are live)', async () => {
+    const broken = structuredClone(everyOption) as {
+      Resources: Record<string, { Type: string; Properties: { PolicyDocument?: { Statement: unknown[] } } }>;
+    };
+    const policy = Object.values(broken.Resources).find((r) => r.Type === 'AWS::IAM::Policy')!;
+    policy.Properties.PolicyDocument!.Statement.push({
+      Effect: 'Allow',
+      Action: 'sms-voice:SendVoiceMesage',
+      Resource: '*',
+    });
+    const file = join(dir, 'broken.template.json');
+    writeFileSync(file, JSON.stringify(broken));
+    const findings = await lint([file]);
+    expect(findings.map((f) => f.Rule.Id)).toContain('W3037');
+  }, 120_000);
+});
