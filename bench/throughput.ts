@@ -110,7 +110,7 @@ async function rawEngine(endpoint: string) {
   }
   const approves = (pairs: ReadonlyArray<readonly [string, string]>) => async (index: number) => {
     const [id, mac] = pairs[index]!;
-    const outcome = await store.approve(id, mac, Date.now());
+    const outcome = await store.approve(id, [mac], Date.now());
     if (outcome.kind !== 'approved') throw new Error(`approve answered ${outcome.kind}`);
   };
 

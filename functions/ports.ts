@@ -69,8 +69,11 @@ export interface NewVerification {
  * cold start are budgeted against a bare DynamoDB client).
  */
 export interface CheckStore {
-  /** Approves iff `mac` matches and the verification is pending, unexpired, under its attempt limit. */
-  approve(id: string, mac: string, now: number): Promise<CheckOutcome>;
+  /**
+   * Approves iff the stored MAC is one of `macs` (the code under each accepted key, see Sealer.macs)
+   * and the verification is pending, unexpired, under its attempt limit.
+   */
+  approve(id: string, macs: readonly string[], now: number): Promise<CheckOutcome>;
   /** Uses one attempt of a pending verification (after `approve` said the code was wrong). */
   recordWrongCode(id: string, now: number): Promise<CheckOutcome>;
 }

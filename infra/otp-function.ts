@@ -89,18 +89,23 @@ export interface OtpFunctionProps extends NodejsFunctionProps {
   readonly logGroupRemovalPolicy?: RemovalPolicy;
   /**
    * The key material, for a function that seals or opens codes: sets `SECRET_ARN` (the ARN only, never
-   * the value), adds the AWS Parameters and Secrets Lambda Extension the handler reads it through once
-   * per cold start, and grants read on that secret. Functions that only read or cancel verifications
+   * the value), adds the AWS Parameters and Secrets Lambda Extension the handler reads it through (at
+   * cold start, then every 5 minutes while warm), and grants read on that secret. Functions that only read or cancel verifications
    * (status, cancel, Cognito define, the activity stream) get none of the three.
    * @default no secret
    */
   readonly secret?: ISecret;
 }
 
-/** One secret per function, read once per cold start. */
+/**
+ * One secret per function, read at cold start and every 5 minutes after (KEY_REFRESH_MS). The
+ * extension caches it for one minute, so a key staged for rotation is accepted everywhere within
+ * six minutes (docs/deploy.md asks for ten).
+ */
 const PARAMS_AND_SECRETS = ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103, {
   cacheSize: 10,
   logLevel: ParamsAndSecretsLogLevel.WARN,
+  secretsManagerTtl: Duration.minutes(1),
 });
 
 /**

@@ -1,15 +1,15 @@
 import { request } from 'node:http';
 
 /**
- * Reads the service secret through the AWS Parameters and Secrets Lambda Extension (a local HTTP
- * endpoint with its own cache), so no Secrets Manager client is bundled into the functions. Called
- * once per cold start. It uses node:http, which the AWS SDK has loaded already, rather than `fetch`:
+ * Reads the service secret's value through the AWS Parameters and Secrets Lambda Extension (a local
+ * HTTP endpoint with its own cache), so no Secrets Manager client is bundled into the functions.
+ * Called at cold start, then every few minutes while the function stays warm. It uses node:http, which the AWS SDK has loaded already, rather than `fetch`:
  * the first `fetch` in a process loads undici, which measured +50 ms on the check function's cold start.
  */
 export async function readSecretFromExtension(
   secretId: string,
   env: Record<string, string | undefined> = process.env,
-): Promise<Uint8Array> {
+): Promise<string> {
   const port = Number(env['PARAMETERS_SECRETS_EXTENSION_HTTP_PORT'] ?? '2773');
   const path = `/secretsmanager/get?secretId=${encodeURIComponent(secretId)}`;
   const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -39,5 +39,5 @@ export async function readSecretFromExtension(
     throw new Error(`secret ${secretId} not readable through the extension: HTTP ${status}`);
   const { SecretString } = JSON.parse(body) as { SecretString?: string };
   if (!SecretString) throw new Error(`secret ${secretId} has no SecretString`);
-  return new TextEncoder().encode(SecretString);
+  return SecretString;
 }

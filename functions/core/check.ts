@@ -19,7 +19,7 @@ export async function checkCode(deps: EngineDeps<CheckStore>, id: string, code: 
   if (destinationKeyOf(id) === undefined) throw notFound();
 
   const now = clock();
-  let outcome: CheckOutcome = await store.approve(id, sealer.mac(id, code), now);
+  let outcome: CheckOutcome = await store.approve(id, sealer.macs(id, code), now);
   if (outcome.kind === 'wrong_code') outcome = await store.recordWrongCode(id, now);
 
   switch (outcome.kind) {

@@ -9,7 +9,7 @@ const log = new JsonLog(serviceName);
 export const handler = lambdaHandler(
   createCheckHandler({
     store: new DynamoCheckStore(table),
-    sealer: await loadSealer(),
+    sealer: await loadSealer(log),
     settings,
     clock: Date.now,
     log,

@@ -12,7 +12,7 @@ import { loadSealer, table } from './runtime.ts';
  */
 const receipts = createReceiptsHandler({
   store: new DynamoDeliveryStore(table),
-  sealer: await loadSealer(),
+  sealer: await loadSealer(powertoolsLog),
   log: powertoolsLog,
 });
 

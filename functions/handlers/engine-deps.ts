@@ -12,7 +12,7 @@ export { logger, powertoolsLog };
 export async function engineDeps(): Promise<EngineDeps> {
   return {
     store: new DynamoVerificationStore(table.client, table.tableName),
-    sealer: await loadSealer(),
+    sealer: await loadSealer(powertoolsLog),
     settings,
     clock: Date.now,
     log: powertoolsLog,

@@ -1,10 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import type { Table } from '../adapters/dynamodb/table.ts';
+import { loadRefreshingSealer } from '../adapters/refreshing-sealer.ts';
 import { readSecretFromExtension } from '../adapters/secret-from-extension.ts';
 import { requireEnv, settingsFromEnv } from '../config.ts';
-import { Sealer } from '../core/sealing.ts';
+import type { Sealer } from '../core/sealing.ts';
 import type { ApiHandler } from '../http/api-handler.ts';
+import type { Log } from '../ports.ts';
 
 /**
  * What every Lambda entry shares, built once per cold start: settings from the environment, the
@@ -19,8 +21,9 @@ export const serviceName = env['POWERTOOLS_SERVICE_NAME'] ?? 'onetime';
 export const dynamodb = new DynamoDBClient({ maxAttempts: 5 });
 export const table: Table = { client: dynamodb, tableName: requireEnv(env, 'TABLE_NAME') };
 
-export async function loadSealer(): Promise<Sealer> {
-  return new Sealer(await readSecretFromExtension(requireEnv(env, 'SECRET_ARN'), env));
+/** The sealer, keyed by the secret read at init and re-read while warm (key rotation). */
+export function loadSealer(log: Log): Promise<Sealer> {
+  return loadRefreshingSealer(() => readSecretFromExtension(requireEnv(env, 'SECRET_ARN'), env), log);
 }
 
 /** A logger that can tag the lines of one invocation with its ids. */

@@ -8,12 +8,17 @@ import { type Table, updateLive } from './table.ts';
 export class DynamoCheckStore implements CheckStore {
   constructor(private readonly table: Table) {}
 
-  approve(id: string, mac: string, now: number) {
+  approve(id: string, macs: readonly string[], now: number) {
+    // One MAC per accepted key (one, unless a key rotation is under way): `IN` keeps it one write.
+    const names = macs.map((_, i) => `:mac${i}`);
     return updateLive<CheckOutcome>(this.table, id, now, {
-      extraCondition: '#codeMac = :mac',
+      extraCondition: names.length === 1 ? `#codeMac = ${names[0]}` : `#codeMac IN (${names.join(', ')})`,
       update: 'SET #status = :approved, #approvedAt = :now',
       names: { '#codeMac': 'codeMac', '#approvedAt': 'approvedAt' },
-      values: { ':mac': { S: mac }, ':approved': { S: 'approved' } },
+      values: {
+        ...Object.fromEntries(macs.map((mac, i) => [`:mac${i}`, { S: mac }])),
+        ':approved': { S: 'approved' },
+      },
       whenDone: (record) => ({ kind: 'approved', record }),
       // The MAC is the only part of the condition left when the verification is live.
       whenLive: (record) => ({ kind: 'wrong_code', record }),

@@ -34,8 +34,8 @@ export class DynamoVerificationStore implements VerificationStore {
     this.#voice = new DynamoVoiceCallStore(table);
   }
 
-  approve(id: string, mac: string, now: number) {
-    return this.#check.approve(id, mac, now);
+  approve(id: string, macs: readonly string[], now: number) {
+    return this.#check.approve(id, macs, now);
   }
   recordWrongCode(id: string, now: number) {
     return this.#check.recordWrongCode(id, now);
