@@ -268,7 +268,7 @@ export class OtpService extends Construct {
       id: 'AwsSolutions-SMG4',
       reason:
         'The secret is key material the service MACs and seals codes with, not a credential to a ' +
-        "system. It is rotated in two steps some minutes apart (`npm run rotate-key`, docs/deploy.md); a " +
+        'system. It is rotated in two steps some minutes apart (`npm run rotate-key`, docs/deploy.md); a ' +
         'rotation Lambda would run both at once and strand the codes of functions that have not re-read it.',
     });
 
