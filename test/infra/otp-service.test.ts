@@ -88,6 +88,9 @@ describe('OtpService: the secret', () => {
       expect(actionsOf(statementsOf(full.template, name))).toEqual(
         expect.arrayContaining(['secretsmanager:GetSecretValue']),
       );
+      // The extension caches it for one minute: with the functions' 5-minute re-read, a staged key is
+      // accepted everywhere within the ten minutes `rotate-key` waits before promoting.
+      expect(envOf(full, name)['SECRETS_MANAGER_TTL']).toBe('60');
     }
   });
 
