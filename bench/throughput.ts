@@ -395,9 +395,9 @@ function cpuNote(cells: Cell[]): string {
   return [
     `CPU per operation at 16 in flight, all processes together: check ${fixed(check, 2)} ms, the check's UpdateItem without HTTP ${fixed(approve, 2)} ms, raw counter update ${fixed(raw, 2)} ms. When the cores are saturated, throughput goes as 1 / CPU per operation, so CPU alone predicts check ÷ raw ≈ ${fixed(raw / check, 2)}.`,
     '',
-    `What bounds it here: the check's own UpdateItem, sent straight from the bench with nothing in front of it, already costs ${fixed(approve / raw, 2)}× the raw update's CPU (a bigger item, a five-part condition, ALL_NEW returned), so on saturated cores nothing that puts an HTTP hop and a second Node process in front of it can pass ${fixed(raw / approve, 2)} of the raw rate; the hop and the server then add ${fixed(check - approve, 2)} ms per check.` +
+    `What bounds it here: to reach 0.8 of the raw rate on saturated cores, a check may cost at most 1.25× the raw update's CPU. Its own UpdateItem, sent straight from the bench with nothing in front of it, already costs ${fixed(approve / raw, 2)}× (a bigger item, the five-part condition that makes a check one round trip, ALL_NEW for the answer), and local mode's HTTP hop and second Node process add ${fixed((check - approve) / raw, 2)}× more (${fixed(check - approve, 2)} ms per check): ${fixed(check / raw, 2)}× in all.` +
       (checkEngine !== undefined && approveEngine !== undefined
-        ? ` Of that, ${fixed(checkEngine - approveEngine, 2)} ms is DynamoDB Local's own: the local table has a stream (local mode reads it for the activity events), the bench's tables none.`
+        ? ` Of the addition, ${fixed(checkEngine - approveEngine, 2)} ms is DynamoDB Local's own: the local table has a stream (local mode reads it for the activity events), the bench's tables none.`
         : ''),
   ].join('\n');
 }
