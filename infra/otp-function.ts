@@ -90,7 +90,7 @@ export interface OtpFunctionProps extends NodejsFunctionProps {
   /**
    * The key material, for a function that seals or opens codes: sets `SECRET_ARN` (the ARN only, never
    * the value), adds the AWS Parameters and Secrets Lambda Extension the handler reads it through (at
-   * cold start, then every 5 minutes while warm), and grants read on that secret. Functions that only read or cancel verifications
+   * cold start, then before an invocation once its keys are 5 minutes old), and grants read on that secret. Functions that only read or cancel verifications
    * (status, cancel, Cognito define, the activity stream) get none of the three.
    * @default no secret
    */
@@ -98,9 +98,9 @@ export interface OtpFunctionProps extends NodejsFunctionProps {
 }
 
 /**
- * One secret per function, read at cold start and every 5 minutes after (KEY_REFRESH_MS). The
- * extension caches it for one minute, so a key staged for rotation is accepted everywhere within
- * six minutes (docs/deploy.md asks for ten).
+ * One secret per function, read at cold start and again before an invocation once 5 minutes old
+ * (KEY_REFRESH_MS). The extension caches it for one minute, so a key staged for rotation is accepted
+ * everywhere within six minutes (rotate-key waits ten before promoting).
  */
 const PARAMS_AND_SECRETS = ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103, {
   cacheSize: 10,

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 /**
  * Reads the service secret's value through the AWS Parameters and Secrets Lambda Extension (a local
  * HTTP endpoint with its own cache), so no Secrets Manager client is bundled into the functions.
- * Called at cold start, then every few minutes while the function stays warm. It uses node:http, which the AWS SDK has loaded already, rather than `fetch`:
+ * Called at cold start, then before an invocation once the keys are 5 minutes old. It uses node:http, which the AWS SDK has loaded already, rather than `fetch`:
  * the first `fetch` in a process loads undici, which measured +50 ms on the check function's cold start.
  */
 export async function readSecretFromExtension(

@@ -2,7 +2,7 @@ import type { Context, CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import { cognitoOptionsFromEnv } from '../cognito/challenge.ts';
 import { createCreateAuthChallengeHandler } from '../cognito/create-auth-challenge.ts';
 import { engineDeps, logger } from './engine-deps.ts';
-import { env } from './runtime.ts';
+import { env, keysFresh } from './runtime.ts';
 import { buildSenders } from './senders.ts';
 
 /**
@@ -18,5 +18,6 @@ const create = createCreateAuthChallengeHandler({
 
 export const handler = async (event: CreateAuthChallengeTriggerEvent, context: Context) => {
   logger.addContext(context);
+  await keysFresh();
   return create(event);
 };

@@ -1,11 +1,13 @@
 import type { Context, VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
 import { createVerifyAuthChallengeHandler } from '../cognito/verify-auth-challenge.ts';
 import { engineDeps, logger } from './engine-deps.ts';
+import { keysFresh } from './runtime.ts';
 
 /** Lambda entry for the user pool's Verify Auth Challenge Response trigger. */
 const verify = createVerifyAuthChallengeHandler(await engineDeps());
 
 export const handler = async (event: VerifyAuthChallengeResponseTriggerEvent, context: Context) => {
   logger.addContext(context);
+  await keysFresh();
   return verify(event);
 };

@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { DynamoDeliveryStore } from '../adapters/dynamodb/delivery-store.ts';
 import { createReceiptsHandler } from '../receipts/receipts-handler.ts';
 import { logger, powertoolsLog } from './powertools-log.ts';
-import { loadSealer, table } from './runtime.ts';
+import { keysFresh, loadSealer, table } from './runtime.ts';
 
 /**
  * Lambda entry for delivery receipts (infra/delivery-receipts.ts): SNS SMS delivery status logs
@@ -18,5 +18,6 @@ const receipts = createReceiptsHandler({
 
 export const handler = async (event: unknown, context?: Context) => {
   if (context) logger.addContext(context);
+  await keysFresh();
   return receipts(event);
 };

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import type { Table } from '../adapters/dynamodb/table.ts';
-import { loadRefreshingSealer } from '../adapters/refreshing-sealer.ts';
+import { loadRefreshingSealer, type RefreshingKeys } from '../adapters/refreshing-sealer.ts';
 import { readSecretFromExtension } from '../adapters/secret-from-extension.ts';
 import { requireEnv, settingsFromEnv } from '../config.ts';
 import type { Sealer } from '../core/sealing.ts';
@@ -21,10 +21,19 @@ export const serviceName = env['POWERTOOLS_SERVICE_NAME'] ?? 'onetime';
 export const dynamodb = new DynamoDBClient({ maxAttempts: 5 });
 export const table: Table = { client: dynamodb, tableName: requireEnv(env, 'TABLE_NAME') };
 
-/** The sealer, keyed by the secret read at init and re-read while warm (key rotation). */
-export function loadSealer(log: Log): Promise<Sealer> {
-  return loadRefreshingSealer(() => readSecretFromExtension(requireEnv(env, 'SECRET_ARN'), env), log);
+let keys: RefreshingKeys | undefined;
+
+/** The sealer, keyed by the secret read at init; `keysFresh` keeps it current (key rotation). */
+export async function loadSealer(log: Log): Promise<Sealer> {
+  keys = await loadRefreshingSealer(() => readSecretFromExtension(requireEnv(env, 'SECRET_ARN'), env), log);
+  return keys.sealer;
 }
+
+/**
+ * Awaited at the start of every invocation of a function that holds keys: re-reads the secret when
+ * the keys are more than 5 minutes old (nothing at all in a function without keys).
+ */
+export const keysFresh = (): Promise<void> => keys?.refreshIfStale() ?? Promise.resolve();
 
 /** A logger that can tag the lines of one invocation with its ids. */
 export interface RequestLog {
@@ -35,6 +44,7 @@ export interface RequestLog {
 export function lambdaHandler(route: ApiHandler, log: RequestLog) {
   return async (event: APIGatewayProxyEvent, context: Context) => {
     log.beginRequest({ requestId: context.awsRequestId, correlationId: event.requestContext?.requestId });
+    await keysFresh();
     return route(event);
   };
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { voiceFallbackTask } from '../workflow/voice-fallback-task.ts';
 import { engineDeps, powertoolsLog } from './engine-deps.ts';
-import { env } from './runtime.ts';
+import { env, keysFresh } from './runtime.ts';
 import { buildSenders } from './senders.ts';
 
 /**
@@ -13,5 +13,6 @@ const task = voiceFallbackTask({ ...(await engineDeps()), senders: buildSenders(
 
 export const handler = async (event: unknown, context: Context) => {
   powertoolsLog.beginRequest({ requestId: context.awsRequestId });
+  await keysFresh();
   return task(event);
 };

@@ -6,6 +6,8 @@ export const STUB_SECRET = 'x'.repeat(32) + 'Y'.repeat(32);
 
 export interface ExtensionStub {
   port: number;
+  /** The value it answers with (STUB_SECRET until a test changes it, e.g. to rotate the key). */
+  secret: string;
   requests: Array<{ url: string; headers: IncomingHttpHeaders }>;
   close(): Promise<void>;
 }
@@ -16,6 +18,7 @@ export interface ExtensionStub {
  */
 export async function startExtensionStub(): Promise<ExtensionStub> {
   const requests: ExtensionStub['requests'] = [];
+  let stub: ExtensionStub | undefined;
   const server = createServer((request, response) => {
     requests.push({ url: request.url ?? '', headers: request.headers });
     if (!request.url?.startsWith('/secretsmanager/get?')) {
@@ -23,10 +26,11 @@ export async function startExtensionStub(): Promise<ExtensionStub> {
       return;
     }
     response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ SecretString: STUB_SECRET }));
+    response.end(JSON.stringify({ SecretString: stub?.secret ?? STUB_SECRET }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
+  stub = {
+    secret: STUB_SECRET,
     port: (server.address() as AddressInfo).port,
     requests,
     close: () =>
@@ -35,4 +39,5 @@ export async function startExtensionStub(): Promise<ExtensionStub> {
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+  return stub;
 }

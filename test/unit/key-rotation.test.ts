@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { KEY_REFRESH_MS, loadRefreshingSealer } from '../../functions/adapters/refreshing-sealer.ts';
 import { newVerificationId } from '../../functions/core/ids.ts';
 import {
@@ -120,48 +120,81 @@ describe('Key rotation: a code checks on either side of every step', () => {
   });
 });
 
-describe('A warm function re-reads its secret', () => {
-  const warnings: unknown[][] = [];
-  const log: Log = { info: () => {}, warn: (...args) => warnings.push(args), error: () => {} };
+describe('A warm function re-reads its secret before an invocation when its keys are stale', () => {
+  const lines: unknown[][] = [];
+  const log: Log = {
+    info: (...args) => lines.push(['info', ...args]),
+    warn: (...args) => lines.push(['warn', ...args]),
+    error: () => {},
+  };
+  const clock = { now: 0 };
+  const load = (read: () => Promise<string>) => loadRefreshingSealer(read, log, { clock: () => clock.now });
   beforeEach(() => {
-    vi.useFakeTimers();
-    warnings.length = 0;
+    lines.length = 0;
+    clock.now = Date.parse('2026-11-23T10:00:00Z');
   });
-  afterEach(() => vi.useRealTimers());
 
-  it(`every ${KEY_REFRESH_MS / 60_000} minutes: it accepts a staged key, then seals with it once promoted`, async () => {
+  it(`after ${KEY_REFRESH_MS / 60_000} minutes: it accepts a staged key, then seals with it once promoted`, async () => {
     let value = A;
     const read = vi.fn(async () => value);
-    const sealer = await loadRefreshingSealer(read, log);
+    const { sealer, refreshIfStale } = await load(read);
     const id = newVerificationId(sealer.destinationKey(TO));
     const codeUnderB = sealerOf(B).mac(id, CODE);
-    expect(sealer.macMatches(id, CODE, codeUnderB)).toBe(false);
 
     value = JSON.stringify(stageKey({ current: A }, B));
-    await vi.advanceTimersByTimeAsync(KEY_REFRESH_MS - 1);
-    expect(sealer.macMatches(id, CODE, codeUnderB)).toBe(false); // not yet re-read
-    await vi.advanceTimersByTimeAsync(1);
+    clock.now += KEY_REFRESH_MS - 1;
+    await refreshIfStale();
+    expect(read).toHaveBeenCalledTimes(1); // not stale yet: no read at all
+    expect(sealer.macMatches(id, CODE, codeUnderB)).toBe(false);
+    clock.now += 1;
+    await refreshIfStale();
     expect(sealer.macMatches(id, CODE, codeUnderB)).toBe(true);
     expect(sealer.mac(id, CODE)).toBe(sealerOf(A).mac(id, CODE));
+    expect(lines).toEqual([['info', 'key material changed', { acceptedKeys: 2 }]]);
 
     value = JSON.stringify(promoteKey(stageKey({ current: A }, B)));
-    await vi.advanceTimersByTimeAsync(KEY_REFRESH_MS);
+    clock.now += KEY_REFRESH_MS;
+    await refreshIfStale();
     expect(sealer.mac(id, CODE)).toBe(codeUnderB);
     expect(read).toHaveBeenCalledTimes(3);
   });
 
-  it('keeps the keys it has when a re-read fails, says so, and tries again', async () => {
+  it('a function frozen through a whole rotation re-reads before it checks anything', async () => {
+    let value = A;
+    const { sealer, refreshIfStale } = await load(async () => value);
+    const id = newVerificationId(sealer.destinationKey(TO));
+    value = JSON.stringify(promoteKey(stageKey({ current: A }, B)));
+    clock.now += 60 * 60_000; // thawed an hour later
+    await refreshIfStale();
+    expect(sealer.macMatches(id, CODE, sealerOf(B).mac(id, CODE))).toBe(true);
+  });
+
+  it('concurrent invocations share one re-read', async () => {
     const read = vi.fn(async () => A);
-    const sealer = await loadRefreshingSealer(read, log);
+    const { refreshIfStale } = await load(read);
+    clock.now += KEY_REFRESH_MS;
+    await Promise.all([refreshIfStale(), refreshIfStale(), refreshIfStale()]);
+    expect(read).toHaveBeenCalledTimes(2);
+    expect(lines).toEqual([]); // the same value: nothing changed, nothing said
+  });
+
+  it('keeps the keys it has when a re-read fails, says so, and waits another interval to try again', async () => {
+    const read = vi.fn(async () => A);
+    const { sealer, refreshIfStale } = await load(read);
     const id = newVerificationId(sealer.destinationKey(TO));
     read.mockRejectedValueOnce(new Error('extension unavailable'));
-    await vi.advanceTimersByTimeAsync(KEY_REFRESH_MS);
+    clock.now += KEY_REFRESH_MS;
+    await refreshIfStale();
     expect(sealer.mac(id, CODE)).toBe(sealerOf(A).mac(id, CODE));
-    expect(warnings).toEqual([
-      ['secret re-read failed; keeping the keys read before', { error: 'extension unavailable' }],
+    expect(lines).toEqual([
+      ['warn', 'secret re-read failed; keeping the keys read before', { error: 'extension unavailable' }],
     ]);
     read.mockResolvedValueOnce(B);
-    await vi.advanceTimersByTimeAsync(KEY_REFRESH_MS);
+    clock.now += 1_000;
+    await refreshIfStale(); // not at every invocation: an extension that hangs would slow them all
+    expect(read).toHaveBeenCalledTimes(2);
+    clock.now += KEY_REFRESH_MS;
+    await refreshIfStale();
     expect(sealer.mac(id, CODE)).toBe(sealerOf(B).mac(id, CODE));
   });
 });
