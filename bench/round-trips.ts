@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_SETTINGS } from '../functions/core/settings.ts';
 import type { Log } from '../functions/ports.ts';
@@ -54,6 +54,7 @@ export async function benchRoundTrips(endpoint: string): Promise<Section> {
     let now = Date.now();
     const outbox = new Outbox(() => now);
     const settings = { ...DEFAULT_SETTINGS, allowedCountries: ['*'] };
+    const secret = randomBytes(32);
     const api = composeApi({
       client,
       tableName,
@@ -61,6 +62,7 @@ export async function benchRoundTrips(endpoint: string): Promise<Section> {
       senders: outbox.senders(),
       log: silentLog,
       clock: () => now,
+      secret,
     });
 
     async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -123,6 +125,17 @@ export async function benchRoundTrips(endpoint: string): Promise<Section> {
     const headers = { 'Idempotency-Key': `bench-${randomUUID()}` };
     await measure('send with Idempotency-Key', 201, () => call('POST', '/v1/verifications', keyed, headers));
     await measure('idempotent replay', 201, () => call('POST', '/v1/verifications', keyed, headers));
+
+    // A code sent before a key rotation's promote, checked after it: the sealer then holds two keys.
+    const beforeRotation = await call('POST', '/v1/verifications', { to: '+14155550103', channel: 'sms' });
+    const rotatedId = String(beforeRotation.body['id']);
+    api.deps.sealer.useKeys(randomBytes(32), [secret], secret);
+    await measure(
+      'successful check during a key rotation (two accepted keys)',
+      200,
+      () => call('POST', `/v1/verifications/${rotatedId}/check`, { code: codeFor(rotatedId) }),
+      1,
+    );
 
     const targets: Target[] = [];
     const body = rows.map((row) => {
