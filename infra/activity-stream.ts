@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { runbook } from './monitoring.ts';
 import { OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 
 const HANDLER = fileURLToPath(new URL('../functions/handlers/activity.ts', import.meta.url));
@@ -214,7 +215,7 @@ export class OtpActivityStream extends Construct {
       threshold: deliveryFailures,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
-      alarmDescription: `onetime: providers refused deliveries (DeliveryFailed >= ${deliveryFailures} in 5 minutes, every channel)`,
+      alarmDescription: `onetime: providers refused deliveries (DeliveryFailed >= ${deliveryFailures} in 5 minutes, every channel). ${runbook('delivery-failures')}`,
     });
     add('StreamBehindAlarm', {
       metric: this.function.metric('IteratorAge', {
@@ -224,14 +225,14 @@ export class OtpActivityStream extends Construct {
       threshold: Duration.minutes(5).toMilliseconds(),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 5,
-      alarmDescription: 'onetime: metrics and events are more than 5 minutes behind the table (iterator age)',
+      alarmDescription: `onetime: metrics and events are more than 5 minutes behind the table (iterator age). ${runbook('stream-behind')}`,
     });
     add('FailedBatchesAlarm', {
       metric: this.failedBatches.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
-      alarmDescription: 'onetime: stream batches were given up; their metrics and events are missing',
+      alarmDescription: `onetime: stream batches were given up; their metrics and events are missing. ${runbook('failed-batches')}`,
     });
   }
 

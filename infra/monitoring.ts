@@ -73,6 +73,21 @@ export function createLogMetrics(
   };
 }
 
+/** The sections of docs/operations.md, one per alarm: what it means and what to do. */
+export type RunbookSection =
+  | 'api-5xx'
+  | 'api-latency'
+  | 'function-throttles'
+  | 'function-errors'
+  | 'voice-fallback-failures'
+  | 'spend-brake'
+  | 'delivery-failures'
+  | 'stream-behind'
+  | 'failed-batches';
+
+/** Appended to an alarm's description, so whoever it wakes knows where to read on. */
+export const runbook = (section: RunbookSection) => `Runbook: docs/operations.md#${section}`;
+
 /** What the alarms and the dashboard watch. */
 export interface MonitoredParts {
   readonly api: apigateway.RestApi;
@@ -99,6 +114,7 @@ export function createAlarms(
     metric: cloudwatch.IMetric,
     threshold: number,
     description: string,
+    section: RunbookSection,
     periods = 1,
   ) => {
     const alarm = new cloudwatch.Alarm(scope, id, {
@@ -107,7 +123,7 @@ export function createAlarms(
       evaluationPeriods: periods,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `onetime: ${description}`,
+      alarmDescription: `onetime: ${description}. ${runbook(section)}`,
     });
     if (alarmTopic) {
       alarm.addAlarmAction(new SnsAction(alarmTopic));
@@ -122,21 +138,30 @@ export function createAlarms(
     api.metricServerError(SUM),
     thresholds.serverErrors ?? 5,
     'API 5xx answers (server faults and refused deliveries)',
+    'api-5xx',
   );
   add(
     'ApiLatencyP99Alarm',
     api.metricLatency({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.p(99) }),
     (thresholds.latencyP99 ?? Duration.seconds(3)).toMilliseconds(),
     'API p99 latency (ms) over three 5-minute periods',
+    'api-latency',
     3,
   );
   for (const [name, fn] of Object.entries(parts.functions)) {
-    add(`${capitalise(name)}ThrottlesAlarm`, fn.metricThrottles(SUM), 1, `${name} function throttled`);
+    add(
+      `${capitalise(name)}ThrottlesAlarm`,
+      fn.metricThrottles(SUM),
+      1,
+      `${name} function throttled`,
+      'function-throttles',
+    );
     add(
       `${capitalise(name)}ErrorsAlarm`,
       fn.metricErrors(SUM),
       1,
       `${name} function errors (crashes and timeouts; handled errors are answered, not thrown)`,
+      'function-errors',
     );
   }
   if (parts.voiceFallback) {
@@ -145,6 +170,7 @@ export function createAlarms(
       parts.voiceFallback.metricFailures({ period: FIVE_MINUTES }),
       1,
       'voice-fallback calls that could not be placed (workflow executions failed or timed out)',
+      'voice-fallback-failures',
     );
   }
   add(
@@ -152,6 +178,7 @@ export function createAlarms(
     parts.metrics.spendBrakeHits,
     1,
     'the spend brake refused sms/voice sends (possible SMS pumping or a limit set too low)',
+    'spend-brake',
   );
   return alarms;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';
@@ -561,6 +562,19 @@ describe('OtpService: operations', () => {
     for (const filter of Object.values(byMetric)) {
       expect(JSON.stringify(filter['LogGroupName'])).toContain(startId.replace(/[0-9A-F]{8}$/, 'LogGroup'));
     }
+  });
+
+  it('names, in every alarm, the section of docs/operations.md that says what to do', () => {
+    const operations = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+    const sections = new Set([...operations.matchAll(/^## ([a-z0-9-]+)$/gm)].map((m) => m[1]));
+    for (const s of [full, minimal]) {
+      for (const alarm of alarms(s)) {
+        const description = JSON.stringify(alarm.Properties['AlarmDescription']);
+        const section = /Runbook: docs\/operations\.md#([a-z0-9-]+)/.exec(description)?.[1];
+        expect(sections, description).toContain(section);
+      }
+    }
+    expect(sections.size).toBe(9);
   });
 
   it('sends alarms and their recovery to the alarm topic when one is given', () => {
