@@ -1,5 +1,6 @@
 import { MAX_CODE_LENGTH, MIN_CODE_LENGTH } from './core/codes.ts';
 import { DEFAULT_SETTINGS, type Settings } from './core/settings.ts';
+import { checkSmsTemplates } from './core/sms-templates.ts';
 
 /**
  * Reads the engine's settings from environment variables, once per cold start (or once per local
@@ -47,6 +48,16 @@ export function settingsFromEnv(env: Env): Settings {
   if (env['OTP_APP_NAME']) settings.appName = env['OTP_APP_NAME'];
   if (env['OTP_DEFAULT_LOCALE']) settings.defaultLocale = env['OTP_DEFAULT_LOCALE'];
   if (env['OTP_ORIGIN_DOMAIN']) settings.originDomain = env['OTP_ORIGIN_DOMAIN'];
+  const smsTemplates = env['OTP_SMS_TEMPLATES'];
+  if (smsTemplates) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(smsTemplates);
+    } catch {
+      throw new Error('OTP_SMS_TEMPLATES must be a JSON object of locale -> text');
+    }
+    settings.smsTemplates = checkSmsTemplates(parsed);
+  }
   return settings;
 }
 

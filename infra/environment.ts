@@ -28,6 +28,7 @@ export function settingsEnvironment(props: OtpServiceProps): Record<string, stri
     OTP_DEFAULT_LOCALE: props.defaultLocale ?? d.defaultLocale,
   };
   if (props.sms?.originDomain) env['OTP_ORIGIN_DOMAIN'] = props.sms.originDomain;
+  if (props.sms?.templates) env['OTP_SMS_TEMPLATES'] = JSON.stringify(props.sms.templates);
   if (!Object.values(env).some((value) => Token.isUnresolved(value))) settingsFromEnv(env);
   return env;
 }

@@ -47,6 +47,14 @@ export interface OtpSmsProps {
    * autofill the code on that domain only. @default no origin-bound line
    */
   readonly originDomain?: string;
+  /**
+   * Your own SMS wording per locale (`en`, `es`, `fr`, `de`, `pt`, `it`), e.g. the exact text a
+   * country's sender registration approved: `{code}` exactly once, and optionally `{app}` and
+   * `{minutes}`; at most 300 characters. A locale not named keeps the built-in text.
+   * @example { en: 'Acme: {code} is your login code. Valid {minutes} min.' }
+   * @default the built-in text in every locale
+   */
+  readonly templates?: Readonly<Record<string, string>>;
 }
 
 /** Email through Amazon SES; the `email` channel is on when this is given. */

@@ -3,6 +3,13 @@
  * channel. Plain TypeScript, no AWS: the same messages go to SNS/SES/voice and to the local outbox.
  */
 import type { OutgoingMessage } from '../ports.ts';
+import {
+  fillSmsTemplate,
+  isSupported,
+  type SmsTemplates,
+  SUPPORTED_LOCALES,
+  type SupportedLocale,
+} from './sms-templates.ts';
 import type { Channel } from './verification.ts';
 
 /** The wording of one language. Text and HTML email share these parts so they never drift apart. */
@@ -112,13 +119,11 @@ const TEMPLATES = {
     voiceRepeat: 'Ripeto:',
     voiceGoodbye: 'Arrivederci.',
   },
-} satisfies Record<string, Templates>;
+} satisfies Record<SupportedLocale, Templates>;
 
-export type SupportedLocale = keyof typeof TEMPLATES;
-export const SUPPORTED_LOCALES = Object.keys(TEMPLATES) as readonly SupportedLocale[];
+export { SUPPORTED_LOCALES, type SupportedLocale };
+
 const FALLBACK_LOCALE: SupportedLocale = 'en';
-
-const isSupported = (language: string): language is SupportedLocale => Object.hasOwn(TEMPLATES, language);
 
 /** Language part of a BCP-47-ish tag, lower-cased: 'pt-BR' / 'PT_br' -> 'pt'. */
 const languageOf = (locale: string) => locale.trim().toLowerCase().split(/[-_]/, 1)[0] ?? '';
@@ -156,6 +161,8 @@ export interface RenderInput {
   ttlSeconds: number;
   /** Web domain for the SMS origin-bound line `@domain #code`. */
   originDomain?: string;
+  /** Custom SMS wording by locale; the built-in one for a locale it does not name. */
+  smsTemplates?: SmsTemplates;
   verificationId: string;
   defaultLocale?: string;
 }
@@ -173,7 +180,7 @@ export function renderMessage(input: RenderInput): OutgoingMessage {
   };
   switch (input.channel) {
     case 'sms':
-      return { ...base, body: renderSms(t, input, minutes) };
+      return { ...base, body: renderSms(t, input, minutes, input.smsTemplates?.[locale]) };
     case 'email':
       return { ...base, ...renderEmail(t, input, minutes, locale) };
     case 'voice':
@@ -181,8 +188,15 @@ export function renderMessage(input: RenderInput): OutgoingMessage {
   }
 }
 
-function renderSms(t: Templates, input: RenderInput, minutes: string): string {
-  const text = t.sms(input.appName, input.code, minutes);
+function renderSms(t: Templates, input: RenderInput, minutes: string, custom: string | undefined): string {
+  const text =
+    custom === undefined
+      ? t.sms(input.appName, input.code, minutes)
+      : fillSmsTemplate(custom, {
+          code: input.code,
+          app: input.appName,
+          minutes: Math.max(1, Math.ceil(input.ttlSeconds / 60)),
+        });
   // Origin-bound one-time code (WICG sms-one-time-codes): must be the last line, so iOS, Android and
   // browsers offer the code for autofill only on that domain.
   return input.originDomain ? `${text}\n@${input.originDomain} #${input.code}` : text;

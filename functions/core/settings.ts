@@ -1,3 +1,5 @@
+import type { SmsTemplates } from './sms-templates.ts';
+
 /**
  * Every behaviour setting of the engine, with the contract's defaults. The CDK construct passes them
  * to the functions as environment variables; local mode reads the same variables (see config.ts).
@@ -31,6 +33,8 @@ export interface Settings {
   appName: string;
   /** Web domain for the SMS origin-bound line `@domain #code` (autofill); none when unset. */
   originDomain?: string;
+  /** Your own SMS wording per locale (see SmsTemplates in messages.ts); built-in when unset. */
+  smsTemplates?: SmsTemplates;
 }
 
 /**

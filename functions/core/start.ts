@@ -102,6 +102,7 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     ttlSeconds: Math.max(1, Math.ceil((stored.expiresAt - now) / 1000)),
     verificationId: stored.id,
     ...(settings.originDomain === undefined ? {} : { originDomain: settings.originDomain }),
+    ...(settings.smsTemplates === undefined ? {} : { smsTemplates: settings.smsTemplates }),
   });
 
   try {

@@ -198,6 +198,14 @@ describe('OtpService: the functions', () => {
   it('refuse at synth a setting the engine would refuse at cold start', () => {
     expect(() => synthesize({ codeLength: 3 })).toThrow(/OTP_CODE_LENGTH/);
     expect(() => synthesize({ allowedCountries: ['USA'] })).toThrow(/OTP_ALLOWED_COUNTRIES/);
+    expect(() => synthesize({ sms: { templates: { en: 'Your code is ready.' } } })).toThrow(/\{code\}/);
+  });
+
+  it('pass your own SMS wording to the functions as JSON', () => {
+    const templates = { en: 'Acme: {code} is your login code.' };
+    const s = synthesize({ sms: { templates } });
+    expect(JSON.parse(envOf(s, 'start')['OTP_SMS_TEMPLATES'] as string)).toEqual(templates);
+    expect(envOf(minimal, 'start')['OTP_SMS_TEMPLATES']).toBeUndefined();
   });
 
   it('give only the start function the channels, and email and voice only when configured', () => {

@@ -98,6 +98,38 @@ describe('settingsFromEnv', () => {
     expect(() => settingsFromEnv({ OTP_TTL_SECONDS: 'ten' })).toThrow('"ten"');
   });
 
+  describe('OTP_SMS_TEMPLATES', () => {
+    it('takes a JSON object of supported locale -> text with {code} once', () => {
+      const templates = { en: '{app}: {code} ({minutes} min)', pt: 'Código {code}' };
+      expect(settingsFromEnv({ OTP_SMS_TEMPLATES: JSON.stringify(templates) }).smsTemplates).toEqual(
+        templates,
+      );
+      expect(settingsFromEnv({}).smsTemplates).toBeUndefined();
+    });
+
+    it('refuses, naming what is wrong, what would send a message without its code or with a stray brace', () => {
+      const cases: Array<[unknown, RegExp]> = [
+        [{ en: 'Your code is ready.' }, /"en": must hold \{code\} exactly once/],
+        [{ en: '{code} {code}' }, /exactly once/],
+        [{ en: 'Hi {name}, {code}' }, /unknown placeholder \{name\}/],
+        [{ xx: '{code}' }, /"xx": not a supported locale/],
+        [{ en: '' }, /1 to 300 characters/],
+        [{ en: `{code}${'x'.repeat(300)}` }, /1 to 300 characters/],
+        [{ en: 42 }, /1 to 300 characters/],
+        [['{code}'], /object of locale -> text/],
+      ];
+      for (const [value, message] of cases) {
+        expect(
+          () => settingsFromEnv({ OTP_SMS_TEMPLATES: JSON.stringify(value) }),
+          JSON.stringify(value),
+        ).toThrow(message);
+      }
+      expect(() => settingsFromEnv({ OTP_SMS_TEMPLATES: '{en:' })).toThrow(
+        /OTP_SMS_TEMPLATES must be a JSON object/,
+      );
+    });
+  });
+
   describe('OTP_ALLOWED_COUNTRIES', () => {
     it('parses a comma-separated list, trimming and upper-casing', () => {
       expect(settingsFromEnv({ OTP_ALLOWED_COUNTRIES: 'US' }).allowedCountries).toEqual(['US']);

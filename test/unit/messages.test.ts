@@ -72,6 +72,25 @@ describe('renderMessage', () => {
     expect(render('sms').body).not.toContain('\n');
   });
 
+  it('uses your own SMS wording for the locales you name, the built-in text for the others', () => {
+    const smsTemplates = {
+      en: 'Acme: {code} is your login code ({app}, {minutes} min).',
+      de: 'Code: {code}',
+    };
+    expect(render('sms', { smsTemplates, ttlSeconds: 90 }).body).toBe(
+      'Acme: 482913 is your login code (Acme, 2 min).',
+    );
+    expect(render('sms', { smsTemplates, locale: 'de-AT' }).body).toBe('Code: 482913');
+    expect(render('sms', { smsTemplates, locale: 'fr' }).body).toBe(render('sms', { locale: 'fr' }).body);
+    // An unsupported locale falls back to the default one, and so to its template.
+    expect(render('sms', { smsTemplates, locale: 'xx' }).body).toMatch(/^Acme: 482913 is your login code/);
+    // The origin-bound line still ends it; email and voice keep their own wording.
+    expect(render('sms', { smsTemplates, originDomain: 'acme.example' }).body.split('\n').at(-1)).toBe(
+      '@acme.example #482913',
+    );
+    expect(render('email', { smsTemplates }).body).toBe(render('email').body);
+  });
+
   it('rounds the validity up to whole minutes', () => {
     expect(render('sms', { ttlSeconds: 61 }).body).toContain('expires in 2 minutes');
     expect(render('sms', { ttlSeconds: 60 }).body).toContain('expires in 1 minute.');
