@@ -11,6 +11,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { runbook } from './monitoring.ts';
+import { acknowledgeStarGrants } from './nag.ts';
 import { OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 
 const HANDLER = fileURLToPath(new URL('../functions/handlers/activity.ts', import.meta.url));
@@ -143,14 +144,7 @@ export class OtpActivityStream extends Construct {
       }),
     );
 
-    if (this.function.role) {
-      Validations.of(this.function.role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'dynamodb:ListStreams (granted with the stream read; it has no resource-level permissions) and ' +
-          'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords), which has none either.',
-      });
-    }
+    acknowledgeStarGrants(this.function, 'nor does dynamodb:ListStreams, granted with the stream read.');
 
     const fiveMinutes = Duration.minutes(5);
     this.sent = this.total('Sent', fiveMinutes);

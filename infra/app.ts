@@ -1,4 +1,4 @@
-import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { OtpServiceProps } from './otp-service.ts';
@@ -12,7 +12,8 @@ import { OtpStack } from './otp-stack.ts';
  *
  * Context keys: stackName, appName, fromAddress, replyTo, emailConfigurationSet, originationNumber,
  * senderId, originDomain, voiceOriginationIdentity, voiceId, voiceFallbackWorkflowType (STANDARD |
- * EXPRESS), allowedCountries, alarmTopicArn, eventBusName, removalPolicy (retain | destroy).
+ * EXPRESS), allowedCountries, alarmTopicArn, eventBusName, removalPolicy (retain | destroy),
+ * keyRotationDays (rotate the key material every N days; off when unset).
  */
 const app = new App();
 const context = (key: string): string | undefined => {
@@ -38,6 +39,11 @@ if (removal !== undefined && removal !== 'retain' && removal !== 'destroy') {
 const workflowType = context('voiceFallbackWorkflowType')?.toUpperCase();
 if (workflowType !== undefined && workflowType !== 'STANDARD' && workflowType !== 'EXPRESS') {
   throw new Error(`-c voiceFallbackWorkflowType must be "STANDARD" or "EXPRESS" (got "${workflowType}")`);
+}
+
+const keyRotationDays = context('keyRotationDays');
+if (keyRotationDays !== undefined && !/^[1-9]\d*$/.test(keyRotationDays)) {
+  throw new Error(`-c keyRotationDays must be a whole number of days (got "${keyRotationDays}")`);
 }
 
 const alarmTopicArn = context('alarmTopicArn');
@@ -69,6 +75,7 @@ new OtpStack(app, context('stackName') ?? 'Onetime', {
       : {}),
     ...(workflowType ? { voiceFallbackWorkflowType: StateMachineType[workflowType] } : {}),
     ...(removal === 'destroy' ? { removalPolicy: RemovalPolicy.DESTROY } : {}),
+    ...(keyRotationDays ? { keyRotation: { every: Duration.days(Number(keyRotationDays)) } } : {}),
   } satisfies OtpServiceProps,
 });
 

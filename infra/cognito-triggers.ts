@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -10,6 +10,7 @@ import { cognitoOptionsFromEnv } from '../functions/cognito/challenge.ts';
 import { settingsFromEnv } from '../functions/config.ts';
 import type { Channel } from '../functions/core/verification.ts';
 import { grantChannelSends } from './channels.ts';
+import { acknowledgeStarGrants } from './nag.ts';
 import { OtpFunction } from './otp-function.ts';
 
 export type OtpCognitoTriggerName = 'define' | 'create' | 'verify';
@@ -133,12 +134,11 @@ export class OtpCognitoTriggers extends Construct {
     props.userPool.addTrigger(cognito.UserPoolOperation.VERIFY_AUTH_CHALLENGE_RESPONSE, verify);
 
     for (const fn of Object.values(this.functions)) {
-      Validations.of(fn.role!).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'X-Ray tracing does not support resource-level permissions; on the create function also ' +
-          'sns:Publish to a phone number, which has no ARN (topics are denied in the same policy).',
-      });
+      acknowledgeStarGrants(
+        fn,
+        'on the create function also sns:Publish to a phone number, which has no ARN (topics are denied ' +
+          'in the same policy).',
+      );
     }
   }
 }

@@ -16,7 +16,7 @@ import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { nagResourceName } from './nag.ts';
+import { acknowledgeStarGrants, nagResourceName } from './nag.ts';
 import { OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 
 const HANDLER = fileURLToPath(new URL('../functions/handlers/delivery-receipts.ts', import.meta.url));
@@ -385,14 +385,10 @@ export class OtpDeliveryReceipts extends Construct {
   }
 
   private acknowledgeFunction(): void {
-    if (this.function.role) {
-      Validations.of(this.function.role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) does not support resource-level ' +
-          'permissions; every other grant names the table, the secret or the failure queue.',
-      });
-    }
+    acknowledgeStarGrants(
+      this.function,
+      'every other grant names the table, the secret or the failure queue.',
+    );
   }
 
   /** The singleton function behind every AwsCustomResource of the stack (CDK's, not onetime's code). */

@@ -17,6 +17,7 @@ export {
 } from './cognito-triggers.ts';
 export * from './delivery-receipts.ts';
 export { settingsEnvironment } from './environment.ts';
+export { MIN_ROTATION_PERIOD, OtpKeyRotation, type OtpKeyRotationProps } from './key-rotation.ts';
 export type { RateLimitReason } from './monitoring.ts';
 export { BUNDLE, esbuildOptions, OTP_BUNDLING, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 export {

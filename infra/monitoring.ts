@@ -83,7 +83,8 @@ export type RunbookSection =
   | 'spend-brake'
   | 'delivery-failures'
   | 'stream-behind'
-  | 'failed-batches';
+  | 'failed-batches'
+  | 'key-rotation';
 
 /** Appended to an alarm's description, so whoever it wakes knows where to read on. */
 export const runbook = (section: RunbookSection) => `Runbook: docs/operations.md#${section}`;

@@ -20,6 +20,7 @@ import { channelEnvironment, grantChannelSends, grantVoice } from './channels.ts
 import { OtpCognitoTriggers, type OtpCognitoTriggersProps } from './cognito-triggers.ts';
 import { OtpDeliveryReceipts } from './delivery-receipts.ts';
 import { settingsEnvironment } from './environment.ts';
+import { OtpKeyRotation } from './key-rotation.ts';
 import {
   addAlarmStatus,
   createAlarms,
@@ -27,6 +28,7 @@ import {
   createLogMetrics,
   type RateLimitReason,
 } from './monitoring.ts';
+import { acknowledgeStarGrants } from './nag.ts';
 import { OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 import { VoiceFallbackWorkflow } from './voice-fallback-workflow.ts';
 
@@ -184,6 +186,14 @@ export interface OtpServiceProps {
    * verifications then stay `unknown`), `false` turns receipts off. @default true
    */
   readonly deliveryReceipts?: boolean | { readonly sms?: boolean };
+  /**
+   * Rotates the key material on a schedule: a new key is staged when the current one is `every` old
+   * and promoted ten minutes later, and no pending code is lost (docs/deploy.md, "Rotate the key").
+   * At least 1 hour. `npm run rotate-key` does the same by hand, with or without this.
+   * @example { every: Duration.days(90) }
+   * @default no scheduled rotation
+   */
+  readonly keyRotation?: { readonly every: Duration };
 }
 
 /** How `OtpService.attachCognito` sets up the sign-in triggers. */
@@ -224,6 +234,8 @@ export class OtpService extends Construct {
   readonly activity: OtpActivityStream;
   /** Delivery receipts onto verifications (absent when `deliveryReceipts` is false). */
   readonly deliveryReceipts?: OtpDeliveryReceipts;
+  /** The scheduled key rotation, when `keyRotation` is set. */
+  readonly keyRotation?: OtpKeyRotation;
   /** Namespace of the metrics the log filters publish. */
   readonly metricNamespace: string;
   /** Sends the spend brake refused ("send rate limited" with reason spend_limit). */
@@ -276,8 +288,9 @@ export class OtpService extends Construct {
       id: 'AwsSolutions-SMG4',
       reason:
         'The secret is key material the service MACs and seals codes with, not a credential to a ' +
-        'system. It is rotated in two steps some minutes apart (`npm run rotate-key`, docs/deploy.md); a ' +
-        'rotation Lambda would run both at once and strand the codes of functions that have not re-read it.',
+        'system. It is rotated in two steps ten minutes apart, on a schedule (the keyRotation prop) or by ' +
+        'hand (`npm run rotate-key`), see docs/deploy.md; a Secrets Manager rotation Lambda would run both ' +
+        'steps at once and strand the codes of functions that have not re-read it.',
     });
 
     // ---- Functions --------------------------------------------------------------------------------
@@ -369,15 +382,11 @@ export class OtpService extends Construct {
       cancel,
       ...(this.voiceFallbackFunction ? [this.voiceFallbackFunction] : []),
     ]) {
-      if (fn.role) {
-        Validations.of(fn.role).acknowledge({
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) does not support ' +
-            'resource-level permissions; on the start function also sns:Publish to a phone number, ' +
-            'which has no ARN (publishing to topics is denied in the same policy).',
-        });
-      }
+      acknowledgeStarGrants(
+        fn,
+        'on the start function also sns:Publish to a phone number, which has no ARN (publishing to ' +
+          'topics is denied in the same policy).',
+      );
     }
 
     // ---- API --------------------------------------------------------------------------------------
@@ -417,6 +426,16 @@ export class OtpService extends Construct {
       ...(props.activityFunctionProps ? { functionProps: props.activityFunctionProps } : {}),
     });
     this.alarms.push(...this.activity.alarms);
+    if (props.keyRotation) {
+      this.keyRotation = new OtpKeyRotation(this, 'KeyRotation', {
+        secret: this.secret,
+        every: props.keyRotation.every,
+        logRetention,
+        removalPolicy,
+        ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+      });
+      this.alarms.push(this.keyRotation.alarm);
+    }
     addAlarmStatus(this.dashboard, this.alarms);
 
     if (props.deliveryReceipts !== false) {

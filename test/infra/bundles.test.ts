@@ -2,8 +2,11 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { esbuildOptions } from '../../infra/otp-function.ts';
 import { type ExtensionStub, startExtensionStub } from './extension-stub.ts';
 import {
   FULL_PROPS,
@@ -121,4 +124,36 @@ describe('Bundles: every function the construct produces', () => {
     expect(map.sourcesContent).toBeUndefined();
     expect(existsSync(join(dir, 'index.js'))).toBe(false);
   });
+});
+
+describe('Bundles: the scheduled key rotation (built with the same esbuild options)', () => {
+  it('loads in a fresh Node process, and bundles the Secrets Manager client and no other', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'onetime-rotation-'));
+    try {
+      const file = join(dir, 'index.mjs');
+      const entry = fileURLToPath(new URL('../../functions/handlers/key-rotation.ts', import.meta.url));
+      const { metafile } = await build({ ...esbuildOptions(entry, file), absWorkingDir: process.cwd() });
+      const clients = new Set(
+        Object.keys(metafile!.inputs).flatMap(
+          (path) => /@aws-sdk\/client-([a-z0-9-]+)\//.exec(path)?.[1] ?? [],
+        ),
+      );
+      expect([...clients]).toEqual(['secrets-manager']);
+      const script = `const module = await import(${JSON.stringify(`file://${file}`)});
+        console.log(typeof module.handler);`;
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          AWS_REGION: 'eu-west-1',
+          KEY_ROTATION_SECRET_ARN: SECRET_ARN,
+          KEY_ROTATION_EVERY_SECONDS: String(90 * 86_400),
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+        timeout: 30_000,
+      });
+      expect(stdout.trim()).toBe('function');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ const VARIANTS: Array<[string, OtpServiceProps]> = [
   ['every channel configured', FULL_PROPS],
   ['nothing configured (sms only)', {}],
   ['voice from an E.164 number', { voice: { originationIdentity: '+18885550123' } }],
+  ['a scheduled key rotation', { keyRotation: { every: Duration.days(90) } }],
   [
     'a web ACL on the stage',
     { api: { webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1' } },

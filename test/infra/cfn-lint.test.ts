@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { App } from 'aws-cdk-lib';
+import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PasswordlessStack } from '../../infra/examples/passwordless-stack.ts';
@@ -64,7 +64,13 @@ describeIfCfnLint('cfn-lint: the templates CloudFormation would receive', () => 
       return template.toJSON() as Record<string, unknown>;
     };
     write('defaults', synthesize({}).template);
-    everyOption = write('every-option', synthesize(FULL_PROPS, { alarmTopicArn: ALARM_TOPIC_ARN }).template);
+    everyOption = write(
+      'every-option',
+      synthesize(
+        { ...FULL_PROPS, keyRotation: { every: Duration.days(90) } },
+        { alarmTopicArn: ALARM_TOPIC_ARN },
+      ).template,
+    );
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     write(
       'passwordless-example',

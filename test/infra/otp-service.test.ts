@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -582,7 +582,7 @@ describe('OtpService: operations', () => {
         expect(sections, description).toContain(section);
       }
     }
-    expect(sections.size).toBe(9);
+    expect(sections.size).toBe(10);
   });
 
   it('sends alarms and their recovery to the alarm topic when one is given', () => {
@@ -611,6 +611,63 @@ describe('OtpService: operations', () => {
     const alarmIds = Object.keys(resources(full.template, 'AWS::CloudWatch::Alarm'));
     expect(alarmIds.filter((id) => id.startsWith('OtpServiceActivity')).length).toBe(3);
     for (const id of alarmIds) expect(body, id).toContain(id);
+  });
+});
+
+describe('OtpService: scheduled key rotation', () => {
+  const rotating = () =>
+    synthesize({ keyRotation: { every: Duration.days(90) } }, { alarmTopicArn: ALARM_TOPIC_ARN });
+
+  it('is off unless asked for', () => {
+    expect(
+      Object.keys(resources(minimal.template, 'AWS::Events::Rule')).filter((id) =>
+        id.includes('KeyRotation'),
+      ),
+    ).toEqual([]);
+    expect(JSON.stringify(minimal.template.toJSON())).not.toContain('KEY_ROTATION');
+  });
+
+  it('ticks every 15 minutes a function that may read and write that one secret, and nothing else', () => {
+    const s = rotating();
+    const [secretId] = Object.keys(resources(s.template, 'AWS::SecretsManager::Secret'));
+    const [ruleId, rule] = Object.entries(resources(s.template, 'AWS::Events::Rule')).find(([id]) =>
+      id.startsWith('OtpServiceKeyRotation'),
+    )!;
+    expect(rule.Properties['ScheduleExpression']).toBe('rate(15 minutes)');
+    const [fnId, fn] = Object.entries(resources(s.template, 'AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('OtpServiceKeyRotationFunction'),
+    )!;
+    expect(JSON.stringify(rule.Properties['Targets'])).toContain(fnId);
+    expect(ruleId).toBeDefined();
+    const variables = (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    expect(variables['KEY_ROTATION_SECRET_ARN']).toEqual({ Ref: secretId });
+    expect(variables['KEY_ROTATION_EVERY_SECONDS']).toBe(String(90 * 86_400));
+    expect(fn.Properties['Layers']).toBeUndefined(); // the SDK, not the extension
+
+    const roleId = (fn.Properties['Role'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const own = statements(s.template).filter((st) => JSON.stringify(st.roles).includes(roleId));
+    const secretStatements = own.filter((st) =>
+      asList(st.Action).some((a) => a.startsWith('secretsmanager:')),
+    );
+    expect(secretStatements).toEqual([
+      expect.objectContaining({
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+        Resource: { Ref: secretId },
+      }),
+    ]);
+  });
+
+  it('alarms, with its runbook, when a tick keeps failing', () => {
+    const s = rotating();
+    const [, alarm] = Object.entries(resources(s.template, 'AWS::CloudWatch::Alarm')).find(([id]) =>
+      id.startsWith('OtpServiceKeyRotation'),
+    )!;
+    expect(alarm.Properties['AlarmDescription']).toContain('docs/operations.md#key-rotation');
+    expect(alarm.Properties['AlarmActions']).toEqual([ALARM_TOPIC_ARN]);
+  });
+
+  it('refuses a period under an hour (each promote retires the key two rotations back)', () => {
+    expect(() => synthesize({ keyRotation: { every: Duration.minutes(30) } })).toThrow(/at least 1 hour/);
   });
 });
 

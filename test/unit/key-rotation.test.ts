@@ -7,6 +7,12 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  advanceRotation,
+  newKey,
+  rotateKey,
+  STAGE_TO_PROMOTE_MS,
+} from '../../functions/adapters/key-rotation.ts';
 import { KEY_REFRESH_MS, loadRefreshingSealer } from '../../functions/adapters/refreshing-sealer.ts';
 import { newVerificationId } from '../../functions/core/ids.ts';
 import {
@@ -18,7 +24,6 @@ import {
 } from '../../functions/core/key-material.ts';
 import { Sealer } from '../../functions/core/sealing.ts';
 import type { Log } from '../../functions/ports.ts';
-import { newKey, rotateKey, STAGE_TO_PROMOTE_MS } from '../../infra/rotate-key.ts';
 
 const A = 'a'.repeat(32) + 'A'.repeat(32);
 const B = 'b'.repeat(32) + 'B'.repeat(32);
@@ -243,6 +248,22 @@ describe('npm run rotate-key (Secrets Manager mocked: no local engine)', () => {
       await rotateKey(client(), 'promote', SECRET_ID, { now: NOW, force: true }),
     ].join('\n');
     for (const secret of [A, B]) expect(said).not.toContain(secret);
+    expect(secrets.commandCalls(PutSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('on a schedule: stages once the key is old enough, promotes ten minutes later, else does nothing', async () => {
+    const DAY = 86_400_000;
+    stored.written = new Date(NOW - 89 * DAY);
+    const tick = (at: number) => advanceRotation(client(), SECRET_ID, 90 * DAY, { now: at, key: () => B });
+    expect(await tick(NOW)).toBe('nothing due');
+    stored.written = new Date(NOW - 90 * DAY);
+    expect(await tick(NOW)).toBe('staged');
+    expect(JSON.parse(stored.value)).toEqual({ current: A, next: B });
+    expect(await tick(NOW + STAGE_TO_PROMOTE_MS - 1)).toBe('nothing due');
+    expect(await tick(NOW + STAGE_TO_PROMOTE_MS)).toBe('promoted');
+    expect(JSON.parse(stored.value)).toEqual({ current: B, previous: A, naming: A });
+    // The promote is a new version: the next rotation is due 90 days after it.
+    expect(await tick(NOW + STAGE_TO_PROMOTE_MS + 15 * 60_000)).toBe('nothing due');
     expect(secrets.commandCalls(PutSecretValueCommand)).toHaveLength(2);
   });
 

@@ -1,0 +1,25 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import { advanceRotation } from '../adapters/key-rotation.ts';
+import { requireEnv } from '../config.ts';
+
+/**
+ * Lambda entry for the scheduled key rotation (infra/key-rotation.ts), run every 15 minutes: stages a
+ * new key once the current one is `KEY_ROTATION_EVERY_SECONDS` old, and promotes it ten minutes later
+ * (functions/adapters/key-rotation.ts). Reads and writes the secret with the Secrets Manager API: it
+ * seals nothing, so it needs neither the extension nor the table.
+ */
+const env = process.env;
+const logger = new Logger({ serviceName: env['POWERTOOLS_SERVICE_NAME'] || 'onetime' });
+const client = new SecretsManagerClient({});
+const secretId = requireEnv(env, 'KEY_ROTATION_SECRET_ARN');
+const everyMs = Number(requireEnv(env, 'KEY_ROTATION_EVERY_SECONDS')) * 1000;
+
+export const handler = async (_event: unknown, context?: Context) => {
+  if (context) logger.addContext(context);
+  const outcome = await advanceRotation(client, secretId, everyMs);
+  // Never a key: only what the tick did.
+  if (outcome !== 'nothing due') logger.info(`key rotation: ${outcome}`);
+  return { outcome };
+};
