@@ -39,5 +39,9 @@ export class OtpStack extends Stack {
       description: 'Id of the API key; its value: aws apigateway get-api-key --api-key <id> --include-value',
       value: this.service.apiKey.keyId,
     });
+    new CfnOutput(this, 'KeyMaterialSecretArn', {
+      description: 'The key-material secret (its ARN only): npm run rotate-key -- status --secret-id <arn>',
+      value: this.service.secret.secretArn,
+    });
   }
 }

@@ -463,9 +463,11 @@ describe('OtpService: the API', () => {
     expect(format).toMatchObject({ requestId: '$context.requestId', apiKeyId: '$context.identity.apiKeyId' });
   });
 
-  it('outputs the API URL and the API key id', () => {
+  it('outputs the API URL, the API key id, and the secret’s ARN (never its value)', () => {
     const outputs = full.template.findOutputs('*');
-    expect(Object.keys(outputs).sort()).toEqual(['ApiKeyId', 'ApiUrl']);
+    expect(Object.keys(outputs).sort()).toEqual(['ApiKeyId', 'ApiUrl', 'KeyMaterialSecretArn']);
+    const [secretId] = Object.keys(resources(full.template, 'AWS::SecretsManager::Secret'));
+    expect(outputs['KeyMaterialSecretArn']?.['Value']).toEqual({ Ref: secretId });
   });
 });
 
