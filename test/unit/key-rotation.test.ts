@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import {
   GetSecretValueCommand,
   PutSecretValueCommand,
@@ -25,6 +27,7 @@ import {
 import { Sealer } from '../../functions/core/sealing.ts';
 import type { Log } from '../../functions/ports.ts';
 
+const run = promisify(execFile);
 const A = 'a'.repeat(32) + 'A'.repeat(32);
 const B = 'b'.repeat(32) + 'B'.repeat(32);
 const C = 'c'.repeat(32) + 'C'.repeat(32);
@@ -278,4 +281,22 @@ describe('npm run rotate-key (Secrets Manager mocked: no local engine)', () => {
 it('a random 32-byte secret (as local mode and the tests use) still works alone', () => {
   const sealer = new Sealer(randomBytes(32));
   expect(sealer.acceptedKeyCount).toBe(1);
+});
+
+describe('npm run rotate-key: the command line', () => {
+  const cli = (...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', 'infra/rotate-key.ts', ...args], {
+      env: { ...process.env, AWS_REGION: 'eu-west-1' },
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+    );
+
+  it('answers a missing step or secret id with its usage and exit code 2, before any AWS call', async () => {
+    for (const args of [[], ['stage'], ['rotate', '--secret-id', 'x'], ['--secret-id', 'x']]) {
+      const { code, stderr } = await cli(...args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr).toContain('usage: npm run rotate-key -- <stage|promote|status> --secret-id');
+    }
+  }, 30_000);
 });
