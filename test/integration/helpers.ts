@@ -12,6 +12,21 @@ import { createTestService, type TestResponse, type TestService } from '../suppo
 
 export const VERIFICATIONS = '/v1/verifications';
 
+/** A client of the run's DynamoDB Local that counts its requests (retries included) by command. */
+export function countingClient() {
+  const client = localDynamoDbClient(inject('dynamodbEndpoint'));
+  const counts = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = (context.commandName ?? 'unknown').replace(/Command$/, '');
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'deserialize', name: 'requestCounter', priority: 'low' },
+  );
+  return { client, counts };
+}
+
 /** The four routes of the contract for one service. */
 export function routes(s: TestService) {
   return {

@@ -1,23 +1,7 @@
-import { describe, expect, inject, it } from 'vitest';
-import { localDynamoDbClient } from '../../infra/local/dynamodb-local.ts';
-import { auditedServices } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { auditedServices, countingClient } from './helpers.ts';
 
 const services = auditedServices();
-
-/** A DynamoDB Local client that counts its requests by command. */
-function countingClient() {
-  const client = localDynamoDbClient(inject('dynamodbEndpoint'));
-  const counts = new Map<string, number>();
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = (context.commandName ?? 'unknown').replace(/Command$/, '');
-      counts.set(name, (counts.get(name) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'deserialize', name: 'requestCounter', priority: 'low' },
-  );
-  return { client, counts, total: () => [...counts.values()].reduce((a, b) => a + b, 0) };
-}
 
 describe('a full spend brake refuses cheaply', () => {
   it('refuses a phone send with one transaction and one read, however many shards the brake has', async () => {
