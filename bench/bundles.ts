@@ -275,7 +275,8 @@ const median = (values: number[]) => {
 };
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
-const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+const times = (value: number) => `${value.toFixed(2)}×`;
+const ratio = (a: number, b: number) => times(a / b);
 
 /** `node_modules/@smithy/core/dist-es/x.js` → `@smithy/core`; our own files by folder. */
 function groupOf(path: string): string {
@@ -390,7 +391,6 @@ async function measure(out: string): Promise<string> {
     });
     return median(ratios);
   };
-  const times = (value: number) => `${value.toFixed(2)}×`;
   const cpuOf = (t: Timing) => t.cpu;
   const wallOf = (t: Timing) => t.wall;
   const coldCpuOf = (t: Timing) => t.cold?.cpu;

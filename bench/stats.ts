@@ -62,7 +62,11 @@ export async function runLoad(
     }
   }
   await Promise.all(Array.from({ length: options.concurrency }, worker));
-  const seconds = (performance.now() - started) / 1000;
+  return summarise(latencies, errors, (performance.now() - started) / 1000, firstError);
+}
+
+/** Throughput and percentiles of a set of latencies (sorted here) measured over `seconds`. */
+function summarise(latencies: number[], errors: number, seconds: number, firstError?: string): LoadResult {
   latencies.sort((a, b) => a - b);
   return {
     ops: latencies.length,
@@ -78,19 +82,12 @@ export async function runLoad(
 
 /** Several runs of one cell as one: operations over summed time, percentiles over every latency. */
 export function pool(results: readonly LoadResult[]): LoadResult {
-  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
-  const firstError = results.find((r) => r.firstError !== undefined)?.firstError;
-  return {
-    ops: latencies.length,
-    errors: results.reduce((sum, r) => sum + r.errors, 0),
-    seconds,
-    opsPerSecond: latencies.length / seconds,
-    p50Ms: quantile(latencies, 0.5),
-    p99Ms: quantile(latencies, 0.99),
-    latencies,
-    ...(firstError === undefined ? {} : { firstError }),
-  };
+  return summarise(
+    results.flatMap((r) => r.latencies),
+    results.reduce((sum, r) => sum + r.errors, 0),
+    results.reduce((sum, r) => sum + r.seconds, 0),
+    results.find((r) => r.firstError !== undefined)?.firstError,
+  );
 }
 
 /** A markdown table from a header row and body rows. */

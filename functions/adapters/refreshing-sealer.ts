@@ -41,8 +41,8 @@ export async function loadRefreshingSealer(
     try {
       const fresh = await readSecret();
       if (fresh !== value) {
-        const keys = parseKeyMaterial(fresh);
-        sealer.useKeys(keys.current, keys.accepted, keys.naming);
+        const freshKeys = parseKeyMaterial(fresh);
+        sealer.useKeys(freshKeys.current, freshKeys.accepted, freshKeys.naming);
         value = fresh;
         log.info('key material changed', { acceptedKeys: sealer.acceptedKeyCount });
       }
