@@ -165,11 +165,13 @@ function storedVerification(status: StoredStatus) {
     maxAttempts: 5,
     sends: 1,
     voiceFallback: false,
-    ...(status === 'approved' ? { approvedAt: now } : {}),
   });
 }
 
-/** Answers DynamoDB's JSON protocol on loopback: GetItem with the item, any update with it as ALL_NEW. */
+/**
+ * Answers DynamoDB's JSON protocol on loopback: GetItem with the item, any update with it as ALL_NEW
+ * (a check's guess as the right code).
+ */
 async function startDynamoDbStub(): Promise<{ endpoint: string; close(): Promise<void> }> {
   const server = createServer((request, response) => {
     let body = '';
@@ -177,9 +179,12 @@ async function startDynamoDbStub(): Promise<{ endpoint: string; close(): Promise
     request.on('end', () => {
       const input = JSON.parse(body || '{}') as {
         ExpressionAttributeValues?: Record<string, { S?: string }>;
+        UpdateExpression?: string;
       };
       const values = input.ExpressionAttributeValues ?? {};
-      const status = (values[':approved']?.S ?? values[':canceled']?.S ?? 'pending') as StoredStatus;
+      // A check's guess (it sets status from the code marker) is answered as the right code.
+      const guess = input.UpdateExpression?.includes('if_not_exists') ?? false;
+      const status = (guess ? 'approved' : (values[':canceled']?.S ?? 'pending')) as StoredStatus;
       const item = storedVerification(status);
       const getItem = String(request.headers['x-amz-target']).endsWith('.GetItem');
       response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });

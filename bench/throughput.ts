@@ -45,7 +45,7 @@ export const BENCH_ENV: Record<string, string> = {
 
 /**
  * The raw engine: one conditional UpdateItem on one counter item, with the client settings local
- * mode uses; and, for diagnosis, the check's own conditional update (`store.approve`: the liveness
+ * mode uses; and, for diagnosis, the check's own conditional update (`store.guess`: the liveness
  * and MAC condition, ALL_NEW returned) on verification items written straight into the table
  * (built here as `startVerification` builds them, so they track the record's shape).
  */
@@ -110,8 +110,8 @@ async function rawEngine(endpoint: string) {
   }
   const approves = (pairs: ReadonlyArray<readonly [string, string]>) => async (index: number) => {
     const [id, mac] = pairs[index]!;
-    const outcome = await store.approve(id, [mac], Date.now());
-    if (outcome.kind !== 'approved') throw new Error(`approve answered ${outcome.kind}`);
+    const outcome = await store.guess(id, [mac], Date.now());
+    if (outcome.kind !== 'approved') throw new Error(`guess answered ${outcome.kind}`);
   };
 
   return {
@@ -369,7 +369,7 @@ export async function benchThroughput(
 type Side = 'raw' | 'approve' | 'check';
 const NAMES: Record<Side, string> = {
   raw: 'raw DynamoDB Local: one conditional UpdateItem (counter)',
-  approve: "raw DynamoDB Local: the check's UpdateItem (`store.approve`), no HTTP",
+  approve: "raw DynamoDB Local: the check's UpdateItem (`store.guess`), no HTTP",
   check: 'check (right code, HTTP)',
 };
 

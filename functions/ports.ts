@@ -70,12 +70,12 @@ export interface NewVerification {
  */
 export interface CheckStore {
   /**
-   * Approves iff the stored MAC is one of `macs` (the code under each accepted key, see Sealer.macs)
-   * and the verification is pending, unexpired, under its attempt limit.
+   * Counts one guess of a live verification (pending, unexpired, attempts left) and compares it in the
+   * same conditional write: `approved` when one of `macs` (the guess under each accepted key, see
+   * Sealer.macs) is the code's MAC, `wrong_code` otherwise. A guess that finds the verification
+   * closed is neither counted nor compared.
    */
-  approve(id: string, macs: readonly string[], now: number): Promise<CheckOutcome>;
-  /** Uses one attempt of a pending verification (after `approve` said the code was wrong). */
-  recordWrongCode(id: string, now: number): Promise<CheckOutcome>;
+  guess(id: string, macs: readonly string[], now: number): Promise<CheckOutcome>;
 }
 
 export interface ReadStore {
@@ -95,15 +95,23 @@ export interface SendStore {
   markDeliveryFailed(id: string, now: number): Promise<void>;
 }
 
+export type VoiceCallClaim =
+  | { kind: 'claimed'; record: VerificationRecord }
+  /** Not pending any more, replaced, or its call already claimed: nothing to call. */
+  | { kind: 'nothing_to_call' }
+  /** A limit the call counts under is full: the call must not be placed. */
+  | { kind: 'refused'; rejection: SendRejection };
+
 export interface VoiceCallStore {
   /**
    * Claims the one fallback voice call of a live verification (pending, unexpired, attempts left, no
-   * call claimed or only a failed one). Returns the verification, or undefined when there is nothing
-   * to call.
+   * call claimed or only a failed one), counting it under `limits` in the same write like any send.
    */
-  claimVoiceCall(id: string, now: number): Promise<VerificationRecord | undefined>;
+  claimVoiceCall(id: string, limits: SendLimits, now: number): Promise<VoiceCallClaim>;
   /** Records how the claimed call ended. */
   finishVoiceCall(id: string, outcome: 'called' | 'failed', now: number): Promise<void>;
+  /** Records that a limit refused the call (it was not placed), unless a call was claimed meanwhile. */
+  skipVoiceCall(id: string, reason: SendRejection['kind'], now: number): Promise<void>;
 }
 
 export interface VerificationStore extends CheckStore, ReadStore, SendStore, VoiceCallStore {}

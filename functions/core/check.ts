@@ -1,4 +1,4 @@
-import type { CheckOutcome, CheckStore } from '../ports.ts';
+import type { CheckStore } from '../ports.ts';
 import { isWellFormedCode } from './codes.ts';
 import type { EngineDeps } from './deps.ts';
 import { ApiError, invalidRequest, notFound } from './errors.ts';
@@ -7,9 +7,9 @@ import { effectiveStatus, type VerificationRecord } from './verification.ts';
 import { checkView } from './views.ts';
 
 /**
- * Checks a code. The right code is one conditional write that matches the MAC and approves in the
- * same request, so a code approves at most once however many checks race. A wrong code then uses one
- * attempt, also by a conditional write. A malformed code uses none.
+ * Checks a code. Every well-formed guess is counted and compared in one conditional write, so at most
+ * `maxAttempts` guesses are ever compared and a code approves at most once, however many checks race.
+ * A malformed code is refused before the store and uses no attempt.
  */
 export async function checkCode(deps: EngineDeps<CheckStore>, id: string, code: unknown) {
   const { store, sealer, settings, clock, log } = deps;
@@ -19,8 +19,7 @@ export async function checkCode(deps: EngineDeps<CheckStore>, id: string, code: 
   if (destinationKeyOf(id) === undefined) throw notFound();
 
   const now = clock();
-  let outcome: CheckOutcome = await store.approve(id, sealer.macs(id, code), now);
-  if (outcome.kind === 'wrong_code') outcome = await store.recordWrongCode(id, now);
+  const outcome = await store.guess(id, sealer.macs(id, code), now);
 
   switch (outcome.kind) {
     case 'not_found':

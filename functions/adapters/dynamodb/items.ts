@@ -21,6 +21,7 @@ export function toItem(record: VerificationRecord): Item {
     channel: { S: record.channel },
     status: { S: record.status },
     codeMac: { S: record.codeMac },
+    [codeMarkerName(record.codeMac)]: CODE_MARKER_VALUE,
     sealedCode: { S: record.sealedCode },
     codeLength: { N: String(record.codeLength) },
     locale: { S: record.locale },
@@ -36,6 +37,7 @@ export function toItem(record: VerificationRecord): Item {
   if (record.country !== undefined) item['country'] = { S: record.country };
   if (record.voiceCall !== undefined) item['voiceCall'] = { S: record.voiceCall };
   if (record.voiceCallAt !== undefined) item['voiceCallAt'] = { N: String(record.voiceCallAt) };
+  if (record.voiceCallSkipped !== undefined) item['voiceCallSkipped'] = { S: record.voiceCallSkipped };
   if (record.approvedAt !== undefined) item['approvedAt'] = { N: String(record.approvedAt) };
   if (record.delivery !== undefined) item['delivery'] = { S: record.delivery };
   if (record.deliveryAt !== undefined) item['deliveryAt'] = { N: String(record.deliveryAt) };
@@ -70,11 +72,21 @@ export function fromItem(item: Item): VerificationRecord {
     sends: n('sends'),
     voiceFallback: item['voiceFallback']?.BOOL ?? false,
   };
+  // The check's one write counts every guess and sets `status` from the code marker (check-store.ts),
+  // so an approval written that way has counted the approving guess too: `attempts` answers the wrong
+  // ones, and the approval's time is the guess's.
+  if (record.status === 'approved' && item['lastGuessAt']?.N !== undefined) {
+    record.attempts -= 1;
+    record.approvedAt = n('lastGuessAt');
+  }
   const country = item['country']?.S;
   if (country !== undefined) record.country = country;
   const voiceCall = item['voiceCall']?.S;
   if (voiceCall !== undefined) record.voiceCall = voiceCall as NonNullable<VerificationRecord['voiceCall']>;
   if (item['voiceCallAt']?.N !== undefined) record.voiceCallAt = n('voiceCallAt');
+  const voiceCallSkipped = item['voiceCallSkipped']?.S;
+  if (voiceCallSkipped !== undefined)
+    record.voiceCallSkipped = voiceCallSkipped as NonNullable<VerificationRecord['voiceCallSkipped']>;
   if (item['approvedAt']?.N !== undefined) record.approvedAt = n('approvedAt');
   const delivery = item['delivery']?.S;
   if (delivery === 'delivered' || delivery === 'failed') record.delivery = delivery;
@@ -82,6 +94,15 @@ export function fromItem(item: Item): VerificationRecord {
   if (item['deliverySentAt']?.N !== undefined) record.deliverySentAt = n('deliverySentAt');
   return record;
 }
+
+/**
+ * The code marker: an attribute *named* after the code's MAC, whose value is the status a right guess
+ * sets. A check's update reads it with `if_not_exists(<marker of the guess>, :pending)`, so the right
+ * guess approves and a wrong one leaves the status as it was, in the same write that counts the guess.
+ */
+export const codeMarkerName = (codeMac: string) => `m_${codeMac}`;
+export const CODE_MARKER_VALUE = { S: 'approved' } as const;
+export const hasCodeMarker = (item: Item) => Object.keys(item).some((name) => name.startsWith('m_'));
 
 /** Names for attributes that are DynamoDB reserved words, and the ones every condition uses. */
 export const NAMES = {

@@ -48,7 +48,8 @@ export async function updateLive<T>(
     extraCondition?: string;
     names?: Record<string, string>;
     values?: Item;
-    whenDone: (record: VerificationRecord) => T;
+    /** Given the updated record, and the item as written (ALL_NEW). */
+    whenDone: (record: VerificationRecord, item: Item) => T;
     whenLive: (record: VerificationRecord) => T;
   },
 ): Promise<T | { kind: 'not_found' } | { kind: 'closed'; record: VerificationRecord }> {
@@ -67,7 +68,7 @@ export async function updateLive<T>(
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return write.whenDone(fromItem(Attributes as Item));
+    return write.whenDone(fromItem(Attributes as Item), Attributes as Item);
   } catch (error) {
     return classifyFailure(error, id, now, write.whenLive);
   }

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { VerificationRecord } from '../../core/verification.ts';
-import type { NewVerification, VerificationStore } from '../../ports.ts';
+import type { SendLimits, VerificationRecord } from '../../core/verification.ts';
+import type { NewVerification, SendRejection, VerificationStore } from '../../ports.ts';
 import { DynamoCheckStore } from './check-store.ts';
 import { DynamoReadStore } from './read-store.ts';
 import { DynamoSendStore, type StoreOptions } from './send-store.ts';
@@ -15,7 +15,7 @@ export type { StoreOptions } from './send-store.ts';
  *
  * One item per destination holds its current verification, keyed by a keyed hash of the destination;
  * the verification id embeds that hash. So:
- * - a check is one UpdateItem that matches the MAC and approves in the same conditional write;
+ * - a check is one UpdateItem that counts the guess and compares it in the same conditional write;
  * - a send is one TransactWriteItems: create the verification unless one is live, and increment every
  *   limit counter under its condition. When one is live, the cancellation reason returns it (ALL_OLD)
  *   and a second transaction records the resend.
@@ -31,14 +31,11 @@ export class DynamoVerificationStore implements VerificationStore {
     this.#check = new DynamoCheckStore(table);
     this.#read = new DynamoReadStore(table);
     this.#send = new DynamoSendStore(table, options);
-    this.#voice = new DynamoVoiceCallStore(table);
+    this.#voice = new DynamoVoiceCallStore(table, options);
   }
 
-  approve(id: string, macs: readonly string[], now: number) {
-    return this.#check.approve(id, macs, now);
-  }
-  recordWrongCode(id: string, now: number) {
-    return this.#check.recordWrongCode(id, now);
+  guess(id: string, macs: readonly string[], now: number) {
+    return this.#check.guess(id, macs, now);
   }
   get(id: string) {
     return this.#read.get(id);
@@ -55,8 +52,11 @@ export class DynamoVerificationStore implements VerificationStore {
   markDeliveryFailed(id: string, now: number) {
     return this.#send.markDeliveryFailed(id, now);
   }
-  claimVoiceCall(id: string, now: number) {
-    return this.#voice.claimVoiceCall(id, now);
+  claimVoiceCall(id: string, limits: SendLimits, now: number) {
+    return this.#voice.claimVoiceCall(id, limits, now);
+  }
+  skipVoiceCall(id: string, reason: SendRejection['kind'], now: number) {
+    return this.#voice.skipVoiceCall(id, reason, now);
   }
   finishVoiceCall(id: string, outcome: 'called' | 'failed', now: number) {
     return this.#voice.finishVoiceCall(id, outcome, now);
