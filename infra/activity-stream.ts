@@ -253,6 +253,7 @@ export class OtpActivityStream extends Construct {
           this.total('MaxAttemptsReached', fiveMinutes),
           this.total('VoiceFallbackCalled', fiveMinutes),
           this.total('VoiceFallbackFailed', fiveMinutes),
+          this.total('VoiceFallbackSkipped', fiveMinutes),
           ...(spendBrakeHits ? [spendBrakeHits] : []),
         ],
         width: 8,

@@ -355,8 +355,10 @@ export class OtpService extends Construct {
         timeout: Duration.seconds(20),
         environment: { ...environment, ...channelEnvironment({ voice: this.#channelProps.voice }) },
       });
-      // claimVoiceCall and finishVoiceCall: two conditional UpdateItems, nothing else.
-      this.table.grant(voiceFunction, 'dynamodb:UpdateItem');
+      // claimVoiceCall reads the verification, then counts the call like any send: a TransactWriteItems
+      // of UpdateItems (the claim and the counters), and BatchGetItem when a spend-brake shard is full.
+      // finishVoiceCall and skipVoiceCall: one conditional UpdateItem each.
+      this.table.grant(voiceFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem');
       grantVoice(
         voiceFunction,
         props.voice.originationIdentity,

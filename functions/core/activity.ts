@@ -39,6 +39,7 @@ export const ACTIVITY_METRICS = [
   'Expired',
   'VoiceFallbackCalled',
   'VoiceFallbackFailed',
+  'VoiceFallbackSkipped',
 ] as const;
 export type ActivityMetric = (typeof ACTIVITY_METRICS)[number];
 
@@ -73,7 +74,7 @@ const METRIC_OF: Record<ClosedStatus, ActivityMetric> = {
  *   one still pending with attempts left was expired (the store replaces nothing live) → `expired`;
  * - same id: `sends` up → `Resent` per send; `attempts` up → `WrongCode` per attempt, and reaching
  *   `maxAttempts` while pending → `max_attempts_reached`; stored status pending → approved, canceled,
- *   delivery_failed → that event; `voiceCall` → called / failed → `VoiceFallbackCalled` / `…Failed`;
+ *   delivery_failed → that event; `voiceCall` → called / failed / skipped → `VoiceFallbackCalled` / `…Failed` / `…Skipped`;
  * - removed (TTL) while still pending with attempts left → `expired`.
  */
 export function activityOf(
@@ -130,6 +131,8 @@ function changes(activity: Activity, before: Before, after: VerificationRecord, 
   if (after.voiceCall !== before.voiceCall) {
     if (after.voiceCall === 'called') count('VoiceFallbackCalled');
     if (after.voiceCall === 'failed') count('VoiceFallbackFailed');
+    // A limit (the destination's hourly one, the spend brake) refused the call: it was not placed.
+    if (after.voiceCall === 'skipped') count('VoiceFallbackSkipped');
   }
 }
 

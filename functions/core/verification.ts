@@ -30,7 +30,7 @@ export interface VerificationRecord {
    * only where a call must be placed without a request naming it (the voice fallback).
    */
   sealedTo: string;
-  /** The destination as responses and logs show it: "+1415*****23", "a***@example.com". */
+  /** The destination as responses and logs show it: "+1********23", "a***@example.com". */
   maskedTo: string;
   channel: Channel;
   /**
@@ -54,10 +54,12 @@ export interface VerificationRecord {
   /**
    * The fallback voice call: `calling` once claimed (a conditional write, so a retried or duplicated
    * workflow never calls twice), `called` when the provider accepted it, `failed` when it refused
-   * (which lets the workflow's retry claim it again).
+   * (which lets the workflow's retry claim it again), `skipped` when a limit it counts under (the
+   * destination's hourly limit, the spend brake) refused it, with the limit in `voiceCallSkipped`.
    */
-  voiceCall?: 'calling' | 'called' | 'failed';
+  voiceCall?: 'calling' | 'called' | 'failed' | 'skipped';
   voiceCallAt?: number;
+  voiceCallSkipped?: 'cooldown' | 'destination_limit' | 'ip_limit' | 'spend_limit';
   approvedAt?: number;
   /**
    * The latest delivery receipt (functions/core/delivery.ts): absent until one arrives (`GET` then

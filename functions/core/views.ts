@@ -26,6 +26,16 @@ export function statusView(record: VerificationRecord, now: number) {
     attemptsRemaining: attemptsRemaining(record),
     /** The latest delivery receipt (functions/core/delivery.ts); `unknown` until one arrives. */
     delivery: record.delivery ?? 'unknown',
+    ...(record.voiceCall === undefined ? {} : { voiceCall: voiceCallView(record) }),
+  };
+}
+
+/** The fallback call as `GET` shows it: what happened and when, and which limit skipped it. */
+function voiceCallView(record: VerificationRecord) {
+  return {
+    status: record.voiceCall,
+    at: iso(record.voiceCallAt ?? record.createdAt),
+    ...(record.voiceCallSkipped === undefined ? {} : { reason: record.voiceCallSkipped }),
   };
 }
 

@@ -38,7 +38,7 @@ const record = (overrides: Partial<VerificationRecord> = {}): VerificationRecord
   id: `${KEY}.first000000000`,
   destinationKey: KEY,
   sealedTo: 'v1.SEALED-DESTINATION',
-  maskedTo: '+1415*****23',
+  maskedTo: '+1********23',
   channel: 'sms',
   country: 'US',
   status: 'pending',
@@ -135,6 +135,14 @@ describe('activityOf: one stored change, what it counts and publishes', () => {
     ]);
   });
 
+  it('a fallback call a limit refused counts VoiceFallbackSkipped, and publishes no status change', () => {
+    const skipped = { ...pending, voiceCall: 'skipped' as const, voiceCallSkipped: 'spend_limit' as const };
+    expect(activityOf(pending, skipped, at)).toEqual({
+      events: [],
+      counts: [{ metric: 'VoiceFallbackSkipped', channel: 'sms' }],
+    });
+  });
+
   it('replacing an expired, still-pending verification publishes expired for the old id at its expiry', () => {
     const next = record({ id: `${KEY}.second00000000`, createdAt: T0 + TTL + 60_000, channel: 'voice' });
     expect(activityOf(pending, next, T0 + TTL + 60_000)).toEqual({
@@ -207,9 +215,10 @@ const arbRecord = (id = fc.stringMatching(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{14}
     maxAttempts: fc.integer({ min: 1, max: 5 }),
     sends: fc.integer({ min: 1, max: 6 }),
     voiceFallback: fc.boolean(),
-    voiceCall: fc.option(fc.constantFrom<'calling' | 'called' | 'failed'>('calling', 'called', 'failed'), {
-      nil: undefined,
-    }),
+    voiceCall: fc.option(
+      fc.constantFrom<'calling' | 'called' | 'failed' | 'skipped'>('calling', 'called', 'failed', 'skipped'),
+      { nil: undefined },
+    ),
     approvedAt: fc.option(fc.integer({ min: T0, max: T0 + TTL }), { nil: undefined }),
   }) as fc.Arbitrary<VerificationRecord>;
 

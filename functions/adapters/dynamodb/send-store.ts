@@ -1,89 +1,73 @@
 import {
-  BatchGetItemCommand,
-  type CancellationReason,
   ConditionalCheckFailedException,
-  TransactionCanceledException,
   type TransactWriteItem,
-  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { effectiveStatus, type VerificationRecord } from '../../core/verification.ts';
-import type { NewVerification, SendRejection, SendStore, StartOutcome } from '../../ports.ts';
+import type { NewVerification, SendStore, StartOutcome } from '../../ports.ts';
+import { CountedWriter, type RetryOptions } from './counted-write.ts';
 import { fromItem, LIVE_CONDITION, liveValues, NAMES, toItem, verificationKey } from './items.ts';
 import { SendCounters } from './send-counters.ts';
 import { keyOf, type Table } from './table.ts';
 
 /**
- * A send is one TransactWriteItems: create the verification unless one to the destination is live,
- * and increment every limit counter under its condition. When one is live, the cancellation reason
- * returns it (ALL_OLD) and a second transaction records the resend.
+ * A send is one counted write (counted-write.ts): create the verification unless one to the
+ * destination is live or was sent to within the cooldown, and increment every limit counter under
+ * its condition. When one is live, the cancellation reason returns it (ALL_OLD) and a second
+ * transaction records the resend.
  */
-export interface StoreOptions {
-  /** Attempts when a transaction loses a race to another one (TransactionConflict). */
-  maxRounds?: number;
-  random?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+export type StoreOptions = RetryOptions;
+
+const MAX_STATE_CHANGES = 10;
+
+/**
+ * Seconds until the destination's cooldown ends, or 0. The cooldown belongs to the destination, not
+ * to one verification: canceling, burning the attempts or letting a code expire does not restart it.
+ * An approved verification lifts it (whoever approved holds the destination), and so does one whose
+ * message the channel refused (nothing reached the destination).
+ */
+function cooldownLeft(current: VerificationRecord, now: number, cooldownMs: number): number {
+  if (current.status === 'approved' || current.status === 'delivery_failed') return 0;
+  return Math.max(0, (current.lastSentAt + cooldownMs - now) / 1000);
 }
 
 export class DynamoSendStore implements SendStore {
-  readonly #maxRounds: number;
-  readonly #random: () => number;
-  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #writer: CountedWriter;
 
   constructor(
     private readonly table: Table,
     options: StoreOptions = {},
   ) {
-    this.#maxRounds = options.maxRounds ?? 30;
-    this.#random = options.random ?? Math.random;
-    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#writer = new CountedWriter(table, options);
   }
 
   async startOrResend({ record, limits }: NewVerification, now: number): Promise<StartOutcome> {
-    const counters = new SendCounters(limits, record.destinationKey, now, this.#random);
-    const refusedUpFront = counters.rejectionBeforeWriting(now);
-    if (refusedUpFront) return { kind: 'rejected', rejection: refusedUpFront };
+    const counters = new SendCounters(limits, record.destinationKey, now, this.#writer.random);
     const cooldownMs = limits.resendCooldownSeconds * 1000;
 
     // Set once a write tells us a verification to this destination is live: we then resend it.
     let live: VerificationRecord | undefined;
-    for (let round = 0; round < this.#maxRounds; round++) {
-      if (live && now < live.lastSentAt + cooldownMs) {
-        const retryAfterSeconds = (live.lastSentAt + cooldownMs - now) / 1000;
-        return { kind: 'rejected', rejection: { kind: 'cooldown', retryAfterSeconds } };
-      }
+    // Each round either writes, is refused, or learns the item's newer state: a few always suffice.
+    for (let round = 0; round < MAX_STATE_CHANGES; round++) {
       const primary = live
         ? this.#resendItem(live, record.channel, now, cooldownMs)
-        : this.#createItem(record, now);
-      try {
-        await this.table.client.send(
-          new TransactWriteItemsCommand({
-            TransactItems: [primary, ...counters.transactItems(this.table.tableName)],
-          }),
-        );
+        : this.#createItem(record, now, cooldownMs);
+      const result = await this.#writer.write(primary, counters, now);
+      if (result.kind === 'rejected') return result;
+      if (result.kind === 'written') {
         if (!live) return { kind: 'created', record };
         return {
           kind: 'resent',
           record: { ...live, channel: record.channel, lastSentAt: now, sends: live.sends + 1 },
         };
-      } catch (error) {
-        const reasons = cancellationReasons(error);
-        if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
-          await this.#backoff(round);
-          continue;
-        }
-        const [primaryReason, ...counterReasons] = reasons;
-        if (primaryReason?.Code === 'ConditionalCheckFailed') {
-          const current = primaryReason.Item && fromItem(primaryReason.Item);
-          live = current && effectiveStatus(current, now) === 'pending' ? current : undefined;
-          continue;
-        }
-        const rejection =
-          counters.recordFailures(counterReasons, now) ?? (await this.#readShards(counters, now));
-        if (rejection) return { kind: 'rejected', rejection };
       }
+      const current = result.item && fromItem(result.item);
+      const retryAfterSeconds = current && cooldownLeft(current, now, cooldownMs);
+      if (retryAfterSeconds) return { kind: 'rejected', rejection: { kind: 'cooldown', retryAfterSeconds } };
+      // Live: resend it. Otherwise the item changed under us (closed, replaced): create again.
+      live = current && effectiveStatus(current, now) === 'pending' ? current : undefined;
     }
-    throw new Error(`send not written after ${this.#maxRounds} rounds of contention`);
+    throw new Error(`send not written: the verification changed state ${MAX_STATE_CHANGES} times meanwhile`);
   }
   async markDeliveryFailed(id: string, _now: number): Promise<void> {
     try {
@@ -106,51 +90,30 @@ export class DynamoSendStore implements SendStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
-  /**
-   * After a spend-brake shard proved full, reads the others in one consistent BatchGetItem, so a send
-   * refused by a full brake costs two requests rather than one transaction per shard. The read is a
-   * hint: a shard seen full stays full for its window, and a shard seen open is still only taken by
-   * the conditional write.
-   */
-  async #readShards(counters: SendCounters, now: number): Promise<SendRejection | undefined> {
-    const wanted = counters.shardsToRead();
-    if (wanted.length === 0) return undefined;
-    const { Responses } = await this.table.client.send(
-      new BatchGetItemCommand({
-        RequestItems: {
-          [this.table.tableName]: {
-            Keys: wanted.map(({ key }) => ({ pk: { S: key } })),
-            ConsistentRead: true,
-            ProjectionExpression: 'pk, #n',
-            ExpressionAttributeNames: { '#n': 'n' },
-          },
-        },
-      }),
-    );
-    const counts = new Map(
-      (Responses?.[this.table.tableName] ?? []).map((item) => [item['pk']?.S, Number(item['n']?.N ?? 0)]),
-    );
-    return counters.recordReadShards(
-      wanted.map(({ kind, shard, key, share }) => ({ kind, shard, full: (counts.get(key) ?? 0) >= share })),
-      now,
-    );
-  }
-
-  #createItem(record: VerificationRecord, now: number): TransactWriteItem {
+  #createItem(record: VerificationRecord, now: number, cooldownMs: number): TransactWriteItem {
     return {
       Put: {
         TableName: this.table.tableName,
         Item: toItem(record),
-        // Replace a closed or expired verification; never a live one.
-        ConditionExpression:
-          'attribute_not_exists(pk) OR #status <> :pending OR #expiresAt <= :now OR #attempts >= #maxAttempts',
+        // Replace a verification that is closed or expired, and past the destination's cooldown
+        // (see cooldownLeft); never a live one.
+        ConditionExpression: `attribute_not_exists(pk) OR (
+          (#status <> :pending OR #expiresAt <= :now OR #attempts >= #maxAttempts)
+          AND (#lastSentAt <= :cooldownEdge OR #status IN (:approved, :failed)))`,
         ExpressionAttributeNames: {
           '#status': 'status',
           '#expiresAt': 'expiresAt',
           '#attempts': 'attempts',
           '#maxAttempts': 'maxAttempts',
+          '#lastSentAt': 'lastSentAt',
         },
-        ExpressionAttributeValues: { ':pending': { S: 'pending' }, ':now': { N: String(now) } },
+        ExpressionAttributeValues: {
+          ':pending': { S: 'pending' },
+          ':approved': { S: 'approved' },
+          ':failed': { S: 'delivery_failed' },
+          ':now': { N: String(now) },
+          ':cooldownEdge': { N: String(now - cooldownMs) },
+        },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     };
@@ -178,16 +141,4 @@ export class DynamoSendStore implements SendStore {
       },
     };
   }
-  /** Full-jitter exponential backoff between rounds that lost a transaction race. */
-  #backoff(round: number): Promise<void> {
-    const ceiling = Math.min(200, 5 * 2 ** round);
-    return this.#sleep(this.#random() * ceiling);
-  }
-}
-
-/** The reasons of a canceled transaction, in the order of its items; rethrows any other error. */
-function cancellationReasons(error: unknown): CancellationReason[] {
-  if (error instanceof TransactionCanceledException && error.CancellationReasons)
-    return error.CancellationReasons;
-  throw error;
 }
