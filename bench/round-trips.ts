@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { destinationKeyOf } from '../functions/core/ids.ts';
 import { DEFAULT_SETTINGS } from '../functions/core/settings.ts';
 import type { Log } from '../functions/ports.ts';
 import { callApi } from '../infra/local/api-event.ts';
@@ -31,6 +32,27 @@ export function countRoundTrips(client: DynamoDBClient) {
       return taken;
     },
   };
+}
+
+/** The stored size of a verification item by DynamoDB's rule (names + values), read consistently. */
+async function itemBytes(client: DynamoDBClient, tableName: string, id: string): Promise<number> {
+  const { Item } = await client.send(
+    new GetItemCommand({
+      TableName: tableName,
+      Key: { pk: { S: `v#${destinationKeyOf(id)}` } },
+      ConsistentRead: true,
+    }),
+  );
+  const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+  const valueBytes = (value: AttributeValue): number => {
+    if (value.S !== undefined) return bytes(value.S);
+    // A number takes about one byte per two significant digits, plus one.
+    if (value.N !== undefined) return Math.ceil(value.N.replace(/^-|\./g, '').length / 2) + 1;
+    if (value.BOOL !== undefined) return 1;
+    if (value.SS !== undefined) return value.SS.reduce((sum, text) => sum + bytes(text), 0);
+    throw new Error('an attribute type the verification item does not use');
+  };
+  return Object.entries(Item ?? {}).reduce((sum, [name, value]) => sum + bytes(name) + valueBytes(value), 0);
 }
 
 export const silentLog: Log = { info() {}, warn() {}, error() {} };
@@ -113,12 +135,22 @@ export async function benchRoundTrips(endpoint: string): Promise<Section> {
     await measure('status (GET)', 200, () => call('GET', `/v1/verifications/${id}`));
     const code = codeFor(id);
     const wrong = code === '000000' ? '111111' : '000000';
-    await measure('wrong check', 200, () => call('POST', `/v1/verifications/${id}/check`, { code: wrong }));
+    const sizeBefore = await itemBytes(client, tableName, id);
+    await measure(
+      'wrong check',
+      200,
+      () => call('POST', `/v1/verifications/${id}/check`, { code: wrong }),
+      1,
+    );
+    const sizeAfterGuess = await itemBytes(client, tableName, id);
     await measure('successful check', 200, () => call('POST', `/v1/verifications/${id}/check`, { code }), 1);
 
     const other = await call('POST', '/v1/verifications', { to: '+14155550101', channel: 'sms' });
     await measure('cancel (DELETE)', 200, () =>
       call('DELETE', `/v1/verifications/${String(other.body['id'])}`),
+    );
+    await measure('send refused by the cooldown after a cancel', 429, () =>
+      call('POST', '/v1/verifications', { to: '+14155550101', channel: 'sms' }),
     );
 
     const keyed = { to: '+14155550102', channel: 'sms' };
@@ -159,6 +191,8 @@ export async function benchRoundTrips(endpoint: string): Promise<Section> {
       'Counted by a middleware on the DynamoDBClient stack (deserialize step, inside the retry loop: every HTTP request, retries included), the real handlers called with API-Gateway events, DynamoDB Local over the wire, default settings. A send to a phone also increments the destination counter and the two spend-brake counters inside the same transaction.',
       '',
       table(['operation', 'HTTP', 'round trips', 'by command', 'target', 'result'], body),
+      '',
+      `Verification item size (DynamoDB's rule: attribute names plus values): ${sizeBefore} bytes as sent (sms), ${sizeAfterGuess} bytes after a wrong guess (\`lastGuessAt\` appears; later guesses add nothing). The code marker, an attribute named after the code's MAC that lets one write both count and compare a guess, is 53 of them. A write costs one WCU per started KB of the larger of the item before and after: every check is 1 WCU.`,
     ].join('\n');
     return { markdown, targets };
   } finally {
