@@ -122,11 +122,11 @@ function changes(activity: Activity, before: Before, after: VerificationRecord, 
     before.attempts < after.maxAttempts &&
     after.attempts >= after.maxAttempts
   ) {
-    close(activity, after, 'max_attempts_reached', observedAt, observedAt);
+    close(activity, after, 'max_attempts_reached', after.lastGuessAt ?? observedAt, observedAt);
   }
   if (after.status !== before.status && after.status !== 'pending') {
-    const at = after.status === 'approved' ? (after.approvedAt ?? observedAt) : observedAt;
-    close(activity, after, after.status, at, observedAt);
+    const at = after.status === 'approved' ? after.approvedAt : after.closedAt;
+    close(activity, after, after.status, at ?? observedAt, observedAt);
   }
   if (after.voiceCall !== before.voiceCall) {
     if (after.voiceCall === 'called') count('VoiceFallbackCalled');

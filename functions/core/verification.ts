@@ -61,6 +61,10 @@ export interface VerificationRecord {
   voiceCallAt?: number;
   voiceCallSkipped?: 'cooldown' | 'destination_limit' | 'ip_limit' | 'spend_limit';
   approvedAt?: number;
+  /** When the last guess was counted (the last attempt's time for `max_attempts_reached`). */
+  lastGuessAt?: number;
+  /** When it was canceled, or its message refused (`canceled`, `delivery_failed`). */
+  closedAt?: number;
   /**
    * The latest delivery receipt (functions/core/delivery.ts): absent until one arrives (`GET` then
    * shows `unknown`). `deliveryAt` is when the provider reported it, `deliverySentAt` when the message

@@ -117,11 +117,21 @@ describe('activityOf: one stored change, what it counts and publishes', () => {
   it.each([
     ['canceled', 'Canceled'],
     ['delivery_failed', 'DeliveryFailed'],
-  ] as const)('%s counts %s and publishes it at the time of the change', (status, metric) => {
-    expect(activityOf(pending, { ...pending, status }, at)).toEqual({
-      events: [{ verificationId: pending.id, status, channel: 'sms', at: iso(at) }],
+  ] as const)('%s counts %s and publishes it at the moment it was written (closedAt)', (status, metric) => {
+    expect(activityOf(pending, { ...pending, status, closedAt: T0 + 9_123 }, at)).toEqual({
+      events: [{ verificationId: pending.id, status, channel: 'sms', at: iso(T0 + 9_123) }],
       counts: [{ metric, channel: 'sms' }],
     });
+    // A record written before closedAt existed: the stream record's time.
+    expect(activityOf(pending, { ...pending, status }, at).events[0]?.at).toBe(iso(at));
+  });
+
+  it('reaching the attempt limit publishes max_attempts_reached at the last guess, not the stream time', () => {
+    const before = { ...pending, attempts: 4 };
+    const after = { ...pending, attempts: 5, lastGuessAt: T0 + 8_456 };
+    expect(activityOf(before, after, at).events).toEqual([
+      { verificationId: pending.id, status: 'max_attempts_reached', channel: 'sms', at: iso(T0 + 8_456) },
+    ]);
   });
 
   it('the fallback call counts VoiceFallbackCalled or VoiceFallbackFailed once it ends, not when claimed', () => {

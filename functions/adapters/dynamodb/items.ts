@@ -39,6 +39,8 @@ export function toItem(record: VerificationRecord): Item {
   if (record.voiceCallAt !== undefined) item['voiceCallAt'] = { N: String(record.voiceCallAt) };
   if (record.voiceCallSkipped !== undefined) item['voiceCallSkipped'] = { S: record.voiceCallSkipped };
   if (record.approvedAt !== undefined) item['approvedAt'] = { N: String(record.approvedAt) };
+  if (record.lastGuessAt !== undefined) item['lastGuessAt'] = { N: String(record.lastGuessAt) };
+  if (record.closedAt !== undefined) item['closedAt'] = { N: String(record.closedAt) };
   if (record.delivery !== undefined) item['delivery'] = { S: record.delivery };
   if (record.deliveryAt !== undefined) item['deliveryAt'] = { N: String(record.deliveryAt) };
   if (record.deliverySentAt !== undefined) item['deliverySentAt'] = { N: String(record.deliverySentAt) };
@@ -88,6 +90,8 @@ export function fromItem(item: Item): VerificationRecord {
   if (voiceCallSkipped !== undefined)
     record.voiceCallSkipped = voiceCallSkipped as NonNullable<VerificationRecord['voiceCallSkipped']>;
   if (item['approvedAt']?.N !== undefined) record.approvedAt = n('approvedAt');
+  if (item['lastGuessAt']?.N !== undefined) record.lastGuessAt = n('lastGuessAt');
+  if (item['closedAt']?.N !== undefined) record.closedAt = n('closedAt');
   const delivery = item['delivery']?.S;
   if (delivery === 'delivered' || delivery === 'failed') record.delivery = delivery;
   if (item['deliveryAt']?.N !== undefined) record.deliveryAt = n('deliveryAt');

@@ -27,7 +27,8 @@ export class DynamoReadStore implements ReadStore {
   }
   cancel(id: string, now: number) {
     return updateLive<CancelOutcome>(this.table, id, now, {
-      update: 'SET #status = :canceled',
+      update: 'SET #status = :canceled, #closedAt = :now',
+      names: { '#closedAt': 'closedAt' },
       values: { ':canceled': { S: 'canceled' } },
       whenDone: (record) => ({ kind: 'canceled', record }),
       whenLive: (record) => ({ kind: 'closed', record }),

@@ -69,19 +69,20 @@ export class DynamoSendStore implements SendStore {
     }
     throw new Error(`send not written: the verification changed state ${MAX_STATE_CHANGES} times meanwhile`);
   }
-  async markDeliveryFailed(id: string, _now: number): Promise<void> {
+  async markDeliveryFailed(id: string, now: number): Promise<void> {
     try {
       await this.table.client.send(
         new UpdateItemCommand({
           TableName: this.table.tableName,
           Key: keyOf(id),
           ConditionExpression: '#id = :id AND #status = :pending',
-          UpdateExpression: 'SET #status = :failed',
-          ExpressionAttributeNames: { '#id': 'id', '#status': 'status' },
+          UpdateExpression: 'SET #status = :failed, #closedAt = :now',
+          ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#closedAt': 'closedAt' },
           ExpressionAttributeValues: {
             ':id': { S: id },
             ':pending': { S: 'pending' },
             ':failed': { S: 'delivery_failed' },
+            ':now': { N: String(now) },
           },
         }),
       );
