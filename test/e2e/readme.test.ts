@@ -40,7 +40,7 @@ describe('README', () => {
       });
       expect(JSON.parse(outputs[2]!)).toMatchObject({ valid: true, status: 'approved' });
     }
-    expect(JSON.parse(outputs[3]!)).toMatchObject({ status: 'approved', to: '+1415*****23', channel: 'sms' });
+    expect(JSON.parse(outputs[3]!)).toMatchObject({ status: 'approved', to: '+1********23', channel: 'sms' });
     expect(local.outbox.messages).toHaveLength(1);
   });
 

@@ -11,7 +11,7 @@ describe('the language of a message', () => {
       renderMessage({
         channel: 'sms',
         to: '+14155550123',
-        maskedTo: '+1415*****23',
+        maskedTo: '+1********23',
         code,
         locale: 'de',
         appName: 'onetime',

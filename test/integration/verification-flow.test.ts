@@ -29,7 +29,7 @@ describe('Starting a verification', () => {
     expect(sent.status).toBe(201);
     expect(sent.body).toEqual({
       id: expect.stringMatching(/^[A-Za-z0-9_.-]{20,}$/), // URL-safe
-      to: '+1415*****23',
+      to: '+1********23',
       channel: 'sms',
       status: 'pending',
       expiresAt: at(300),
@@ -48,7 +48,7 @@ describe('Starting a verification', () => {
     const id = sent.body['id'] as string;
     expect((await routes(s).get(id)).body).toEqual({
       id,
-      to: '+1415*****23',
+      to: '+1********23',
       channel: 'sms',
       status: 'pending',
       createdAt: at(0),
@@ -68,7 +68,7 @@ describe('Starting a verification', () => {
     const dashed = await api.send({ to: ' +1-415-555-0123 ', channel: 'voice' });
 
     expect([dotted.status, dotted.body['id']]).toEqual([200, id]);
-    expect([dashed.status, dashed.body['id'], dashed.body['to']]).toEqual([200, id, '+1415*****23']);
+    expect([dashed.status, dashed.body['id'], dashed.body['to']]).toEqual([200, id, '+1********23']);
     expect(s.outbox.messages.map((m) => m.to)).toEqual([ANA_PHONE, ANA_PHONE, ANA_PHONE]);
   });
 
@@ -347,7 +347,7 @@ describe('Resending', () => {
     expect(resent.status).toBe(200);
     expect(resent.body).toEqual({
       id,
-      to: '+1415*****23',
+      to: '+1********23',
       channel: 'sms',
       status: 'pending',
       expiresAt: at(300),

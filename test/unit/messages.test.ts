@@ -5,7 +5,7 @@ import type { Channel } from '../../functions/core/verification.ts';
 
 const base = {
   to: '+14155550123',
-  maskedTo: '+1415*****23',
+  maskedTo: '+1********23',
   code: '482913',
   locale: 'en',
   appName: 'Acme',

@@ -251,7 +251,7 @@ describe('recordDelivery', () => {
     );
     expect(lines.join('\n')).not.toMatch(/4155550123|ana@example\.com/);
     expect(lines.map((line) => JSON.parse(line))).toMatchObject([
-      { message: 'delivery receipt not applied', to: '+1415*****23', result: 'stale' },
+      { message: 'delivery receipt not applied', to: '+1********23', result: 'stale' },
       { message: 'delivery recorded', to: 'a***@example.com', result: 'recorded' },
     ]);
   });

@@ -18,7 +18,7 @@ const record = (overrides: Partial<VerificationRecord> = {}): VerificationRecord
   id: 'AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBB',
   destinationKey: 'AAAAAAAAAAAAAAAAAAAAAA',
   sealedTo: 'v1.sealed-destination',
-  maskedTo: '+1415*****23',
+  maskedTo: '+1********23',
   channel: 'sms',
   status: 'pending',
   codeMac: 'mac',
@@ -107,7 +107,7 @@ describe('views: what callers see of a record', () => {
     const r = record();
     expect(sendView(r, CREATED, 30)).toEqual({
       id: r.id,
-      to: '+1415*****23',
+      to: '+1********23',
       channel: 'sms',
       status: 'pending',
       expiresAt: '2026-11-23T10:05:00.000Z',
@@ -116,7 +116,7 @@ describe('views: what callers see of a record', () => {
     });
     expect(statusView(r, EXPIRES)).toEqual({
       id: r.id,
-      to: '+1415*****23',
+      to: '+1********23',
       channel: 'sms',
       status: 'expired',
       createdAt: '2026-11-23T10:00:00.000Z',
