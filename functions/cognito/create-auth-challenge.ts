@@ -1,5 +1,6 @@
 import type { CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import type { SendDeps } from '../core/deps.ts';
+import { canonicalDestination } from '../core/destination.ts';
 import { ApiError } from '../core/errors.ts';
 import { newVerificationId } from '../core/ids.ts';
 import { maskDestination } from '../core/masking.ts';
@@ -114,7 +115,8 @@ export function createCreateAuthChallengeHandler(deps: CreateDeps) {
       return challengeOf(record);
     } catch (error) {
       if (!(error instanceof ApiError && error.options.reason === 'cooldown')) throw error;
-      const pending = await deps.store.findPending(sealer.destinationKey(destination.to), deps.clock());
+      const key = sealer.destinationKey(canonicalDestination(destination.to));
+      const pending = await deps.store.findPending(key, deps.clock());
       if (!pending) throw error;
       log.info('code sent moments ago; the new challenge points at it', { verificationId: pending.id });
       return challengeOf(pending);

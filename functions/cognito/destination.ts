@@ -5,7 +5,7 @@ import type { Sealer } from '../core/sealing.ts';
 import type { Channel } from '../core/verification.ts';
 import { type CognitoOptions, isChannel, SignInError } from './challenge.ts';
 
-/** A channel and its normalised destination (E.164 or lower-cased email). */
+/** A channel and its destination as `parseDestination` reads it (E.164, or the email address trimmed). */
 export interface ChosenDestination {
   channel: Channel;
   to: string;

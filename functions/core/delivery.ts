@@ -19,7 +19,7 @@
  * `failed`). No receipt yet, or only in-flight ones: `unknown`.
  */
 import type { DeliveryStore, Log } from '../ports.ts';
-import { parseDestination } from './destination.ts';
+import { type Destination, parseDestination } from './destination.ts';
 import { ApiError } from './errors.ts';
 import { maskDestination } from './masking.ts';
 import type { Sealer } from './sealing.ts';
@@ -70,13 +70,13 @@ export interface DeliveryDeps {
 }
 
 /**
- * Records one receipt: normalises the destination as a send does (E.164, lower-cased email) but
- * without the country allow-list (a number the service sent to must be found even if the list changed
- * since), computes its key and writes the outcome with one conditional UpdateItem.
+ * Records one receipt: reads the destination as a send does (E.164; an email address keyed by its
+ * canonical form) but without the country allow-list (a number the service sent to must be found even
+ * if the list changed since), computes its key and writes the outcome with one conditional UpdateItem.
  */
 export async function recordDelivery(deps: DeliveryDeps, receipt: DeliveryReceipt): Promise<DeliveryResult> {
   const destination = normaliseDestination(receipt.channel, receipt.destination);
-  const to = destination === undefined ? '***' : maskDestination(destination);
+  const to = destination === undefined ? '***' : maskDestination(destination.to);
   const fields = { channel: receipt.channel, to, outcome: receipt.outcome };
   if (destination === undefined) {
     deps.log.warn('delivery receipt skipped: unreadable destination', fields);
@@ -87,7 +87,7 @@ export async function recordDelivery(deps: DeliveryDeps, receipt: DeliveryReceip
     deps.log.warn('delivery receipt skipped: no send time', fields);
     return 'unreadable';
   }
-  const result = await deps.store.recordDelivery(deps.sealer.destinationKey(destination), {
+  const result = await deps.store.recordDelivery(deps.sealer.destinationKey(destination.canonical), {
     outcome: receipt.outcome,
     sentAt: receipt.sentAt,
     at: receipt.at,
@@ -100,13 +100,13 @@ export async function recordDelivery(deps: DeliveryDeps, receipt: DeliveryReceip
   return result;
 }
 
-/** The destination as the service keys it, or undefined when it cannot be one. */
-function normaliseDestination(channel: Channel, destination: string): string | undefined {
+/** The destination as a send reads it, or undefined when it cannot be one. */
+function normaliseDestination(channel: Channel, destination: string): Destination | undefined {
   // A provider may name a recipient with a display name: `"Ana" <ana@example.com>`.
   const bare = channel === 'email' ? (/<([^<>]+)>\s*$/.exec(destination)?.[1] ?? destination) : destination;
   try {
     // '*' turns the country allow-list off: a receipt for any number the service sent to counts.
-    return parseDestination(channel, bare, ['*']).to;
+    return parseDestination(channel, bare, ['*']);
   } catch (error) {
     if (error instanceof ApiError) return undefined;
     throw error;

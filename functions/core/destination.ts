@@ -2,21 +2,37 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { ApiError, invalidRequest } from './errors.ts';
 import type { Channel } from './verification.ts';
 
-/** A destination as the service keeps it: E.164 for phones, lower-cased for email. */
+/** A destination as the service uses it. */
 export interface Destination {
+  /** Where messages go: E.164 for phones; an email address as the caller wrote it, trimmed. */
   to: string;
+  /**
+   * What names the destination for the limits and the one-live-verification rule (the input of
+   * `Sealer.destinationKey`): `canonicalDestination(to)`.
+   */
+  canonical: string;
   /** ISO 3166 alpha-2 code for phone numbers. */
   country?: string;
 }
 
 const MAX_EMAIL_LENGTH = 254;
+/**
+ * Characters that show as nothing or only steer how text is shown: Unicode format characters (Cf:
+ * zero-width space and joiners, soft hyphen, bidi controls, BOM, tags) and the other default-ignorable
+ * code points (variation selectors, Hangul fillers, the combining grapheme joiner). In an address they
+ * make one mailbox look like many, or one address look like another.
+ */
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
+/** Domains whose mailboxes ignore dots in the local part. */
+const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
 /** Deliberately plain: one @, a dot in the domain, no spaces or control characters. */
 const EMAIL_PATTERN =
   /^[^\s@\p{Cc}]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/u;
 
 /**
  * Checks and normalises `to` for `channel`. Phone numbers must be international (leading +); human
- * spacing and punctuation are accepted. Throws a 400 naming the `to` field.
+ * spacing and punctuation are accepted. Email addresses are only trimmed (messages go to the address
+ * as written) and must not carry invisible characters. Throws a 400 naming the `to` field.
  */
 export function parseDestination(
   channel: Channel,
@@ -24,11 +40,19 @@ export function parseDestination(
   allowedCountries: readonly string[],
 ): Destination {
   if (channel === 'email') {
-    const email = to.trim().toLowerCase();
+    const invisible = INVISIBLE.exec(to)?.[0];
+    if (invisible !== undefined) {
+      const codePoint = `U+${invisible.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+      throw invalidRequest(
+        `\`to\` contains an invisible or formatting character (${codePoint}); send the address without it.`,
+        'to',
+      );
+    }
+    const email = to.trim();
     if (email.length > MAX_EMAIL_LENGTH || !EMAIL_PATTERN.test(email)) {
       throw invalidRequest('`to` must be an email address for the email channel.', 'to');
     }
-    return { to: email };
+    return { to: email, canonical: canonicalDestination(email) };
   }
   // extract: false — the whole string must be the number, not merely contain one.
   const phone = to.length <= 40 ? parsePhoneNumberFromString(to.trim(), { extract: false }) : undefined;
@@ -44,5 +68,28 @@ export function parseDestination(
       field: 'to',
     });
   }
-  return country === undefined ? { to: phone.number } : { to: phone.number, country };
+  const e164 = phone.number;
+  return country === undefined ? { to: e164, canonical: e164 } : { to: e164, canonical: e164, country };
+}
+
+/**
+ * The one statement of when two destinations are the same: E.164 for a phone number; for an email
+ * address, the mailbox it reaches at the providers that matter, so that one mailbox has one key,
+ * one hourly limit and one live verification however its address is written:
+ * - case is ignored (and the text NFC-normalised);
+ * - a `+tag` sub-address is dropped (`ana+otp@example.com` is `ana@example.com`);
+ * - at Gmail (`gmail.com`, and `googlemail.com`, the same mailboxes), dots in the local part are
+ *   dropped and the domain is `gmail.com`.
+ * Takes a destination `parseDestination` accepted (its `to`); idempotent.
+ */
+export function canonicalDestination(to: string): string {
+  if (!to.includes('@')) return to;
+  const address = to.toLowerCase().normalize('NFC');
+  const at = address.lastIndexOf('@');
+  const domain = address.slice(at + 1);
+  let local = address.slice(0, at);
+  const plus = local.indexOf('+');
+  if (plus > 0) local = local.slice(0, plus);
+  if (GMAIL_DOMAINS.has(domain)) return `${local.replaceAll('.', '')}@gmail.com`;
+  return `${local}@${domain}`;
 }

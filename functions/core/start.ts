@@ -36,7 +36,7 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
   if (!sender) throw invalidRequest(`The ${request.channel} channel is not configured.`, 'channel');
 
   const destination = parseDestination(request.channel, request.to, settings.allowedCountries);
-  const destinationKey = sealer.destinationKey(destination.to);
+  const destinationKey = sealer.destinationKey(destination.canonical);
   const now = clock();
   const id = newVerificationId(destinationKey);
   const code = generateCode(settings.codeLength);

@@ -321,6 +321,13 @@ describe('the handlers answer as documented', () => {
       expect(refused.status, JSON.stringify(bad)).toBe(400);
       expect(refused.body.error?.code).toBe('invalid_request');
     }
+    // The documented answer to an email address carrying a zero-width space, word for word.
+    const invisible = await call(s, 'start', { body: { to: 'ana\u200b@example.com', channel: 'email' } });
+    expect(invisible.body).toEqual(
+      at(
+        `${operationPointer('start')}/responses/400/content/application~1json/examples/invisibleCharacter/value`,
+      ),
+    );
     const badKey = await call(s, 'start', {
       body: { to: EMAIL, channel: 'email' },
       headers: { 'Idempotency-Key': 'ключ' },
