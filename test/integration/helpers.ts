@@ -181,15 +181,32 @@ function where(text: string, pattern: RegExp): string {
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
+ * Items whose `ttl` is already past by the real clock: DynamoDB Local deletes those at any moment, so
+ * a test that wrote them could lose them mid-test. It happens when a test clock runs behind the real
+ * time (see test/support/clock.ts).
+ */
+export function pastTtl(items: readonly Record<string, AttributeValue>[], realNow = Date.now()): string[] {
+  return items
+    .filter((item) => item['ttl']?.N !== undefined && Number(item['ttl'].N) * 1000 <= realNow)
+    .map(
+      (item) =>
+        `item ${JSON.stringify(item['pk'])} has ttl ${new Date(Number(item['ttl']?.N) * 1000).toISOString()}, ` +
+        `past by the real clock (${new Date(realNow).toISOString()}): DynamoDB Local deletes it`,
+    );
+}
+
+/**
  * What the suite audits after every file: no log line and no stored item holds a delivered code or a
- * full destination.
+ * full destination, and no item is already due for deletion by DynamoDB Local's TTL.
  */
 export async function auditService(s: TestService, extra: Partial<Secrets> = {}) {
   const secrets = secretsOf(s, extra);
-  const items = (await scanTable(s)).map((item) => JSON.stringify(item));
+  const scanned = await scanTable(s);
+  const items = scanned.map((item) => JSON.stringify(item));
   return [
     ...findSecrets(s.logs, secrets, { codes: true, destinations: true }),
     ...findSecrets(items, secrets, { codes: true, destinations: true }),
+    ...pastTtl(scanned),
   ];
 }
 

@@ -3,12 +3,13 @@
  * start, check, status, cancel, expiry, resend, the send limits and Idempotency-Key.
  */
 import { describe, expect, it } from 'vitest';
+import { testClockStart } from '../support/clock.ts';
 import { auditedServices, codeOf, deliveredCodes, idOf, routes, wrongCodeFor } from './helpers.ts';
 
 const services = auditedServices();
 const ANA_PHONE = '+14155550123';
 const ANA_EMAIL = 'ana@example.com';
-const START = Date.parse('2026-11-23T10:00:00.000Z');
+const START = testClockStart();
 const at = (seconds: number) => new Date(START + seconds * 1000).toISOString();
 /** Distinct valid US numbers: +14155550100, +14155550101, ... */
 const phone = (i: number) => `+1415555${String(100 + i).padStart(4, '0')}`;

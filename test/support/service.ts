@@ -8,6 +8,7 @@ import { callApi } from '../../infra/local/api-event.ts';
 import { type ComposedApi, composeApi } from '../../infra/local/compose.ts';
 import { createVerificationTable, localDynamoDbClient } from '../../infra/local/dynamodb-local.ts';
 import { Outbox } from '../../infra/local/outbox.ts';
+import { testClockStart } from './clock.ts';
 
 /**
  * A whole service for one test: a fresh table in the run's DynamoDB Local, the real handlers, an
@@ -48,6 +49,7 @@ export async function createTestService(
     settings?: Partial<Settings>;
     senders?: Senders;
     workflow?: WorkflowStarter;
+    /** Where the clock starts (epoch ms); default: `testClockStart()`, never before the real time. */
     startAt?: number;
     /** A client of the run's DynamoDB Local to use instead of a plain one (e.g. with fault injection). */
     client?: DynamoDBClient;
@@ -58,7 +60,7 @@ export async function createTestService(
   await createVerificationTable(client, tableName);
 
   const clock = {
-    now: options.startAt ?? Date.parse('2026-11-23T10:00:00.000Z'),
+    now: options.startAt ?? testClockStart(),
     advance(seconds: number) {
       this.now += seconds * 1000;
     },
