@@ -5,7 +5,7 @@
  * to the same code the Lambda runs, with the test service's store, sealer and senders.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { DeliveryError } from '../../functions/core/errors.ts';
 import { destinationKeyOf } from '../../functions/core/ids.ts';
 import type { MessageSender, WorkflowStarter } from '../../functions/ports.ts';
@@ -26,7 +26,6 @@ import { FULL_PROPS, resources, synthesize } from '../infra/synth.ts';
 import { codeOf, routes, wrongCodeFor } from '../integration/helpers.ts';
 import { createTestService, type TestService } from '../support/service.ts';
 
-const START = Date.parse('2026-11-23T10:00:00.000Z');
 const phone = (i: number) => `+1415555${String(200 + i).padStart(4, '0')}`;
 
 /** The OtpStack template with the voice channel, synthesized once for the file. */
@@ -66,14 +65,43 @@ interface Harness {
   box: Outbox;
   send(to: string): Promise<{ id: string; code: string }>;
   item(id: string): Promise<Record<string, { S?: string; N?: string; BOOL?: boolean }> | undefined>;
+  /** With `holdReads`: lets the workflow's read (the first state after the wait) go on. */
+  releaseReads(): void;
+}
+
+/**
+ * A client of the run's DynamoDB Local whose GetItem requests wait until `release()`: given to the
+ * workflow alone, it holds each execution right after its wait, for as long as the test needs, so what
+ * the test sees "during the wait" does not depend on how fast a busy machine gets there.
+ */
+function heldReadsClient() {
+  const client = localDynamoDbClient(inject('dynamodbEndpoint'));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'GetItemCommand') await released;
+      return next(args);
+    },
+    { step: 'initialize', name: 'holdReads' },
+  );
+  return { client, release };
 }
 
 /**
  * A test service whose start route starts executions on a local workflow over the same table. With
- * `waitMs` the background executions really wait; the tests that run executions by hand use `run`.
+ * `waitMs` the background executions really wait, and with `holdReads` they stop after the wait until
+ * `releaseReads()`; the tests that run executions by hand use `run`.
  */
 async function harness(
-  options: { waitMs?: number; voice?: (box: Outbox) => MessageSender; background?: boolean } = {},
+  options: {
+    waitMs?: number;
+    voice?: (box: Outbox) => MessageSender;
+    background?: boolean;
+    holdReads?: boolean;
+  } = {},
 ): Promise<Harness> {
   const started: string[] = [];
   let workflow: LocalWorkflowStarter | undefined;
@@ -86,9 +114,10 @@ async function harness(
   const box = new Outbox(() => s.clock.now);
   const senders = { ...box.senders(), ...(options.voice ? { voice: options.voice(box) } : {}) };
   const client = localDynamoDbClient(inject('dynamodbEndpoint'));
-  const s: TestService = await createTestService({ startAt: START, workflow: proxy, senders, client });
+  const s: TestService = await createTestService({ workflow: proxy, senders, client });
+  const reads = options.holdReads ? heldReadsClient() : { client, release() {} };
   workflow = new LocalWorkflowStarter({
-    client,
+    client: reads.client,
     tableName: s.tableName,
     waitMs: options.waitMs ?? 0,
     log: s.api.deps.log,
@@ -103,6 +132,7 @@ async function harness(
     workflow,
     started,
     box,
+    releaseReads: reads.release,
     async send(to) {
       secrets.add(to).add(to.slice(1));
       const sent = await api.send({ to, channel: 'sms' });
@@ -130,6 +160,14 @@ const entered = (e: LocalExecution) =>
   (e.events as Array<{ type: string; state?: { name: string } }>)
     .filter((event) => event.type === 'StateEntered')
     .map((event) => event.state!.name);
+/** Milliseconds between entering and leaving the wait state, by the execution's event log. */
+const waited = (e: LocalExecution) => {
+  const at = (type: string) =>
+    (e.events as Array<{ type: string; timestamp: number; state?: { name: string } }>).find(
+      (event) => event.type === type && event.state?.name === S.wait,
+    )?.timestamp ?? Number.NaN;
+  return at('StateExited') - at('StateEntered');
+};
 const retries = (e: LocalExecution, state: string) =>
   (e.events as Array<{ type: string; state?: { name: string } }>).filter(
     (event) => event.type === 'StateRetried' && event.state?.name === state,
@@ -192,22 +230,33 @@ describe('Voice fallback: executions', () => {
   });
 
   it('starts from the send handler, named after the id, and calls after the wait (in the background)', async () => {
-    const h = await harness({ waitMs: 150, background: true });
+    const waitMs = 150;
+    const h = await harness({ waitMs, background: true, holdReads: true });
     const { id, code } = await h.send(phone(2));
     expect([...h.workflow.executions.keys()]).toEqual([id]);
-    expect(voiceMessages(h)).toHaveLength(0); // still waiting
+    // The send has answered and its execution runs on: nothing read, nothing called (reads are held).
+    const execution = h.workflow.executions.get(id)!;
+    expect(execution.status).toBe('RUNNING');
+    expect(entered(execution)).not.toContain(S.decide);
+    expect(voiceMessages(h)).toHaveLength(0);
+
     h.s.clock.advance(60);
+    h.releaseReads();
     await h.workflow.idle();
-    expect(h.workflow.executions.get(id)).toMatchObject({
+    expect(execution).toMatchObject({
       status: 'SUCCEEDED',
       input: { verificationId: id },
       output: { verificationId: id, called: true },
     });
+    expect(entered(execution)).toEqual([S.wait, S.read, S.decide, S.call]);
+    // It really waited, by its own event times (a busy machine only makes that longer; the 10 ms
+    // allow for timers and Date.now() rounding to whole milliseconds in different ways).
+    expect(waited(execution)).toBeGreaterThanOrEqual(waitMs - 10);
     expect(voiceMessages(h).map(codeOf)).toEqual([code]);
   });
 
   it('a resend starts no second workflow, and a duplicate start of the same name is a no-op', async () => {
-    const h = await harness({ waitMs: 100, background: true });
+    const h = await harness({ waitMs: 100, background: true, holdReads: true });
     const { id } = await h.send(phone(3));
     h.s.clock.advance(31);
     const resent = await h.api.send({ to: phone(3), channel: 'sms' });
@@ -215,7 +264,11 @@ describe('Voice fallback: executions', () => {
     expect(h.started).toEqual([id]);
     await h.workflow.startVoiceFallback(id);
     expect(h.workflow.executions.size).toBe(1);
+
+    h.s.clock.advance(29); // the end of the 60 s wait
+    h.releaseReads();
     await h.workflow.idle();
+    expect(h.workflow.executions.get(id)).toMatchObject({ output: { verificationId: id, called: true } });
     expect(voiceMessages(h)).toHaveLength(1);
   });
 
@@ -366,15 +419,21 @@ describe('Voice fallback: executions', () => {
   });
 
   it('stop() aborts executions that are still waiting', async () => {
-    const h = await harness({ waitMs: 60_000, background: true });
+    const waitMs = 600_000;
+    const h = await harness({ waitMs, background: true });
     const { id } = await h.send(phone(13));
+    const execution = h.workflow.executions.get(id)!;
+    await vi.waitFor(() => expect(entered(execution)).toEqual([S.wait]), { timeout: 30_000, interval: 10 });
+
     const began = Date.now();
     await h.workflow.stop();
-    expect(Date.now() - began).toBeLessThan(2_000);
-    expect(h.workflow.executions.get(id)?.status).toBe('ABORTED');
+    // Ended by the abort, not by the ten-minute wait: far sooner than that, however busy the machine.
+    expect(Date.now() - began).toBeLessThan(waitMs / 20);
+    expect(execution.status).toBe('ABORTED');
+    expect(entered(execution)).toEqual([S.wait]);
     await expect(h.workflow.startVoiceFallback(id)).rejects.toThrow(/stopped/);
     expect(voiceMessages(h)).toHaveLength(0);
-  });
+  }, 60_000);
 
   it('no execution input, output, error or history holds a code or a full number', () => {
     const executions = starters.flatMap((w) => [...w.executions.values(), ...w.runs]);
