@@ -5,9 +5,10 @@ import { parseDestination } from './destination.ts';
 import { deviceIpBucket } from './device-ip.ts';
 import { ApiError, DeliveryError, invalidRequest } from './errors.ts';
 import { newVerificationId } from './ids.ts';
+import { sendLimits } from './limits.ts';
 import { maskDestination } from './masking.ts';
 import { renderMessage, resolveLocale } from './messages.ts';
-import type { Channel, SendLimits, VerificationRecord } from './verification.ts';
+import type { Channel, VerificationRecord } from './verification.ts';
 import { sendView } from './views.ts';
 
 export interface StartRequest {
@@ -40,7 +41,6 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
   const now = clock();
   const id = newVerificationId(destinationKey);
   const code = generateCode(settings.codeLength);
-  const isPhone = request.channel !== 'email';
 
   const record: VerificationRecord = {
     id,
@@ -63,27 +63,9 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     voiceFallback:
       request.channel === 'sms' && deps.workflow !== undefined && request.voiceFallback !== false,
   };
-  const limits: SendLimits = {
-    resendCooldownSeconds: settings.resendCooldownSeconds,
-    maxSendsPerHour: settings.maxSendsPerHour,
-    ...(request.deviceIp === undefined
-      ? {}
-      : {
-          deviceIp: {
-            key: sealer.deviceIpKey(deviceIpBucket(request.deviceIp)),
-            maxSendsPerHour: settings.maxSendsPerDeviceIpPerHour,
-          },
-        }),
-    ...(isPhone
-      ? {
-          spendBrake: {
-            perMinute: settings.phoneSendsPerMinute,
-            perDay: settings.phoneSendsPerDay,
-            shards: settings.spendBrakeShards,
-          },
-        }
-      : {}),
-  };
+  const deviceIpKey =
+    request.deviceIp === undefined ? undefined : sealer.deviceIpKey(deviceIpBucket(request.deviceIp));
+  const limits = sendLimits(settings, request.channel, deviceIpKey);
 
   const outcome = await store.startOrResend({ record, limits }, now);
   if (outcome.kind === 'rejected') throw rateLimited(outcome.rejection, request.channel, destination.to, log);
