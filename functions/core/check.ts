@@ -3,7 +3,7 @@ import { isWellFormedCode } from './codes.ts';
 import type { EngineDeps } from './deps.ts';
 import { ApiError, invalidRequest, notFound } from './errors.ts';
 import { destinationKeyOf } from './ids.ts';
-import { effectiveStatus, type VerificationRecord } from './verification.ts';
+import { effectiveStatus, type Status, type VerificationRecord } from './verification.ts';
 import { checkView } from './views.ts';
 
 /**
@@ -35,10 +35,17 @@ export async function checkCode(deps: EngineDeps<CheckStore>, id: string, code: 
   }
 }
 
+const CLOSED_MESSAGES: Record<Status, string> = {
+  pending: 'This verification is still pending.',
+  approved: 'This verification was already approved.',
+  expired: 'This verification has expired; start a new one.',
+  max_attempts_reached: 'This verification has no attempts left; start a new one.',
+  canceled: 'This verification was canceled.',
+  delivery_failed: 'The message of this verification could not be delivered; start a new one.',
+};
+
 /** The 409 for a verification that is no longer pending; its status rides beside the error. */
 export function closedError(record: VerificationRecord, now: number): ApiError {
   const status = effectiveStatus(record, now);
-  return new ApiError(409, 'verification_closed', `This verification is ${status.replaceAll('_', ' ')}.`, {
-    extra: { status },
-  });
+  return new ApiError(409, 'verification_closed', CLOSED_MESSAGES[status], { extra: { status } });
 }

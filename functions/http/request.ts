@@ -3,6 +3,10 @@ import { ApiError, invalidRequest } from '../core/errors.ts';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
+/** The 413 for a body over the limit, in the limit's own unit (local mode's server answers it too). */
+export const payloadTooLarge = () =>
+  new ApiError(413, 'payload_too_large', `The body must not exceed ${MAX_BODY_BYTES / 1024} KiB.`);
+
 /** The JSON object in the body: 413 past 16 KiB, 400 when it is not JSON or not an object. */
 export function readJsonObject(
   event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>,
@@ -12,7 +16,7 @@ export function readJsonObject(
       ? Buffer.from(event.body, 'base64').toString('utf8')
       : (event.body ?? '');
   if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
-    throw new ApiError(413, 'payload_too_large', `The body must not exceed ${MAX_BODY_BYTES} bytes.`);
+    throw payloadTooLarge();
   }
   let parsed: unknown;
   try {

@@ -34,6 +34,9 @@ export function parseStartBody(body: Record<string, unknown>): StartRequest {
   const result = v.safeParse(StartBody, body);
   if (result.success) return result.output;
   const issue = result.issues[0];
-  const field = issue.path?.[0]?.key;
-  throw invalidRequest(issue.message, typeof field === 'string' ? field : undefined);
+  const key = issue.path?.[0]?.key;
+  const field = typeof key === 'string' ? key : undefined;
+  // An absent member is reported by the object schema in valibot's own words: say it in ours.
+  const absent = issue.type === 'object' && issue.input === undefined;
+  throw invalidRequest(absent && field ? `\`${field}\` is required.` : issue.message, field);
 }

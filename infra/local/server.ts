@@ -4,6 +4,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { JsonLog } from '../../functions/adapters/json-log.ts';
 import { settingsFromEnv } from '../../functions/config.ts';
 import type { Settings } from '../../functions/core/settings.ts';
+import { payloadTooLarge } from '../../functions/http/request.ts';
 import type { Log } from '../../functions/ports.ts';
 import { type LocalActivity, startLocalActivity } from './activity-stream.ts';
 import { apiGatewayEvent, matchRoute } from './api-event.ts';
@@ -202,6 +203,12 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
   if (path === '/_local' || path.startsWith('/_local/')) {
     return serveLocal(method, path, response, context.outbox, context.activity);
   }
+  // A person who opens the server's address in a browser is looking for the page.
+  if (path === '/' && (method === 'GET' || method === 'HEAD')) {
+    response.writeHead(302, { location: '/_local/', 'content-type': 'text/plain; charset=utf-8' });
+    response.end('The local page is at /_local/.\n');
+    return;
+  }
 
   const route = matchRoute(method, path);
   if (!route) {
@@ -226,12 +233,9 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
 
   const body = await readBody(request);
   if (body === 'too_large') {
-    return sendJson(
-      response,
-      413,
-      envelope('payload_too_large', `The body must not exceed ${MAX_LOCAL_BODY_BYTES} bytes.`),
-      { connection: 'close' },
-    );
+    return sendJson(response, 413, envelope('payload_too_large', payloadTooLarge().message), {
+      connection: 'close',
+    });
   }
 
   const started = performance.now();

@@ -201,8 +201,19 @@ describe('npm start (local mode)', () => {
         body: JSON.stringify({ to: '+14155550123', channel: 'sms', pad: 'x'.repeat(size) }),
       });
       expect(huge.status).toBe(413);
-      expect(await huge.json()).toMatchObject({ error: { code: 'payload_too_large' } });
+      // The limit in the answer is the API's (16 KiB), whichever layer refused the body.
+      expect(await huge.json()).toEqual({
+        error: { code: 'payload_too_large', message: 'The body must not exceed 16 KiB.' },
+      });
     }
+  });
+
+  it('sends a browser that opens the server address to the page', async () => {
+    const root = await fetch(`${base}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/_local/');
+    const followed = await fetch(`${base}/`);
+    expect(followed.headers.get('content-type')).toMatch(/^text\/html/);
   });
 
   it('stops on SIGTERM: exit code 0, DynamoDB Local gone', async () => {

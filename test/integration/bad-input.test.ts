@@ -474,6 +474,33 @@ describe('Malformed requests get a 4xx envelope, never a 5xx', () => {
   });
 });
 
+describe('Answers a person reads', () => {
+  it("names a missing field in the service's words, not the validator's", async () => {
+    const api = routes(s);
+    expect((await api.send({ channel: 'sms' })).body).toEqual({
+      error: { code: 'invalid_request', message: '`to` is required.', field: 'to' },
+    });
+    expect((await api.send({ to: ANA_PHONE })).body).toEqual({
+      error: { code: 'invalid_request', message: '`channel` is required.', field: 'channel' },
+    });
+  });
+
+  it('says why a closed verification refuses a check, in a sentence', async () => {
+    const closed = await services.create();
+    const api = routes(closed);
+    const id = idOf(await api.send({ to: 'closed@example.com', channel: 'email' }));
+    const wrong = closed.lastCode('closed@example.com') === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++) await api.check(id, { code: wrong });
+    expect((await api.check(id, { code: wrong })).body).toEqual({
+      error: {
+        code: 'verification_closed',
+        message: 'This verification has no attempts left; start a new one.',
+      },
+      status: 'max_attempts_reached',
+    });
+  });
+});
+
 describe('Odd but valid requests', () => {
   it('accepts a base64-encoded JSON body, as API Gateway passes binary payloads', async () => {
     const t = await services.create();

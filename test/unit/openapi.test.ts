@@ -213,7 +213,7 @@ describe('docs/openapi.yaml', () => {
     const tooLarge = JSON.stringify(
       at('/components/responses/PayloadTooLarge/content/application~1json/example'),
     );
-    expect(tooLarge).toContain(String(MAX_BODY_BYTES));
+    expect(tooLarge).toContain(`${MAX_BODY_BYTES / 1024} KiB`);
     const idempotency = String(at('/components/parameters/IdempotencyKey/description'));
     expect(idempotency).toContain(`${IDEMPOTENCY_TTL_SECONDS / 60} minutes`);
   });
