@@ -172,13 +172,15 @@ describe('Voice fallback workflow: the state machine', () => {
 });
 
 describe('Voice fallback workflow: the functions', () => {
-  it('the call function may update the table, read the secret and call, and nothing else', () => {
+  it('the call function may read and update the table (the counted claim), read the secret and call, and nothing else', () => {
     const [, fn] = voiceFunctionOf(full);
     const policy = statementsOfRole(full, roleIdOf(fn, 'Role'));
     const data = actionsOf(policy)
       .filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:'))
       .sort();
     expect(data).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
       'dynamodb:UpdateItem',
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
