@@ -44,6 +44,39 @@ describe('README', () => {
     expect(local.outbox.messages).toHaveLength(1);
   });
 
+  it('curl session still reads its own SMS when newer messages arrived in between (a slow reader)', async () => {
+    const port = new URL(local.url).port;
+    const [first, rest] = session!.replaceAll('localhost:3000', `localhost:${port}`).split('# 3.');
+    const run = (script: string) =>
+      promisify(execFile)('bash', ['-c', `set -euo pipefail\n${script}`], { timeout: 30_000 });
+    const started = await run(`${first}\necho "ID=$ID"`);
+    const id = /^ID=(.+)$/m.exec(started.stdout)?.[1];
+    expect(id).toBeDefined();
+    // What a minute's wait brings: the fallback call for this very code, and another person's SMS.
+    const voice = local.outbox.senders().voice;
+    const sms = local.outbox.senders().sms;
+    await voice.send({
+      channel: 'voice',
+      to: '+14155550123',
+      maskedTo: '',
+      body: 'Your code is 1 2 3 4 5 6.',
+      verificationId: id!,
+    });
+    await sms.send({
+      channel: 'sms',
+      to: '+14155550999',
+      maskedTo: '',
+      body: 'Your onetime code is 654321.',
+      verificationId: 'other',
+    });
+
+    const { stdout } = await run(`ID=${id}\nSMS='${/^SMS='(.*)'$/m.exec(first!)?.[1]}'\n# 3.${rest}`);
+
+    const outputs = stdout.trim().split('\n');
+    expect(outputs.map((line) => JSON.parse(line).status)).toContain('approved');
+    expect(JSON.parse(outputs.at(-1)!)).toMatchObject({ id, status: 'approved' });
+  });
+
   it('GET /_local/events shows the approval, taken from the table stream as EventBridge would get it', async () => {
     const id = local.outbox.messages[0]?.verificationId;
     expect(id).toBeDefined();
