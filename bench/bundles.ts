@@ -16,8 +16,8 @@ import { promisify } from 'node:util';
 import { build, version as esbuildVersion, type Metafile } from 'esbuild';
 import { toItem } from '../functions/adapters/dynamodb/items.ts';
 import type { StoredStatus } from '../functions/core/verification.ts';
-import { apiGatewayEvent, matchRoute } from '../infra/local/api-event.ts';
 import { esbuildOptions } from '../infra/otp-function.ts';
+import { apiGatewayEvent, matchRoute } from '../local/api-event.ts';
 import { startExtensionStub } from '../test/infra/extension-stub.ts';
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@
  */
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
-const { startLocalMode } = await import('../infra/local/server.ts');
+const { startLocalMode } = await import('../local/server.ts');
 
 let local: Awaited<ReturnType<typeof startLocalMode>>;
 try {

@@ -2,11 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { destinationKeyOf } from '../functions/core/ids.ts';
 import { DEFAULT_SETTINGS } from '../functions/core/settings.ts';
-import type { Log } from '../functions/ports.ts';
-import { callApi } from '../infra/local/api-event.ts';
-import { composeApi } from '../infra/local/compose.ts';
-import { createVerificationTable, localDynamoDbClient } from '../infra/local/dynamodb-local.ts';
-import { Outbox } from '../infra/local/outbox.ts';
+import type { Log } from '../functions/core/ports.ts';
+import { callApi } from '../local/api-event.ts';
+import { composeApi } from '../local/compose.ts';
+import { createVerificationTable, localDynamoDbClient } from '../local/dynamodb-local.ts';
+import { Outbox } from '../local/outbox.ts';
 import { type Section, type Target, table, verdict } from './stats.ts';
 
 /**

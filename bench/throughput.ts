@@ -9,7 +9,7 @@ import { newVerificationId } from '../functions/core/ids.ts';
 import { maskDestination } from '../functions/core/masking.ts';
 import { Sealer } from '../functions/core/sealing.ts';
 import type { VerificationRecord } from '../functions/core/verification.ts';
-import { createVerificationTable, localDynamoDbClient } from '../infra/local/dynamodb-local.ts';
+import { createVerificationTable, localDynamoDbClient } from '../local/dynamodb-local.ts';
 import { cpuSnapshot, type LocalServer, startLocalServer } from './processes.ts';
 import { fixed, type LoadResult, pool, quantile, runLoad, type Section, table, verdict } from './stats.ts';
 

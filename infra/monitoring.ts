@@ -6,7 +6,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { SendRejection } from '../functions/ports.ts';
+import type { SendRejection } from '../functions/core/ports.ts';
 import type { OtpFunction } from './otp-function.ts';
 import type { OtpAlarmProps, OtpFunctionName } from './otp-service.ts';
 import type { VoiceFallbackWorkflow } from './voice-fallback-workflow.ts';

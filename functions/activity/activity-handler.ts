@@ -1,6 +1,6 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type Activity, activityOf, type StatusChange } from '../core/activity.ts';
-import type { Clock, Log } from '../ports.ts';
+import type { Clock, Log } from '../core/ports.ts';
 import { type ActivityMetrics, type EventPublisher, UnpublishedEventsError } from './ports.ts';
 import { isVerificationRecord, verificationsOf } from './stream-images.ts';
 

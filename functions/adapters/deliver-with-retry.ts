@@ -7,7 +7,7 @@
  */
 
 import { DeliveryError } from '../core/errors.ts';
-import type { OutgoingMessage } from '../ports.ts';
+import type { OutgoingMessage } from '../core/ports.ts';
 
 export interface RetryOptions {
   /** Provider calls in total, first one included. */

@@ -1,4 +1,4 @@
-import type { Log } from '../ports.ts';
+import type { Log } from '../core/ports.ts';
 
 /**
  * A structured logger for the functions on the hot path (check, status, cancel). It writes the same

@@ -1,4 +1,4 @@
-import type { MessageSender, OutgoingMessage } from '../ports.ts';
+import type { MessageSender, OutgoingMessage } from '../core/ports.ts';
 
 /**
  * A sender built on first use: a function that can send sms, email and voice pays the cold-start cost

@@ -1,6 +1,6 @@
 /** Email through Amazon SES `SendEmail`, with a plain-text and an HTML part. */
 import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
-import type { MessageSender, OutgoingMessage } from '../ports.ts';
+import type { MessageSender, OutgoingMessage } from '../core/ports.ts';
 import { deliverWithRetry, type RetryOptions } from './deliver-with-retry.ts';
 
 export interface SesEmailSenderOptions extends RetryOptions {

@@ -1,5 +1,5 @@
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { WorkflowStarter } from '../ports.ts';
+import type { WorkflowStarter } from '../core/ports.ts';
 
 /**
  * Starts the voice-fallback state machine. The execution is named after the verification and its

@@ -1,6 +1,6 @@
 /** SMS through Amazon SNS `Publish` to a phone number. */
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { MessageSender, OutgoingMessage } from '../ports.ts';
+import type { MessageSender, OutgoingMessage } from '../core/ports.ts';
 import { deliverWithRetry, type RetryOptions } from './deliver-with-retry.ts';
 
 export interface SnsSmsSenderOptions extends RetryOptions {

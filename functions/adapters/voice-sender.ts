@@ -4,7 +4,7 @@ import {
   SendVoiceMessageCommand,
   type VoiceId,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import type { MessageSender, OutgoingMessage } from '../ports.ts';
+import type { MessageSender, OutgoingMessage } from '../core/ports.ts';
 import { deliverWithRetry, type RetryOptions } from './deliver-with-retry.ts';
 
 export interface VoiceSenderOptions extends RetryOptions {

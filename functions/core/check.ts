@@ -1,4 +1,4 @@
-import type { CheckStore } from '../ports.ts';
+import type { CheckStore } from './ports.ts';
 import { isWellFormedCode } from './codes.ts';
 import type { EngineDeps } from './deps.ts';
 import { ApiError, invalidRequest, notFound } from './errors.ts';

@@ -18,7 +18,7 @@
  * receipts of the same message: the later one wins (an email that bounced after it was delivered is
  * `failed`). No receipt yet, or only in-flight ones: `unknown`.
  */
-import type { DeliveryStore, Log } from '../ports.ts';
+import type { DeliveryStore, Log } from './ports.ts';
 import { type Destination, parseDestination } from './destination.ts';
 import { ApiError } from './errors.ts';
 import { maskDestination } from './masking.ts';

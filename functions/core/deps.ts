@@ -1,4 +1,4 @@
-import type { Clock, Log, Senders, VerificationStore, WorkflowStarter } from '../ports.ts';
+import type { Clock, Log, Senders, VerificationStore, WorkflowStarter } from './ports.ts';
 import type { Sealer } from './sealing.ts';
 import type { Settings } from './settings.ts';
 

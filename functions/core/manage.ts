@@ -1,4 +1,4 @@
-import type { ReadStore } from '../ports.ts';
+import type { ReadStore } from './ports.ts';
 import { closedError } from './check.ts';
 import type { EngineDeps } from './deps.ts';
 import { notFound } from './errors.ts';

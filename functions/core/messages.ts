@@ -2,7 +2,7 @@
  * Localised message templates and the renderer that turns a code into an `OutgoingMessage` for one
  * channel. Plain TypeScript, no AWS: the same messages go to SNS/SES/voice and to the local outbox.
  */
-import type { OutgoingMessage } from '../ports.ts';
+import type { OutgoingMessage } from './ports.ts';
 import {
   fillSmsTemplate,
   isSupported,

@@ -1,4 +1,4 @@
-import type { SendRejection } from '../ports.ts';
+import type { SendRejection } from './ports.ts';
 import { generateCode } from './codes.ts';
 import type { SendDeps } from './deps.ts';
 import { parseDestination } from './destination.ts';

@@ -1,4 +1,4 @@
-import type { SendRejection } from '../ports.ts';
+import type { SendRejection } from './ports.ts';
 import type { SendDeps } from './deps.ts';
 import { DeliveryError } from './errors.ts';
 import { sendLimits } from './limits.ts';

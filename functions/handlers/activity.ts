@@ -5,7 +5,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-la
 import { createActivityHandler } from '../activity/activity-handler.ts';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher.ts';
 import { PowertoolsActivityMetrics } from '../adapters/powertools-activity-metrics.ts';
-import type { Log } from '../ports.ts';
+import type { Log } from '../core/ports.ts';
 
 /**
  * Lambda entry for the table's DynamoDB stream (NEW_AND_OLD_IMAGES, filtered to `v#` items, with

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Log } from '../ports.ts';
+import type { Log } from '../core/ports.ts';
 import type { RequestLog } from './runtime.ts';
 import { serviceName } from './runtime.ts';
 

@@ -6,7 +6,7 @@ import { readSecretFromExtension } from '../adapters/secret-from-extension.ts';
 import { requireEnv, settingsFromEnv } from '../config.ts';
 import type { Sealer } from '../core/sealing.ts';
 import type { ApiHandler } from '../http/api-handler.ts';
-import type { Log } from '../ports.ts';
+import type { Log } from '../core/ports.ts';
 
 /**
  * What every Lambda entry shares, built once per cold start: settings from the environment, the

@@ -1,6 +1,6 @@
 import type { VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { lazySender } from '../adapters/lazy-sender.ts';
-import type { Senders } from '../ports.ts';
+import type { Senders } from '../core/ports.ts';
 
 /**
  * The channels a sending function (start, Cognito create) has, from its environment: SMS is always on

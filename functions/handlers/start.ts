@@ -1,6 +1,6 @@
 import { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency-store.ts';
 import { createStartHandler } from '../http/start-route.ts';
-import type { WorkflowStarter } from '../ports.ts';
+import type { WorkflowStarter } from '../core/ports.ts';
 import { engineDeps, powertoolsLog } from './engine-deps.ts';
 import { env, lambdaHandler, table } from './runtime.ts';
 import { buildSenders } from './senders.ts';

@@ -1,6 +1,6 @@
 import { checkCode } from '../core/check.ts';
 import type { EngineDeps } from '../core/deps.ts';
-import type { CheckStore } from '../ports.ts';
+import type { CheckStore } from '../core/ports.ts';
 import type { ApiHandler } from './api-handler.ts';
 import { pathId, readJsonObject } from './request.ts';
 import { answer, json } from './responses.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ApiError, invalidRequest } from '../core/errors.ts';
-import type { Clock, IdempotencyStore } from '../ports.ts';
+import type { Clock, IdempotencyStore } from '../core/ports.ts';
 import { errorResponse } from './responses.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { EngineDeps } from '../core/deps.ts';
 import { cancelVerification, getVerification } from '../core/manage.ts';
-import type { ReadStore } from '../ports.ts';
+import type { ReadStore } from '../core/ports.ts';
 import type { ApiHandler } from './api-handler.ts';
 import { pathId } from './request.ts';
 import { answer, json } from './responses.ts';

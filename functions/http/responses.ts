@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ApiError } from '../core/errors.ts';
-import type { Log } from '../ports.ts';
+import type { Log } from '../core/ports.ts';
 
 /** JSON responses and the error envelope `{"error": {"code", "message", "field"?, "reason"?}}`. */
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };

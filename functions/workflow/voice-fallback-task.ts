@@ -7,7 +7,7 @@ import { placeVoiceFallbackCall } from '../core/voice-fallback.ts';
  * The voice-fallback workflow's call task, as the state machine sees it: the input is the
  * verification id alone, the output says only whether a call was placed, and a failure leaves as an
  * error whose *name* the state machine's Retry and Catch match. The Lambda entry
- * (functions/handlers/voice-fallback.ts) and local mode (infra/local/local-workflow.ts) both run this.
+ * (functions/handlers/voice-fallback.ts) and local mode (local/local-workflow.ts) both run this.
  */
 
 /** The provider throttled or faulted after the sender's own retries: the workflow retries with backoff. */

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../infra/local/dynamodb-local.ts';
+import { freePort } from '../../local/dynamodb-local.ts';
 
 /**
  * `npm start` as a newcomer runs it: a real child process, real HTTP, the real DynamoDB Local on
@@ -217,9 +217,7 @@ describe('npm start (local mode)', () => {
   });
 
   it('stops on SIGTERM: exit code 0, DynamoDB Local gone', async () => {
-    const server = processes.find(
-      (p) => p.command.includes('infra/local/main.ts') && !p.command.startsWith('sh'),
-    );
+    const server = processes.find((p) => p.command.includes('local/main.ts') && !p.command.startsWith('sh'));
     const java = processes.filter((p) => p.command.includes('DynamoDBLocal'));
     expect(server).toBeDefined();
     expect(java.length).toBe(1);
@@ -240,7 +238,7 @@ describe('npm start (local mode)', () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('npm start when it cannot start', () => {
-  const main = ['--import', 'tsx', 'infra/local/main.ts'];
+  const main = ['--import', 'tsx', 'local/main.ts'];
 
   it('names Java and exits 1 when java is not on the PATH', async () => {
     const emptyPath = mkdtempSync(join(tmpdir(), 'onetime-no-java-'));

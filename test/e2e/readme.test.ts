@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalMode, startLocalMode } from '../../infra/local/server.ts';
+import { type LocalMode, startLocalMode } from '../../local/server.ts';
 
 /**
  * The README promises a curl session "that works as written". This test runs that very block with

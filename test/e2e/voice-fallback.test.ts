@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { freePort } from '../../infra/local/dynamodb-local.ts';
+import { freePort } from '../../local/dynamodb-local.ts';
 
 /**
  * The voice fallback end to end in local mode: local mode's entry (what `npm start` runs) in a
@@ -37,7 +37,7 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   // What `npm start` execs (package.json), spawned directly so SIGTERM reaches the server itself.
-  child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
+  child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -8,14 +8,14 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { createVerificationTable, localDynamoDbClient } from '../../infra/local/dynamodb-local.ts';
 import { esbuildOptions } from '../../infra/otp-function.ts';
 import { OtpService } from '../../infra/otp-service.ts';
+import { VOICE_FALLBACK_STATES } from '../../infra/voice-fallback-workflow.ts';
+import { createVerificationTable, localDynamoDbClient } from '../../local/dynamodb-local.ts';
 import {
   LOCAL_VOICE_FUNCTION_ARN,
-  VOICE_FALLBACK_STATES,
   voiceFallbackDefinitionFromTemplate,
-} from '../../infra/voice-fallback-workflow.ts';
+} from '../../local/workflow-definition.ts';
 import { startExtensionStub } from './extension-stub.ts';
 import {
   actionsOf,

@@ -7,9 +7,9 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from 
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { startLocalActivity } from '../../infra/local/activity-stream.ts';
-import { localDynamoDbClient } from '../../infra/local/dynamodb-local.ts';
-import { enableStream, StreamReader, StreamsApi } from '../../infra/local/dynamodb-streams.ts';
+import { startLocalActivity } from '../../local/activity-stream.ts';
+import { localDynamoDbClient } from '../../local/dynamodb-local.ts';
+import { enableStream, StreamReader, StreamsApi } from '../../local/dynamodb-streams.ts';
 import type { TestService } from '../support/service.ts';
 import {
   auditedServices,

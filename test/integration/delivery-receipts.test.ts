@@ -6,11 +6,11 @@
 import { describe, expect, inject, it } from 'vitest';
 import { DynamoDeliveryStore } from '../../functions/adapters/dynamodb/delivery-store.ts';
 import { Sealer } from '../../functions/core/sealing.ts';
-import type { Log } from '../../functions/ports.ts';
+import type { Log } from '../../functions/core/ports.ts';
 import { createReceiptsHandler } from '../../functions/receipts/receipts-handler.ts';
-import { LocalDeliveryReceipts } from '../../infra/local/delivery-receipts.ts';
-import { localDynamoDbClient } from '../../infra/local/dynamodb-local.ts';
-import { Outbox } from '../../infra/local/outbox.ts';
+import { LocalDeliveryReceipts } from '../../local/delivery-receipts.ts';
+import { localDynamoDbClient } from '../../local/dynamodb-local.ts';
+import { Outbox } from '../../local/outbox.ts';
 import {
   cloudWatchLogsEvent,
   sesEvent,

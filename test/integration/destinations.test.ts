@@ -8,7 +8,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { DynamoDeliveryStore } from '../../functions/adapters/dynamodb/delivery-store.ts';
 import { Sealer } from '../../functions/core/sealing.ts';
 import { createReceiptsHandler } from '../../functions/receipts/receipts-handler.ts';
-import { localDynamoDbClient } from '../../infra/local/dynamodb-local.ts';
+import { localDynamoDbClient } from '../../local/dynamodb-local.ts';
 import { sesEvent } from '../support/receipt-events.ts';
 import { auditedServices, codeOf, idOf, routes } from './helpers.ts';
 

@@ -14,7 +14,7 @@ import { createCreateAuthChallengeHandler } from '../../functions/cognito/create
 import { createDefineAuthChallengeHandler } from '../../functions/cognito/define-auth-challenge.ts';
 import { createVerifyAuthChallengeHandler } from '../../functions/cognito/verify-auth-challenge.ts';
 import { destinationKeyOf } from '../../functions/core/ids.ts';
-import { localDynamoDbClient } from '../../infra/local/dynamodb-local.ts';
+import { localDynamoDbClient } from '../../local/dynamodb-local.ts';
 import { CognitoSimulator } from '../cognito/simulator.ts';
 import type { TestService } from '../support/service.ts';
 import { auditedServices, idOf, routes, wrongCodeFor } from './helpers.ts';

@@ -5,9 +5,9 @@
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, expect, inject } from 'vitest';
-import { apiGatewayEvent, matchRoute } from '../../infra/local/api-event.ts';
-import { localDynamoDbClient } from '../../infra/local/dynamodb-local.ts';
-import type { OutboxMessage } from '../../infra/local/outbox.ts';
+import { apiGatewayEvent, matchRoute } from '../../local/api-event.ts';
+import { localDynamoDbClient } from '../../local/dynamodb-local.ts';
+import type { OutboxMessage } from '../../local/outbox.ts';
 import { createTestService, type TestResponse, type TestService } from '../support/service.ts';
 
 export const VERIFICATIONS = '/v1/verifications';

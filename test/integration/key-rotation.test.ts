@@ -14,8 +14,8 @@ import {
 } from '../../functions/core/key-material.ts';
 import type { Sealer } from '../../functions/core/sealing.ts';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings.ts';
-import { callApi } from '../../infra/local/api-event.ts';
-import { type ComposedApi, composeApi } from '../../infra/local/compose.ts';
+import { callApi } from '../../local/api-event.ts';
+import { type ComposedApi, composeApi } from '../../local/compose.ts';
 import type { TestService } from '../support/service.ts';
 import { auditedServices, countingClient, idOf, routes, VERIFICATIONS, wrongCodeFor } from './helpers.ts';
 

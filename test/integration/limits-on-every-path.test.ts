@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { placeVoiceFallbackCall } from '../../functions/core/voice-fallback.ts';
-import type { WorkflowStarter } from '../../functions/ports.ts';
+import type { WorkflowStarter } from '../../functions/core/ports.ts';
 import type { TestService } from '../support/service.ts';
 import { auditedServices, idOf, routes, wrongCodeFor } from './helpers.ts';
 

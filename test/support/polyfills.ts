@@ -1,2 +1,2 @@
 // The same shim local mode loads (aws-local-stepfunctions needs Promise.withResolvers on Node 20).
-import '../../infra/local/polyfills.ts';
+import '../../local/polyfills.ts';

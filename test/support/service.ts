@@ -3,11 +3,11 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { inject } from 'vitest';
 import { DEFAULT_SETTINGS, type Settings } from '../../functions/core/settings.ts';
-import type { Log, Senders, WorkflowStarter } from '../../functions/ports.ts';
-import { callApi } from '../../infra/local/api-event.ts';
-import { type ComposedApi, composeApi } from '../../infra/local/compose.ts';
-import { createVerificationTable, localDynamoDbClient } from '../../infra/local/dynamodb-local.ts';
-import { Outbox } from '../../infra/local/outbox.ts';
+import type { Log, Senders, WorkflowStarter } from '../../functions/core/ports.ts';
+import { callApi } from '../../local/api-event.ts';
+import { type ComposedApi, composeApi } from '../../local/compose.ts';
+import { createVerificationTable, localDynamoDbClient } from '../../local/dynamodb-local.ts';
+import { Outbox } from '../../local/outbox.ts';
 import { testClockStart } from './clock.ts';
 
 /**

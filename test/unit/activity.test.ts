@@ -18,7 +18,6 @@ import { UnpublishedEventsError } from '../../functions/activity/ports.ts';
 import { itemOfImage } from '../../functions/activity/stream-images.ts';
 import { fromItem, toItem } from '../../functions/adapters/dynamodb/items.ts';
 import { EventBridgePublisher } from '../../functions/adapters/eventbridge-publisher.ts';
-import { MemoryActivityMetrics, MemoryEventPublisher } from '../../functions/adapters/memory-activity.ts';
 import { PowertoolsActivityMetrics } from '../../functions/adapters/powertools-activity-metrics.ts';
 import {
   ACTIVITY_METRICS,
@@ -28,7 +27,8 @@ import {
   type StatusChange,
 } from '../../functions/core/activity.ts';
 import type { Channel, StoredStatus, VerificationRecord } from '../../functions/core/verification.ts';
-import type { Log } from '../../functions/ports.ts';
+import type { Log } from '../../functions/core/ports.ts';
+import { MemoryActivityMetrics, MemoryEventPublisher } from '../../local/memory-activity.ts';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const TTL = 300_000;

@@ -25,7 +25,7 @@ import {
   stageKey,
 } from '../../functions/core/key-material.ts';
 import { Sealer } from '../../functions/core/sealing.ts';
-import type { Log } from '../../functions/ports.ts';
+import type { Log } from '../../functions/core/ports.ts';
 
 const run = promisify(execFile);
 const A = 'a'.repeat(32) + 'A'.repeat(32);

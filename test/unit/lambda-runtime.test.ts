@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KEY_REFRESH_MS } from '../../functions/adapters/refreshing-sealer.ts';
 import { promoteKey, stageKey } from '../../functions/core/key-material.ts';
 import type { Sealer } from '../../functions/core/sealing.ts';
-import type { Log } from '../../functions/ports.ts';
+import type { Log } from '../../functions/core/ports.ts';
 import { type ExtensionStub, STUB_SECRET, startExtensionStub } from '../infra/extension-stub.ts';
 
 const NEW_KEY = 'n'.repeat(64);

@@ -11,8 +11,8 @@ import { DEFAULT_SETTINGS } from '../../functions/core/settings.ts';
 import { CHANNELS, STATUSES } from '../../functions/core/verification.ts';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../functions/http/idempotency.ts';
 import { MAX_BODY_BYTES } from '../../functions/http/request.ts';
-import type { MessageSender } from '../../functions/ports.ts';
-import { localDynamoDbClient } from '../../infra/local/dynamodb-local.ts';
+import type { MessageSender } from '../../functions/core/ports.ts';
+import { localDynamoDbClient } from '../../local/dynamodb-local.ts';
 import { createTestService, type TestResponse, type TestService } from '../support/service.ts';
 
 /**

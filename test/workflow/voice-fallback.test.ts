@@ -8,20 +8,22 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { DeliveryError } from '../../functions/core/errors.ts';
 import { destinationKeyOf } from '../../functions/core/ids.ts';
-import type { MessageSender, WorkflowStarter } from '../../functions/ports.ts';
+import type { MessageSender, WorkflowStarter } from '../../functions/core/ports.ts';
 import { VOICE_CALL_REFUSED, VOICE_CALL_RETRYABLE } from '../../functions/workflow/voice-fallback-task.ts';
-import { localDynamoDbClient } from '../../infra/local/dynamodb-local.ts';
-import { type LocalExecution, LocalWorkflowStarter } from '../../infra/local/local-workflow.ts';
-import { Outbox } from '../../infra/local/outbox.ts';
+import {
+  VOICE_FALLBACK_STATES as S,
+  VOICE_FALLBACK_ERROR_ATTRIBUTE,
+  VOICE_FALLBACK_FAILED,
+} from '../../infra/voice-fallback-workflow.ts';
+import { localDynamoDbClient } from '../../local/dynamodb-local.ts';
+import { type LocalExecution, LocalWorkflowStarter } from '../../local/local-workflow.ts';
+import { Outbox } from '../../local/outbox.ts';
 import {
   type AslDefinition,
   LOCAL_VOICE_FUNCTION_ARN,
-  VOICE_FALLBACK_STATES as S,
   synthesizeVoiceFallbackDefinition,
-  VOICE_FALLBACK_ERROR_ATTRIBUTE,
-  VOICE_FALLBACK_FAILED,
   voiceFallbackDefinitionFromTemplate,
-} from '../../infra/voice-fallback-workflow.ts';
+} from '../../local/workflow-definition.ts';
 import { FULL_PROPS, resources, synthesize } from '../infra/synth.ts';
 import { codeOf, routes, wrongCodeFor } from '../integration/helpers.ts';
 import { createTestService, type TestService } from '../support/service.ts';

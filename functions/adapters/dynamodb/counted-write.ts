@@ -5,7 +5,7 @@ import {
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { SendRejection } from '../../ports.ts';
+import type { SendRejection } from '../../core/ports.ts';
 import type { Item } from './items.ts';
 import type { SendCounters } from './send-counters.ts';
 import type { Table } from './table.ts';

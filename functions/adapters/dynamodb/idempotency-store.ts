@@ -6,7 +6,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { IdempotencyStore } from '../../ports.ts';
+import type { IdempotencyStore } from '../../core/ports.ts';
 
 /**
  * `Idempotency-Key` records on the verification table: `i#<sha256(key)>`. A request claims its key

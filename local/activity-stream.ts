@@ -1,9 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createActivityHandler } from '../../functions/activity/activity-handler.ts';
-import { MemoryActivityMetrics, MemoryEventPublisher } from '../../functions/adapters/memory-activity.ts';
-import type { ActivityCount, StatusChange } from '../../functions/core/activity.ts';
-import type { Log } from '../../functions/ports.ts';
+import { createActivityHandler } from '../functions/activity/activity-handler.ts';
+import type { ActivityCount, StatusChange } from '../functions/core/activity.ts';
+import type { Log } from '../functions/core/ports.ts';
 import { enableStream, StreamReader, StreamsApi } from './dynamodb-streams.ts';
+import { MemoryActivityMetrics, MemoryEventPublisher } from './memory-activity.ts';
 
 /**
  * Local mode's activity: the local table's stream (DynamoDB Local), polled and fed to the same handler

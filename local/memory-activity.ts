@@ -1,5 +1,5 @@
-import type { ActivityMetrics, EventPublisher } from '../activity/ports.ts';
-import type { ActivityCount, StatusChange } from '../core/activity.ts';
+import type { ActivityMetrics, EventPublisher } from '../functions/activity/ports.ts';
+import type { ActivityCount, StatusChange } from '../functions/core/activity.ts';
 
 /**
  * Local mode's (and tests') stand-ins for EventBridge and CloudWatch: status changes and counts kept

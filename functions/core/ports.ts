@@ -1,9 +1,10 @@
 /**
- * The small interfaces the engine needs from the outside world. AWS adapters and local adapters
- * implement them side by side (functions/adapters/); tests pass their own.
+ * The small interfaces the engine needs from the outside world: the core's boundary. The AWS adapters
+ * (functions/adapters/) implement them; local mode (local/) wires the same adapters to DynamoDB Local
+ * and its outbox; tests pass their own.
  */
-import type { StoredDelivery } from './core/delivery.ts';
-import type { Channel, SendLimits, VerificationRecord } from './core/verification.ts';
+import type { StoredDelivery } from './delivery.ts';
+import type { Channel, SendLimits, VerificationRecord } from './verification.ts';
 
 /** A message ready for a channel. The plain code only ever exists here, on its way out. */
 export interface OutgoingMessage {

@@ -7,9 +7,9 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { Log, WorkflowStarter } from '../../functions/ports.ts';
-import { type VoiceFallbackDeps, voiceFallbackTask } from '../../functions/workflow/voice-fallback-task.ts';
-import type { AslDefinition } from '../voice-fallback-workflow.ts';
+import type { Log, WorkflowStarter } from '../functions/core/ports.ts';
+import { type VoiceFallbackDeps, voiceFallbackTask } from '../functions/workflow/voice-fallback-task.ts';
+import type { AslDefinition } from './workflow-definition.ts';
 
 /**
  * Local mode's Step Functions: the voice-fallback state machine as `cdk synth` renders it (see
@@ -75,7 +75,7 @@ export class LocalWorkflowStarter implements WorkflowStarter {
   constructor(options: LocalWorkflowOptions) {
     this.#options = options;
     this.#loaded = (async () => {
-      const workflow = await import('../voice-fallback-workflow.ts');
+      const workflow = await import('../infra/voice-fallback-workflow.ts');
       const definition = await (options.definition ?? synthesizeLocalDefinition(options.tableName));
       return {
         machine: new StateMachine(definition as unknown as StateMachineDefinition),
@@ -223,8 +223,8 @@ export class LocalWorkflowStarter implements WorkflowStarter {
  * aws-cdk-lib (about a second to import) is only needed for this.
  */
 export async function synthesizeLocalDefinition(tableName: string): Promise<AslDefinition> {
-  const workflow = await import('../voice-fallback-workflow.ts');
-  return workflow.synthesizeVoiceFallbackDefinition({ tableName });
+  const { synthesizeVoiceFallbackDefinition } = await import('./workflow-definition.ts');
+  return synthesizeVoiceFallbackDefinition({ tableName });
 }
 
 async function dynamo<T>(send: () => Promise<T>): Promise<T> {

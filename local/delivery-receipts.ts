@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDeliveryStore } from '../../functions/adapters/dynamodb/delivery-store.ts';
-import { type DeliveryDeps, recordDelivery } from '../../functions/core/delivery.ts';
-import type { EngineDeps } from '../../functions/core/deps.ts';
-import type { Log, MessageSender, Senders } from '../../functions/ports.ts';
+import { DynamoDeliveryStore } from '../functions/adapters/dynamodb/delivery-store.ts';
+import { type DeliveryDeps, recordDelivery } from '../functions/core/delivery.ts';
+import type { EngineDeps } from '../functions/core/deps.ts';
+import type { Log, MessageSender, Senders } from '../functions/core/ports.ts';
 
 /**
  * Local mode's delivery receipts. The outbox "delivers" every message it takes, so each message that

@@ -1,5 +1,5 @@
-import { DeliveryError } from '../../functions/core/errors.ts';
-import type { MessageSender, OutgoingMessage, Senders } from '../../functions/ports.ts';
+import { DeliveryError } from '../functions/core/errors.ts';
+import type { MessageSender, OutgoingMessage, Senders } from '../functions/core/ports.ts';
 
 /** A message as local mode keeps it: what the person would have received. */
 export interface OutboxMessage {

@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoIdempotencyStore } from '../../functions/adapters/dynamodb/idempotency-store.ts';
+import { DynamoIdempotencyStore } from '../functions/adapters/dynamodb/idempotency-store.ts';
 import {
   DynamoVerificationStore,
   type StoreOptions,
-} from '../../functions/adapters/dynamodb/verification-store.ts';
-import type { SendDeps } from '../../functions/core/deps.ts';
-import { Sealer } from '../../functions/core/sealing.ts';
-import type { Settings } from '../../functions/core/settings.ts';
-import type { ApiHandler } from '../../functions/http/api-handler.ts';
-import { createCheckHandler } from '../../functions/http/check-route.ts';
-import { createCancelHandler, createGetHandler } from '../../functions/http/manage-routes.ts';
-import { createStartHandler } from '../../functions/http/start-route.ts';
-import type { Clock, Log, Senders, WorkflowStarter } from '../../functions/ports.ts';
+} from '../functions/adapters/dynamodb/verification-store.ts';
+import type { SendDeps } from '../functions/core/deps.ts';
+import { Sealer } from '../functions/core/sealing.ts';
+import type { Settings } from '../functions/core/settings.ts';
+import type { ApiHandler } from '../functions/http/api-handler.ts';
+import { createCheckHandler } from '../functions/http/check-route.ts';
+import { createCancelHandler, createGetHandler } from '../functions/http/manage-routes.ts';
+import { createStartHandler } from '../functions/http/start-route.ts';
+import type { Clock, Log, Senders, WorkflowStarter } from '../functions/core/ports.ts';
 
 /**
  * Wires the same route handlers the Lambda entries export, with local adapters: DynamoDB Local for
