@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { build, version as esbuildVersion, type Metafile } from 'esbuild';
 import { toItem } from '../functions/adapters/dynamodb/items.ts';
 import type { StoredStatus } from '../functions/core/verification.ts';
-import { esbuildOptions } from '../infra/otp-function.ts';
+import { esbuildOptions, handlerEntry } from '../infra/otp-function.ts';
 import { apiGatewayEvent, matchRoute } from '../local/api-event.ts';
 import { startExtensionStub } from '../test/infra/extension-stub.ts';
 
@@ -101,7 +101,7 @@ import { DynamoCheckStore } from './functions/adapters/dynamodb/check-store.ts';
 import { JsonLog } from './functions/adapters/json-log.ts';
 import { Sealer } from './functions/core/sealing.ts';
 import { createCheckHandler } from './functions/http/check-route.ts';
-import { lambdaHandler, serviceName, settings, table } from './functions/handlers/runtime.ts';
+import { lambdaHandler, serviceName, settings, table } from './functions/wiring/runtime.ts';
 const log = new JsonLog(serviceName);
 export const handler = lambdaHandler(
   createCheckHandler({
@@ -342,7 +342,7 @@ export async function benchBundles(): Promise<string> {
 async function measure(out: string): Promise<string> {
   const bundles: Bundle[] = [await buildBundle(out, 'floor', { contents: FLOOR_SOURCE })];
   for (const name of FUNCTIONS) {
-    bundles.push(await buildBundle(out, name, join(ROOT, 'functions', 'handlers', `${name}.ts`)));
+    bundles.push(await buildBundle(out, name, handlerEntry(name)));
   }
   for (const [name, contents] of Object.entries(DIAGNOSTICS) as Array<[Diagnostic, string]>) {
     bundles.push(await buildBundle(out, name, { contents }));

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { destinationKeyOf } from '../functions/core/ids.ts';
-import { DEFAULT_SETTINGS } from '../functions/core/settings.ts';
 import type { Log } from '../functions/core/ports.ts';
+import { DEFAULT_SETTINGS } from '../functions/core/settings.ts';
 import { callApi } from '../local/api-event.ts';
 import { composeApi } from '../local/compose.ts';
 import { createVerificationTable, localDynamoDbClient } from '../local/dynamodb-local.ts';

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -12,9 +11,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { runbook } from './monitoring.ts';
 import { acknowledgeStarGrants } from './nag.ts';
-import { OtpFunction, type OtpFunctionProps } from './otp-function.ts';
+import { handlerEntry, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 
-const HANDLER = fileURLToPath(new URL('../functions/handlers/activity.ts', import.meta.url));
 const CHANNELS = ['sms', 'email', 'voice'] as const;
 
 export interface OtpActivityStreamProps {
@@ -95,7 +93,7 @@ export class OtpActivityStream extends Construct {
 
     const override = props.functionProps ?? {};
     this.function = new OtpFunction(this, 'Function', {
-      entry: HANDLER,
+      entry: handlerEntry('activity'),
       description: 'onetime: metrics and status-change events from the table stream',
       memorySize: 512,
       timeout: Duration.seconds(60),

@@ -5,7 +5,7 @@ import { nagResourceName } from './nag.ts';
 import type { OtpServiceProps } from './otp-service.ts';
 
 /**
- * The channel variables a sending function reads (see functions/handlers/senders.ts), for the same
+ * The channel variables a sending function reads (see functions/wiring/senders.ts), for the same
  * props an `OtpService` was given. Only the channels that are configured appear; SMS needs none.
  */
 export function channelEnvironment(

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -11,7 +10,7 @@ import { settingsFromEnv } from '../functions/config.ts';
 import type { Channel } from '../functions/core/verification.ts';
 import { grantChannelSends } from './channels.ts';
 import { acknowledgeStarGrants } from './nag.ts';
-import { OtpFunction } from './otp-function.ts';
+import { type HandlerName, handlerEntry, OtpFunction } from './otp-function.ts';
 
 export type OtpCognitoTriggerName = 'define' | 'create' | 'verify';
 
@@ -46,8 +45,6 @@ export interface OtpCognitoTriggersProps {
   /** Per-function overrides; `environment` is merged. */
   readonly functionProps?: Partial<Record<OtpCognitoTriggerName, Partial<NodejsFunctionProps>>>;
 }
-
-const HANDLERS_DIR = fileURLToPath(new URL('../functions/handlers/', import.meta.url));
 
 /**
  * Passwordless sign-in for a Cognito user pool on the onetime engine: the Define, Create and Verify
@@ -86,13 +83,13 @@ export class OtpCognitoTriggers extends Construct {
 
     const makeFunction = (
       name: OtpCognitoTriggerName,
-      file: string,
+      file: HandlerName,
       description: string,
       withSecret: boolean,
     ) => {
       const override = props.functionProps?.[name] ?? {};
       return new OtpFunction(this, `${name[0]!.toUpperCase()}${name.slice(1)}Function`, {
-        entry: `${HANDLERS_DIR}${file}`,
+        entry: handlerEntry(file),
         description,
         timeout: Duration.seconds(5),
         logGroupRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -103,24 +100,9 @@ export class OtpCognitoTriggers extends Construct {
       });
     };
 
-    const define = makeFunction(
-      'define',
-      'cognito-define.ts',
-      'onetime: Cognito Define Auth Challenge',
-      false,
-    );
-    const create = makeFunction(
-      'create',
-      'cognito-create.ts',
-      'onetime: Cognito Create Auth Challenge',
-      true,
-    );
-    const verify = makeFunction(
-      'verify',
-      'cognito-verify.ts',
-      'onetime: Cognito Verify Auth Challenge',
-      true,
-    );
+    const define = makeFunction('define', 'cognito-define', 'onetime: Cognito Define Auth Challenge', false);
+    const create = makeFunction('create', 'cognito-create', 'onetime: Cognito Create Auth Challenge', true);
+    const verify = makeFunction('verify', 'cognito-verify', 'onetime: Cognito Verify Auth Challenge', true);
     this.functions = { define, create, verify };
 
     table.grant(define, 'dynamodb:GetItem');

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -17,9 +16,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledgeStarGrants, nagResourceName } from './nag.ts';
-import { OtpFunction, type OtpFunctionProps } from './otp-function.ts';
-
-const HANDLER = fileURLToPath(new URL('../functions/handlers/delivery-receipts.ts', import.meta.url));
+import { handlerEntry, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 
 /** The SES events that say something about delivery (functions/core/delivery.ts). */
 const SES_EVENTS = [
@@ -164,7 +161,7 @@ export class OtpDeliveryReceipts extends Construct {
 
     const override = props.functionProps ?? {};
     this.function = new OtpFunction(this, 'Function', {
-      entry: HANDLER,
+      entry: handlerEntry('delivery-receipts'),
       description: 'onetime: delivery receipts (SNS SMS logs, SES events, voice events) onto verifications',
       memorySize: 512,
       timeout: Duration.seconds(60),

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -11,9 +10,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { runbook } from './monitoring.ts';
 import { acknowledgeStarGrants } from './nag.ts';
-import { OtpFunction } from './otp-function.ts';
-
-const HANDLER = fileURLToPath(new URL('../functions/handlers/key-rotation.ts', import.meta.url));
+import { handlerEntry, OtpFunction } from './otp-function.ts';
 
 /** The shortest rotation period: each promote retires the key two rotations back. */
 export const MIN_ROTATION_PERIOD = Duration.hours(1);
@@ -46,7 +43,7 @@ export class OtpKeyRotation extends Construct {
       throw new Error(`keyRotation.every must be at least ${MIN_ROTATION_PERIOD.toHours()} hour`);
     }
     this.function = new OtpFunction(this, 'Function', {
-      entry: HANDLER,
+      entry: handlerEntry('key-rotation'),
       description: 'onetime: stages and promotes a new key for the key-material secret on schedule',
       memorySize: 256,
       timeout: Duration.seconds(30),

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
@@ -18,6 +19,26 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
+
+/** The deployed functions: one entry file each in functions/handlers/, nothing else there. */
+export const HANDLERS = [
+  'start',
+  'check',
+  'status',
+  'cancel',
+  'voice-fallback',
+  'cognito-define',
+  'cognito-create',
+  'cognito-verify',
+  'activity',
+  'delivery-receipts',
+  'key-rotation',
+] as const;
+export type HandlerName = (typeof HANDLERS)[number];
+
+/** The entry file of a deployed function, as NodejsFunction and the bundle checks take it. */
+export const handlerEntry = (name: HandlerName): string =>
+  fileURLToPath(new URL(`../functions/handlers/${name}.ts`, import.meta.url));
 
 /**
  * How every onetime function is bundled. The construct (through CDK's local esbuild) and

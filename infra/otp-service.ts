@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, Lazy, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -29,7 +28,7 @@ import {
   type RateLimitReason,
 } from './monitoring.ts';
 import { acknowledgeStarGrants } from './nag.ts';
-import { OtpFunction, type OtpFunctionProps } from './otp-function.ts';
+import { handlerEntry, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 import { VoiceFallbackWorkflow } from './voice-fallback-workflow.ts';
 
 // The helpers an embedding app (or the standalone constructs) may need, where they always were.
@@ -202,8 +201,6 @@ export type OtpCognitoOptions = Pick<
   'allowedChannels' | 'requireVerifiedDestination' | 'functionProps'
 >;
 
-const HANDLERS_DIR = fileURLToPath(new URL('../functions/handlers/', import.meta.url));
-
 /**
  * onetime, deployed: a DynamoDB table, the key-material secret, one function per route, a REST API
  * with API keys and a usage plan, metrics and status-change events from the table's stream, alarms and
@@ -301,7 +298,7 @@ export class OtpService extends Construct {
     const makeFunction = (name: OtpFunctionName, description: string, extra: Partial<OtpFunctionProps>) => {
       const override = props.functionProps?.[name] ?? {};
       return new OtpFunction(this, `${capitalise(name)}Function`, {
-        entry: `${HANDLERS_DIR}${name}.ts`,
+        entry: handlerEntry(name),
         description,
         logGroupRetention: logRetention,
         logGroupRemovalPolicy: removalPolicy,
@@ -346,7 +343,7 @@ export class OtpService extends Construct {
     // handed to `attachVoiceFallback`, which gives the start function its ARN and permission to start it.
     if (props.voice) {
       const voiceFunction = new OtpFunction(this, 'VoiceFallbackFunction', {
-        entry: `${HANDLERS_DIR}voice-fallback.ts`,
+        entry: handlerEntry('voice-fallback'),
         description: 'onetime: the voice-fallback workflow call (reads the SMS code aloud)',
         secret: this.secret,
         logGroupRetention: logRetention,

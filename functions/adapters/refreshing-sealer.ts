@@ -1,6 +1,6 @@
 import { parseKeyMaterial } from '../core/key-material.ts';
-import { Sealer } from '../core/sealing.ts';
 import type { Clock, Log } from '../core/ports.ts';
+import { Sealer } from '../core/sealing.ts';
 
 /**
  * How old the keys a function holds may be when it handles an invocation, so that it accepts a key

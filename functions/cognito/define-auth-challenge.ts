@@ -1,7 +1,7 @@
 import type { DefineAuthChallengeTriggerEvent } from 'aws-lambda';
 import type { EngineDeps } from '../core/deps.ts';
-import { effectiveStatus } from '../core/verification.ts';
 import type { ReadStore } from '../core/ports.ts';
+import { effectiveStatus } from '../core/verification.ts';
 import { CUSTOM_CHALLENGE, isDeliveryRequest, parseMetadata, wrongAnswers } from './challenge.ts';
 
 export type DefineDeps = Pick<EngineDeps<ReadStore>, 'store' | 'settings' | 'clock' | 'log'>;

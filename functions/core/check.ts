@@ -1,8 +1,8 @@
-import type { CheckStore } from './ports.ts';
 import { isWellFormedCode } from './codes.ts';
 import type { EngineDeps } from './deps.ts';
 import { ApiError, invalidRequest, notFound } from './errors.ts';
 import { destinationKeyOf } from './ids.ts';
+import type { CheckStore } from './ports.ts';
 import { effectiveStatus, type Status, type VerificationRecord } from './verification.ts';
 import { checkView } from './views.ts';
 

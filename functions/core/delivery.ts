@@ -18,10 +18,11 @@
  * receipts of the same message: the later one wins (an email that bounced after it was delivered is
  * `failed`). No receipt yet, or only in-flight ones: `unknown`.
  */
-import type { DeliveryStore, Log } from './ports.ts';
+
 import { type Destination, parseDestination } from './destination.ts';
 import { ApiError } from './errors.ts';
 import { maskDestination } from './masking.ts';
+import type { DeliveryStore, Log } from './ports.ts';
 import type { Sealer } from './sealing.ts';
 import type { Channel } from './verification.ts';
 

@@ -1,8 +1,8 @@
-import type { ReadStore } from './ports.ts';
 import { closedError } from './check.ts';
 import type { EngineDeps } from './deps.ts';
 import { notFound } from './errors.ts';
 import { destinationKeyOf } from './ids.ts';
+import type { ReadStore } from './ports.ts';
 import { statusView } from './views.ts';
 
 /** Reads a verification's status as the caller sees it now (expiry included). */

@@ -1,4 +1,3 @@
-import type { SendRejection } from './ports.ts';
 import { generateCode } from './codes.ts';
 import type { SendDeps } from './deps.ts';
 import { parseDestination } from './destination.ts';
@@ -8,6 +7,7 @@ import { newVerificationId } from './ids.ts';
 import { sendLimits } from './limits.ts';
 import { maskDestination } from './masking.ts';
 import { renderMessage, resolveLocale } from './messages.ts';
+import type { SendRejection } from './ports.ts';
 import type { Channel, VerificationRecord } from './verification.ts';
 import { sendView } from './views.ts';
 

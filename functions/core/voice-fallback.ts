@@ -1,8 +1,8 @@
-import type { SendRejection } from './ports.ts';
 import type { SendDeps } from './deps.ts';
 import { DeliveryError } from './errors.ts';
 import { sendLimits } from './limits.ts';
 import { renderMessage } from './messages.ts';
+import type { SendRejection } from './ports.ts';
 
 /**
  * The voice-fallback workflow's task: when the SMS code was not used in time, call and read the same

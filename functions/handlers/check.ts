@@ -1,7 +1,7 @@
 import { DynamoCheckStore } from '../adapters/dynamodb/check-store.ts';
 import { JsonLog } from '../adapters/json-log.ts';
 import { createCheckHandler } from '../http/check-route.ts';
-import { lambdaHandler, loadSealer, serviceName, settings, table } from './runtime.ts';
+import { lambdaHandler, loadSealer, serviceName, settings, table } from '../wiring/runtime.ts';
 
 /** Lambda entry for `POST /v1/verifications/{id}/check`: the hot path, so only the check's writes. */
 const log = new JsonLog(serviceName);

@@ -1,9 +1,9 @@
 import type { Context, CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import { cognitoOptionsFromEnv } from '../cognito/challenge.ts';
 import { createCreateAuthChallengeHandler } from '../cognito/create-auth-challenge.ts';
-import { engineDeps, logger } from './engine-deps.ts';
-import { env, keysFresh } from './runtime.ts';
-import { buildSenders } from './senders.ts';
+import { engineDeps, logger } from '../wiring/engine-deps.ts';
+import { env, keysFresh } from '../wiring/runtime.ts';
+import { buildSenders } from '../wiring/senders.ts';
 
 /**
  * Lambda entry for the user pool's Create Auth Challenge trigger: sends codes through the same

@@ -1,8 +1,8 @@
 import type { Context, DefineAuthChallengeTriggerEvent } from 'aws-lambda';
 import { DynamoReadStore } from '../adapters/dynamodb/read-store.ts';
 import { createDefineAuthChallengeHandler } from '../cognito/define-auth-challenge.ts';
-import { logger, powertoolsLog } from './powertools-log.ts';
-import { settings, table } from './runtime.ts';
+import { logger, powertoolsLog } from '../wiring/powertools-log.ts';
+import { settings, table } from '../wiring/runtime.ts';
 
 /**
  * Lambda entry for the user pool's Define Auth Challenge trigger. It only reads verifications, so it

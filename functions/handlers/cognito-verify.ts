@@ -1,7 +1,7 @@
 import type { Context, VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
 import { createVerifyAuthChallengeHandler } from '../cognito/verify-auth-challenge.ts';
-import { engineDeps, logger } from './engine-deps.ts';
-import { keysFresh } from './runtime.ts';
+import { engineDeps, logger } from '../wiring/engine-deps.ts';
+import { keysFresh } from '../wiring/runtime.ts';
 
 /** Lambda entry for the user pool's Verify Auth Challenge Response trigger. */
 const verify = createVerifyAuthChallengeHandler(await engineDeps());

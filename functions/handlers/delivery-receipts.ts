@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { DynamoDeliveryStore } from '../adapters/dynamodb/delivery-store.ts';
 import { createReceiptsHandler } from '../receipts/receipts-handler.ts';
-import { logger, powertoolsLog } from './powertools-log.ts';
-import { keysFresh, loadSealer, table } from './runtime.ts';
+import { logger, powertoolsLog } from '../wiring/powertools-log.ts';
+import { keysFresh, loadSealer, table } from '../wiring/runtime.ts';
 
 /**
  * Lambda entry for delivery receipts (infra/delivery-receipts.ts): SNS SMS delivery status logs

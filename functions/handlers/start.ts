@@ -1,9 +1,9 @@
 import { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency-store.ts';
-import { createStartHandler } from '../http/start-route.ts';
 import type { WorkflowStarter } from '../core/ports.ts';
-import { engineDeps, powertoolsLog } from './engine-deps.ts';
-import { env, lambdaHandler, table } from './runtime.ts';
-import { buildSenders } from './senders.ts';
+import { createStartHandler } from '../http/start-route.ts';
+import { engineDeps, powertoolsLog } from '../wiring/engine-deps.ts';
+import { env, lambdaHandler, table } from '../wiring/runtime.ts';
+import { buildSenders } from '../wiring/senders.ts';
 
 /**
  * Lambda entry for `POST /v1/verifications`. SMS is always on (SNS); email and voice are on when the

@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
+import { engineDeps, powertoolsLog } from '../wiring/engine-deps.ts';
+import { env, keysFresh } from '../wiring/runtime.ts';
+import { buildSenders } from '../wiring/senders.ts';
 import { voiceFallbackTask } from '../workflow/voice-fallback-task.ts';
-import { engineDeps, powertoolsLog } from './engine-deps.ts';
-import { env, keysFresh } from './runtime.ts';
-import { buildSenders } from './senders.ts';
 
 /**
  * Lambda entry for the voice-fallback workflow's call task (infra/voice-fallback-workflow.ts). Input:

@@ -1,6 +1,6 @@
 import type { SendDeps } from '../core/deps.ts';
-import { startVerification } from '../core/start.ts';
 import type { IdempotencyStore } from '../core/ports.ts';
+import { startVerification } from '../core/start.ts';
 import type { ApiHandler } from './api-handler.ts';
 import { withIdempotency } from './idempotency.ts';
 import { header, readJsonObject } from './request.ts';

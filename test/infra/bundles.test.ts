@@ -2,11 +2,10 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { esbuildOptions } from '../../infra/otp-function.ts';
+import { esbuildOptions, handlerEntry } from '../../infra/otp-function.ts';
 import { type ExtensionStub, startExtensionStub } from './extension-stub.ts';
 import {
   FULL_PROPS,
@@ -131,7 +130,7 @@ describe('Bundles: the scheduled key rotation (built with the same esbuild optio
     const dir = mkdtempSync(join(tmpdir(), 'onetime-rotation-'));
     try {
       const file = join(dir, 'index.mjs');
-      const entry = fileURLToPath(new URL('../../functions/handlers/key-rotation.ts', import.meta.url));
+      const entry = handlerEntry('key-rotation');
       const { metafile } = await build({ ...esbuildOptions(entry, file), absWorkingDir: process.cwd() });
       const clients = new Set(
         Object.keys(metafile!.inputs).flatMap(

@@ -8,7 +8,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { esbuildOptions } from '../../infra/otp-function.ts';
+import { esbuildOptions, handlerEntry } from '../../infra/otp-function.ts';
 import { OtpService } from '../../infra/otp-service.ts';
 import { VOICE_FALLBACK_STATES } from '../../infra/voice-fallback-workflow.ts';
 import { createVerificationTable, localDynamoDbClient } from '../../local/dynamodb-local.ts';
@@ -231,7 +231,7 @@ describe('Voice fallback workflow: the call function bundle', () => {
     const dir = mkdtempSync(join(tmpdir(), 'onetime-voice-bundle-'));
     const extension = await startExtensionStub();
     try {
-      const entry = new URL('../../functions/handlers/voice-fallback.ts', import.meta.url).pathname;
+      const entry = handlerEntry('voice-fallback');
       const file = join(dir, 'index.mjs');
       await build(esbuildOptions(entry, file));
       const client = localDynamoDbClient(inject('dynamodbEndpoint'));

@@ -5,8 +5,8 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import { DynamoDeliveryStore } from '../../functions/adapters/dynamodb/delivery-store.ts';
-import { Sealer } from '../../functions/core/sealing.ts';
 import type { Log } from '../../functions/core/ports.ts';
+import { Sealer } from '../../functions/core/sealing.ts';
 import { createReceiptsHandler } from '../../functions/receipts/receipts-handler.ts';
 import { LocalDeliveryReceipts } from '../../local/delivery-receipts.ts';
 import { localDynamoDbClient } from '../../local/dynamodb-local.ts';

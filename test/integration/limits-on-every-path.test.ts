@@ -5,8 +5,8 @@
  * to the destination). Over DynamoDB Local; the fallback call runs the workflow task's engine call.
  */
 import { describe, expect, it } from 'vitest';
-import { placeVoiceFallbackCall } from '../../functions/core/voice-fallback.ts';
 import type { WorkflowStarter } from '../../functions/core/ports.ts';
+import { placeVoiceFallbackCall } from '../../functions/core/voice-fallback.ts';
 import type { TestService } from '../support/service.ts';
 import { auditedServices, idOf, routes, wrongCodeFor } from './helpers.ts';
 

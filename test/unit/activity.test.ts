@@ -26,8 +26,8 @@ import {
   type ClosedStatus,
   type StatusChange,
 } from '../../functions/core/activity.ts';
-import type { Channel, StoredStatus, VerificationRecord } from '../../functions/core/verification.ts';
 import type { Log } from '../../functions/core/ports.ts';
+import type { Channel, StoredStatus, VerificationRecord } from '../../functions/core/verification.ts';
 import { MemoryActivityMetrics, MemoryEventPublisher } from '../../local/memory-activity.ts';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');

@@ -24,8 +24,8 @@ import {
   readKeyMaterial,
   stageKey,
 } from '../../functions/core/key-material.ts';
-import { Sealer } from '../../functions/core/sealing.ts';
 import type { Log } from '../../functions/core/ports.ts';
+import { Sealer } from '../../functions/core/sealing.ts';
 
 const run = promisify(execFile);
 const A = 'a'.repeat(32) + 'A'.repeat(32);

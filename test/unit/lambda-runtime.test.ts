@@ -1,5 +1,5 @@
 /**
- * The Lambda entries' shared runtime (functions/handlers/runtime.ts) over a stub of the secrets
+ * The Lambda entries' shared runtime (functions/wiring/runtime.ts) over a stub of the secrets
  * extension: the secret is read at init, and again before an invocation once the keys are more than
  * 5 minutes old, so a warm function follows a key rotation.
  */
@@ -7,8 +7,8 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KEY_REFRESH_MS } from '../../functions/adapters/refreshing-sealer.ts';
 import { promoteKey, stageKey } from '../../functions/core/key-material.ts';
-import type { Sealer } from '../../functions/core/sealing.ts';
 import type { Log } from '../../functions/core/ports.ts';
+import type { Sealer } from '../../functions/core/sealing.ts';
 import { type ExtensionStub, STUB_SECRET, startExtensionStub } from '../infra/extension-stub.ts';
 
 const NEW_KEY = 'n'.repeat(64);
@@ -31,7 +31,7 @@ afterAll(async () => {
 
 describe('Lambda runtime: keys', () => {
   it('reads the secret at init, and again before an invocation once the keys are 5 minutes old', async () => {
-    const { lambdaHandler, loadSealer } = await import('../../functions/handlers/runtime.ts');
+    const { lambdaHandler, loadSealer } = await import('../../functions/wiring/runtime.ts');
     const log: Log & { beginRequest(): void } = {
       info: () => {},
       warn: () => {},

@@ -7,11 +7,11 @@ import { parse } from 'yaml';
 import { MAX_CODE_LENGTH, MIN_CODE_LENGTH } from '../../functions/core/codes.ts';
 import { DELIVERY_STATES } from '../../functions/core/delivery.ts';
 import { DeliveryError } from '../../functions/core/errors.ts';
+import type { MessageSender } from '../../functions/core/ports.ts';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings.ts';
 import { CHANNELS, STATUSES } from '../../functions/core/verification.ts';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../functions/http/idempotency.ts';
 import { MAX_BODY_BYTES } from '../../functions/http/request.ts';
-import type { MessageSender } from '../../functions/core/ports.ts';
 import { localDynamoDbClient } from '../../local/dynamodb-local.ts';
 import { createTestService, type TestResponse, type TestService } from '../support/service.ts';
 

@@ -12,8 +12,8 @@ import {
   smsLogOutcome,
   voiceEventOutcome,
 } from '../../functions/core/delivery.ts';
-import { Sealer } from '../../functions/core/sealing.ts';
 import type { DeliveryStore, Log } from '../../functions/core/ports.ts';
+import { Sealer } from '../../functions/core/sealing.ts';
 import { createReceiptsHandler } from '../../functions/receipts/receipts-handler.ts';
 import { parseSesEvent } from '../../functions/receipts/ses-events.ts';
 import { parseSnsSmsLogs, snsTimestamp } from '../../functions/receipts/sns-sms-logs.ts';

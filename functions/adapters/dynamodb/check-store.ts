@@ -1,6 +1,6 @@
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { VerificationRecord } from '../../core/verification.ts';
 import type { CheckOutcome, CheckStore } from '../../core/ports.ts';
+import type { VerificationRecord } from '../../core/verification.ts';
 import { codeMarkerName, hasCodeMarker } from './items.ts';
 import { classifyFailure, keyOf, type Table, updateLive } from './table.ts';
 

@@ -1,6 +1,6 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { effectiveStatus, type VerificationRecord } from '../../core/verification.ts';
 import type { CancelOutcome, ReadStore } from '../../core/ports.ts';
+import { effectiveStatus, type VerificationRecord } from '../../core/verification.ts';
 import { fromItem, verificationKey } from './items.ts';
 import { keyOf, type Table, updateLive } from './table.ts';
 

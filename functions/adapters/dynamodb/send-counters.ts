@@ -1,6 +1,6 @@
 import type { CancellationReason, TransactWriteItem } from '@aws-sdk/client-dynamodb';
-import type { SendLimits } from '../../core/verification.ts';
 import type { SendRejection } from '../../core/ports.ts';
+import type { SendLimits } from '../../core/verification.ts';
 
 /**
  * The counters a send increments inside its transaction, each guarded by its own condition:

@@ -3,8 +3,8 @@ import {
   type TransactWriteItem,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { effectiveStatus, type VerificationRecord } from '../../core/verification.ts';
 import type { NewVerification, SendStore, StartOutcome } from '../../core/ports.ts';
+import { effectiveStatus, type VerificationRecord } from '../../core/verification.ts';
 import { CountedWriter, type RetryOptions } from './counted-write.ts';
 import { fromItem, LIVE_CONDITION, liveValues, NAMES, toItem, verificationKey } from './items.ts';
 import { SendCounters } from './send-counters.ts';

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SendLimits, VerificationRecord } from '../../core/verification.ts';
 import type { NewVerification, SendRejection, VerificationStore } from '../../core/ports.ts';
+import type { SendLimits, VerificationRecord } from '../../core/verification.ts';
 import { DynamoCheckStore } from './check-store.ts';
 import { DynamoReadStore } from './read-store.ts';
 import { DynamoSendStore, type StoreOptions } from './send-store.ts';

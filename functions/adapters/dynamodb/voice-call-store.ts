@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { effectiveStatus, type SendLimits } from '../../core/verification.ts';
 import type { SendRejection, VoiceCallClaim, VoiceCallStore } from '../../core/ports.ts';
+import { effectiveStatus, type SendLimits } from '../../core/verification.ts';
 import { CountedWriter, type RetryOptions } from './counted-write.ts';
 import { fromItem, type Item, LIVE_CONDITION, liveValues, NAMES } from './items.ts';
 import { SendCounters } from './send-counters.ts';

@@ -4,9 +4,9 @@ import type { Table } from '../adapters/dynamodb/table.ts';
 import { loadRefreshingSealer, type RefreshingKeys } from '../adapters/refreshing-sealer.ts';
 import { readSecretFromExtension } from '../adapters/secret-from-extension.ts';
 import { requireEnv, settingsFromEnv } from '../config.ts';
+import type { Log } from '../core/ports.ts';
 import type { Sealer } from '../core/sealing.ts';
 import type { ApiHandler } from '../http/api-handler.ts';
-import type { Log } from '../core/ports.ts';
 
 /**
  * What every Lambda entry shares, built once per cold start: settings from the environment, the
