@@ -9,9 +9,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { runbook } from './monitoring.ts';
 import { acknowledgeStarGrants } from './nag.ts';
 import { handlerEntry, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
+import { runbook } from './runbook.ts';
 
 const CHANNELS = ['sms', 'email', 'voice'] as const;
 

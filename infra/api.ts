@@ -4,7 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import type { OtpApiProps, OtpFunctionName } from './otp-service.ts';
+import type { OtpApiProps, OtpFunctionName } from './otp-service-props.ts';
 
 export interface OtpApiParts {
   readonly api: apigateway.RestApi;

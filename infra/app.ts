@@ -1,7 +1,7 @@
 import { App, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { OtpServiceProps } from './otp-service.ts';
+import type { OtpServiceProps } from './otp-service-props.ts';
 import { OtpStack } from './otp-stack.ts';
 
 /**

@@ -2,7 +2,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { nagResourceName } from './nag.ts';
-import type { OtpServiceProps } from './otp-service.ts';
+import type { OtpServiceProps } from './otp-service-props.ts';
 
 /**
  * The channel variables a sending function reads (see functions/wiring/senders.ts), for the same

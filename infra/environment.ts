@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { settingsFromEnv } from '../functions/config.ts';
 import { DEFAULT_ALLOWED_COUNTRIES, DEFAULT_SETTINGS } from '../functions/core/settings.ts';
-import type { OtpServiceProps } from './otp-service.ts';
+import type { OtpServiceProps } from './otp-service-props.ts';
 
 /**
  * The settings as the functions' environment variables, every one spelled out (the defaults come from

@@ -20,16 +20,16 @@ export { settingsEnvironment } from './environment.ts';
 export { MIN_ROTATION_PERIOD, OtpKeyRotation, type OtpKeyRotationProps } from './key-rotation.ts';
 export type { RateLimitReason } from './monitoring.ts';
 export { BUNDLE, esbuildOptions, OTP_BUNDLING, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
-export {
-  type OtpAlarmProps,
-  type OtpApiProps,
-  type OtpCognitoOptions,
-  type OtpEmailProps,
-  type OtpFunctionName,
-  OtpService,
-  type OtpServiceProps,
-  type OtpSmsProps,
-  type OtpVoiceProps,
-} from './otp-service.ts';
+export { OtpService } from './otp-service.ts';
+export type {
+  OtpAlarmProps,
+  OtpApiProps,
+  OtpCognitoOptions,
+  OtpEmailProps,
+  OtpFunctionName,
+  OtpServiceProps,
+  OtpSmsProps,
+  OtpVoiceProps,
+} from './otp-service-props.ts';
 export { OtpStack, type OtpStackProps } from './otp-stack.ts';
 export { VoiceFallbackWorkflow, type VoiceFallbackWorkflowProps } from './voice-fallback-workflow.ts';

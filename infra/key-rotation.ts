@@ -8,9 +8,9 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { runbook } from './monitoring.ts';
 import { acknowledgeStarGrants } from './nag.ts';
 import { handlerEntry, OtpFunction } from './otp-function.ts';
+import { runbook } from './runbook.ts';
 
 /** The shortest rotation period: each promote retires the key two rotations back. */
 export const MIN_ROTATION_PERIOD = Duration.hours(1);

@@ -8,7 +8,8 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { SendRejection } from '../functions/core/ports.ts';
 import type { OtpFunction } from './otp-function.ts';
-import type { OtpAlarmProps, OtpFunctionName } from './otp-service.ts';
+import type { OtpAlarmProps, OtpFunctionName } from './otp-service-props.ts';
+import { type RunbookSection, runbook } from './runbook.ts';
 import type { VoiceFallbackWorkflow } from './voice-fallback-workflow.ts';
 
 /** Why a send was refused with `429 rate_limited` (the `reason` of the error and of the log line). */
@@ -72,22 +73,6 @@ export function createLogMetrics(
     ) as Record<RateLimitReason, cloudwatch.Metric>,
   };
 }
-
-/** The sections of docs/operations.md, one per alarm: what it means and what to do. */
-export type RunbookSection =
-  | 'api-5xx'
-  | 'api-latency'
-  | 'function-throttles'
-  | 'function-errors'
-  | 'voice-fallback-failures'
-  | 'spend-brake'
-  | 'delivery-failures'
-  | 'stream-behind'
-  | 'failed-batches'
-  | 'key-rotation';
-
-/** Appended to an alarm's description, so whoever it wakes knows where to read on. */
-export const runbook = (section: RunbookSection) => `Runbook: docs/operations.md#${section}`;
 
 /** What the alarms and the dashboard watch. */
 export interface MonitoredParts {

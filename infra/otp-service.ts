@@ -3,20 +3,16 @@ import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import type { IStateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { OtpActivityStream } from './activity-stream.ts';
 import { createApi } from './api.ts';
 import { channelEnvironment, grantChannelSends, grantVoice } from './channels.ts';
-import { OtpCognitoTriggers, type OtpCognitoTriggersProps } from './cognito-triggers.ts';
+import { OtpCognitoTriggers } from './cognito-triggers.ts';
 import { OtpDeliveryReceipts } from './delivery-receipts.ts';
 import { settingsEnvironment } from './environment.ts';
 import { OtpKeyRotation } from './key-rotation.ts';
@@ -29,177 +25,8 @@ import {
 } from './monitoring.ts';
 import { acknowledgeStarGrants } from './nag.ts';
 import { handlerEntry, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
+import type { OtpCognitoOptions, OtpFunctionName, OtpServiceProps } from './otp-service-props.ts';
 import { VoiceFallbackWorkflow } from './voice-fallback-workflow.ts';
-
-// The helpers an embedding app (or the standalone constructs) may need, where they always were.
-export { channelEnvironment, emailAddressOf, voiceResources } from './channels.ts';
-export { settingsEnvironment } from './environment.ts';
-
-export type OtpFunctionName = 'start' | 'check' | 'status' | 'cancel';
-
-/** SMS goes out through Amazon SNS; it is always on. */
-export interface OtpSmsProps {
-  /** The account's own number (toll-free, 10DLC, short code) to send from. @default SNS picks one */
-  readonly originationNumber?: string;
-  /** Alphanumeric sender id, where the destination country allows one. @default none */
-  readonly senderId?: string;
-  /**
-   * Web domain for the origin-bound last line `@domain #code`, so iOS, Android and browsers can
-   * autofill the code on that domain only. @default no origin-bound line
-   */
-  readonly originDomain?: string;
-  /**
-   * Your own SMS wording per locale (`en`, `es`, `fr`, `de`, `pt`, `it`), e.g. the exact text a
-   * country's sender registration approved: `{code}` exactly once, and optionally `{app}` and
-   * `{minutes}`; at most 300 characters. A locale not named keeps the built-in text.
-   * @example { en: 'Acme: {code} is your login code. Valid {minutes} min.' }
-   * @default the built-in text in every locale
-   */
-  readonly templates?: Readonly<Record<string, string>>;
-}
-
-/** Email through Amazon SES; the `email` channel is on when this is given. */
-export interface OtpEmailProps {
-  /** A verified SES identity (address or domain), e.g. `"Acme" <no-reply@acme.example>`. */
-  readonly fromAddress: string;
-  readonly replyTo?: string;
-  /** SES configuration set for event publishing (bounces, complaints, deliveries). */
-  readonly configurationSetName?: string;
-}
-
-/** Voice calls through AWS End User Messaging SMS and Voice; the `voice` channel is on when given. */
-export interface OtpVoiceProps {
-  /** Phone number or pool (id, ARN, or E.164 number) the call comes from. */
-  readonly originationIdentity: string;
-  /** One Polly voice for every call (e.g. `JOANNA`). @default a native voice for the message's language */
-  readonly voiceId?: string;
-  /**
-   * SMS-Voice configuration set the calls go through. @default one created for delivery receipts
-   * (named after this construct), or none when `deliveryReceipts` is off
-   */
-  readonly configurationSetName?: string;
-}
-
-export interface OtpApiProps {
-  /** The stage, the first segment of the URL path (`/prod/v1/verifications`). @default 'prod' */
-  readonly stageName?: string;
-  /** Steady requests per second for the API key's usage plan (and the stage). @default 50 */
-  readonly rateLimit?: number;
-  /** Burst requests for the usage plan (and the stage). @default 100 */
-  readonly burstLimit?: number;
-  /** A request quota for the API key (per day, week or month). @default none */
-  readonly quota?: apigateway.QuotaSettings;
-  /** A WAFv2 web ACL to associate with the stage. @default none */
-  readonly webAclArn?: string;
-  /**
-   * Create the account-wide role API Gateway uses to write logs. Every account and region needs it set
-   * once for access and execution logs; turn it off when another stack already manages it.
-   * @default true
-   */
-  readonly cloudWatchRole?: boolean;
-}
-
-export interface OtpAlarmProps {
-  /** 5xx answers (any cause, including `502 delivery_failed`) per 5 minutes that alarm. @default 5 */
-  readonly serverErrors?: number;
-  /** p99 API latency, over three 5-minute periods, that alarms. @default 3 seconds */
-  readonly latencyP99?: Duration;
-  /**
-   * Deliveries providers refused per 5 minutes (every channel, counted by the activity stream from the
-   * verifications marked `delivery_failed`) that alarm. @default 3
-   */
-  readonly deliveryFailures?: number;
-}
-
-export interface OtpServiceProps {
-  /** Digits per code, 4–10. @default DEFAULT_SETTINGS.codeLength (6) */
-  readonly codeLength?: number;
-  /** How long a code stays valid. @default DEFAULT_SETTINGS.ttlSeconds (300 s) */
-  readonly ttl?: Duration;
-  /** Wrong codes allowed per verification. @default DEFAULT_SETTINGS.maxAttempts (5) */
-  readonly maxAttempts?: number;
-  /** Wait between two sends of the same verification. @default DEFAULT_SETTINGS.resendCooldownSeconds (30 s) */
-  readonly resendCooldown?: Duration;
-  /** Sends per destination per clock hour. @default DEFAULT_SETTINGS.maxSendsPerHour (5) */
-  readonly maxSendsPerHour?: number;
-  /** Sends per end-user device IP per hour, when a request names `deviceIp`. @default DEFAULT_SETTINGS.maxSendsPerDeviceIpPerHour (20) */
-  readonly maxSendsPerDeviceIpPerHour?: number;
-  /** Wait before the voice fallback calls. @default DEFAULT_SETTINGS.voiceFallbackSeconds (60 s) */
-  readonly voiceFallbackWait?: Duration;
-  /**
-   * STANDARD or EXPRESS for the voice-fallback workflow (docs/voice-fallback.md compares them; EXPRESS
-   * needs a wait of at most 3 minutes). @default StateMachineType.STANDARD
-   */
-  readonly voiceFallbackWorkflowType?: StateMachineType;
-  /** ISO 3166 alpha-2 codes allowed for sms and voice; `['*']` for all. @default DEFAULT_ALLOWED_COUNTRIES */
-  readonly allowedCountries?: readonly string[];
-  /** Spend brake: sms + voice sends per minute, whole service. @default DEFAULT_SETTINGS.phoneSendsPerMinute (60) */
-  readonly phoneSendsPerMinute?: number;
-  /** Spend brake: sms + voice sends per UTC day, whole service. @default DEFAULT_SETTINGS.phoneSendsPerDay (2000) */
-  readonly phoneSendsPerDay?: number;
-  /** Counter shards per spend-brake window. @default DEFAULT_SETTINGS.spendBrakeShards (10) */
-  readonly spendBrakeShards?: number;
-  /** Product name in messages ("Your Acme code is …"). @default DEFAULT_SETTINGS.appName */
-  readonly appName?: string;
-  /** Locale when a request names none. @default DEFAULT_SETTINGS.defaultLocale ('en') */
-  readonly defaultLocale?: string;
-
-  /** SMS settings; SMS is always on. */
-  readonly sms?: OtpSmsProps;
-  /** Turns the email channel on. @default email off */
-  readonly email?: OtpEmailProps;
-  /** Turns the voice channel on. @default voice off */
-  readonly voice?: OtpVoiceProps;
-
-  readonly api?: OtpApiProps;
-  readonly alarms?: OtpAlarmProps;
-  /** Where alarms (and their return to OK) are sent. @default alarms notify nobody */
-  readonly alarmTopic?: ITopic;
-  /**
-   * Where the activity stream puts one event per status change (`source: onetime`, `detail-type:
-   * Verification <status>`). @default the account's default event bus
-   */
-  readonly eventBus?: events.IEventBus;
-
-  /**
-   * What happens to the table, the secret and the log groups when they leave the stack.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-  /**
-   * A customer-managed KMS key for the table. @default the AWS-managed key `aws/dynamodb`: encrypted
-   * at rest with every use of the key in CloudTrail, no key policy to maintain and no monthly key fee.
-   */
-  readonly tableEncryptionKey?: IKey;
-  /** Retention of the functions' and the API's log groups. @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
-  /** Per-function overrides (memory, timeout, reserved concurrency, …); `environment` is merged. */
-  readonly functionProps?: Partial<Record<OtpFunctionName, Partial<NodejsFunctionProps>>>;
-  /** Overrides for the activity-stream function (memory, timeout, …); `environment` is merged. */
-  readonly activityFunctionProps?: Partial<OtpFunctionProps>;
-  /**
-   * Delivery receipts (`delivery` in `GET`): SES events through the email configuration set, call
-   * outcomes through the voice configuration set, and SNS SMS delivery-status logs. The SMS part sets
-   * the **account-wide** SNS SMS attributes `DeliveryStatusIAMRole` and
-   * `DeliveryStatusSuccessSamplingRate` in this region: `{ sms: false }` leaves them alone (SMS
-   * verifications then stay `unknown`), `false` turns receipts off. @default true
-   */
-  readonly deliveryReceipts?: boolean | { readonly sms?: boolean };
-  /**
-   * Rotates the key material on a schedule: a new key is staged when the current one is `every` old
-   * and promoted ten minutes later, and no pending code is lost (docs/deploy.md, "Rotate the key").
-   * At least 1 hour. `npm run rotate-key` does the same by hand, with or without this.
-   * @example { every: Duration.days(90) }
-   * @default no scheduled rotation
-   */
-  readonly keyRotation?: { readonly every: Duration };
-}
-
-/** How `OtpService.attachCognito` sets up the sign-in triggers. */
-export type OtpCognitoOptions = Pick<
-  OtpCognitoTriggersProps,
-  'allowedChannels' | 'requireVerifiedDestination' | 'functionProps'
->;
 
 /**
  * onetime, deployed: a DynamoDB table, the key-material secret, one function per route, a REST API
@@ -254,151 +81,34 @@ export class OtpService extends Construct {
     super(scope, id);
     this.#props = props;
     this.#channelProps = withReceiptConfigurationSets(this, props);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    this.#removalPolicy = removalPolicy;
-    this.#logRetention = logRetention;
+    this.#removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.#logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
-    // ---- Storage ----------------------------------------------------------------------------------
-    this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'ttl',
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // Read by the activity stream: metrics and events come from the writes themselves.
-      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
-      ...(props.tableEncryptionKey
-        ? {
-            encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
-            encryptionKey: props.tableEncryptionKey,
-          }
-        : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
-      removalPolicy,
-    });
-
-    this.secret = new secretsmanager.Secret(this, 'KeyMaterial', {
-      description: 'onetime: key material that seals and MACs verification codes',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy,
-    });
-    Validations.of(this.secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The secret is key material the service MACs and seals codes with, not a credential to a ' +
-        'system. It is rotated in two steps ten minutes apart, on a schedule (the keyRotation prop) or by ' +
-        'hand (`npm run rotate-key`), see docs/deploy.md; a Secrets Manager rotation Lambda would run both ' +
-        'steps at once and strand the codes of functions that have not re-read it.',
-    });
-
-    // ---- Functions --------------------------------------------------------------------------------
-    // Only start and check seal or open codes, so only they get the secret (its ARN, the extension
-    // that reads it, and read on it); status and cancel read and update items and nothing else.
-    const environment = this.#environment();
-    const channels = channelEnvironment(this.#channelProps);
-    const makeFunction = (name: OtpFunctionName, description: string, extra: Partial<OtpFunctionProps>) => {
-      const override = props.functionProps?.[name] ?? {};
-      return new OtpFunction(this, `${capitalise(name)}Function`, {
-        entry: handlerEntry(name),
-        description,
-        logGroupRetention: logRetention,
-        logGroupRemovalPolicy: removalPolicy,
-        ...extra,
-        ...override,
-        environment: { ...environment, ...extra.environment, ...override.environment },
-      });
-    };
-
-    const start = makeFunction('start', 'onetime: POST /v1/verifications (start or resend)', {
-      secret: this.secret,
-      // A send may retry a throttled provider with backoff; stays under API Gateway's 29 s.
-      timeout: Duration.seconds(20),
-      environment: channels,
-    });
-    const check = makeFunction('check', 'onetime: POST /v1/verifications/{id}/check', {
-      secret: this.secret,
-    });
-    const status = makeFunction('status', 'onetime: GET /v1/verifications/{id}', {});
-    const cancel = makeFunction('cancel', 'onetime: DELETE /v1/verifications/{id}', {});
-    this.functions = { start, check, status, cancel };
-
-    // DynamoDB, per function, only the item actions its code calls. A TransactWriteItems call is
-    // authorised per item (PutItem / UpdateItem for its Put / Update entries); start writes no
-    // ConditionCheck entries, so it has no ConditionCheckItem.
-    // BatchGetItem: reading the spend-brake shards at once when one proved full (send-store.ts).
-    this.table.grant(
-      start,
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:BatchGetItem',
-    );
-    this.table.grant(check, 'dynamodb:UpdateItem');
-    this.table.grant(status, 'dynamodb:GetItem');
-    this.table.grant(cancel, 'dynamodb:UpdateItem');
-
-    // The channels' send permissions, on the start function only.
-    grantChannelSends(start, channels);
-
-    // Voice fallback (issue 4): when `voice` is set, the Step Functions workflow is created here and
-    // handed to `attachVoiceFallback`, which gives the start function its ARN and permission to start it.
+    this.table = this.#createTable();
+    this.secret = this.#createSecret();
+    this.functions = this.#createRouteFunctions();
     if (props.voice) {
-      const voiceFunction = new OtpFunction(this, 'VoiceFallbackFunction', {
-        entry: handlerEntry('voice-fallback'),
-        description: 'onetime: the voice-fallback workflow call (reads the SMS code aloud)',
-        secret: this.secret,
-        logGroupRetention: logRetention,
-        logGroupRemovalPolicy: removalPolicy,
-        // The sender rides out provider throttling with backoff; the workflow's task timeout is 30 s.
-        timeout: Duration.seconds(20),
-        environment: { ...environment, ...channelEnvironment({ voice: this.#channelProps.voice }) },
-      });
-      // claimVoiceCall reads the verification, then counts the call like any send: a TransactWriteItems
-      // of UpdateItems (the claim and the counters), and BatchGetItem when a spend-brake shard is full.
-      // finishVoiceCall and skipVoiceCall: one conditional UpdateItem each.
-      this.table.grant(voiceFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem');
-      grantVoice(
-        voiceFunction,
-        props.voice.originationIdentity,
-        this.#channelProps.voice?.configurationSetName,
-      );
-      this.voiceFallbackFunction = voiceFunction;
-      this.voiceFallback = new VoiceFallbackWorkflow(this, 'VoiceFallback', {
-        table: this.table,
-        voiceFunction,
-        ...(props.voiceFallbackWait ? { wait: props.voiceFallbackWait } : {}),
-        ...(props.voiceFallbackWorkflowType ? { workflowType: props.voiceFallbackWorkflowType } : {}),
-        logRetention,
-        removalPolicy,
-      });
-      this.attachVoiceFallback(this.voiceFallback.stateMachine);
-      this.#acknowledgeWorkflowRole(this.voiceFallback, voiceFunction);
+      ({ fn: this.voiceFallbackFunction, workflow: this.voiceFallback } = this.#createVoiceFallback(
+        props.voice,
+      ));
     }
+    this.#acknowledgeStarGrants();
 
-    for (const fn of [
-      start,
-      check,
-      status,
-      cancel,
-      ...(this.voiceFallbackFunction ? [this.voiceFallbackFunction] : []),
-    ]) {
-      acknowledgeStarGrants(
-        fn,
-        'on the start function also sns:Publish to a phone number, which has no ARN (publishing to ' +
-          'topics is denied in the same policy).',
-      );
-    }
-
-    // ---- API --------------------------------------------------------------------------------------
     ({
       api: this.api,
       apiKey: this.apiKey,
       usagePlan: this.usagePlan,
       accessLogs: this.accessLogs,
-    } = createApi(this, { functions: this.functions, props: props.api ?? {}, logRetention, removalPolicy }));
+    } = createApi(this, {
+      functions: this.functions,
+      props: props.api ?? {},
+      logRetention: this.#logRetention,
+      removalPolicy: this.#removalPolicy,
+    }));
 
-    // ---- Operations -------------------------------------------------------------------------------
+    // Operations: log metrics, alarms and the dashboard, then the parts that add their own alarms.
     this.metricNamespace = `onetime/${Stack.of(this).stackName}/${this.node.id}`;
-    const metrics = createLogMetrics(this, start.logGroup, this.metricNamespace);
+    const metrics = createLogMetrics(this, this.functions.start.logGroup, this.metricNamespace);
     this.spendBrakeHits = metrics.spendBrakeHits;
     this.rateLimited = metrics.rateLimited;
     const monitored = {
@@ -410,62 +120,15 @@ export class OtpService extends Construct {
     };
     this.alarms = createAlarms(this, monitored, props.alarms ?? {}, props.alarmTopic);
     this.dashboard = createDashboard(this, monitored);
-
-    this.activity = new OtpActivityStream(this, 'Activity', {
-      table: this.table,
-      // The service's own namespace, so two deployments in one account and region never merge.
-      metricNamespace: this.metricNamespace,
-      dashboard: this.dashboard,
-      spendBrakeHits: this.spendBrakeHits,
-      deliveryFailuresThreshold: props.alarms?.deliveryFailures ?? 3,
-      logRetention,
-      removalPolicy,
-      ...(props.eventBus ? { eventBus: props.eventBus } : {}),
-      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
-      ...(props.activityFunctionProps ? { functionProps: props.activityFunctionProps } : {}),
-    });
+    this.activity = this.#createActivityStream();
     this.alarms.push(...this.activity.alarms);
     if (props.keyRotation) {
-      this.keyRotation = new OtpKeyRotation(this, 'KeyRotation', {
-        secret: this.secret,
-        every: props.keyRotation.every,
-        logRetention,
-        removalPolicy,
-        ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
-      });
+      this.keyRotation = this.#createKeyRotation(props.keyRotation.every);
       this.alarms.push(this.keyRotation.alarm);
     }
     addAlarmStatus(this.dashboard, this.alarms);
 
-    if (props.deliveryReceipts !== false) {
-      const { email, voice } = this.#channelProps;
-      this.deliveryReceipts = new OtpDeliveryReceipts(this, 'DeliveryReceipts', {
-        table: this.table,
-        secret: this.secret,
-        smsDeliveryStatus:
-          props.deliveryReceipts === undefined ||
-          props.deliveryReceipts === true ||
-          props.deliveryReceipts.sms !== false,
-        ...(email?.configurationSetName
-          ? {
-              email: {
-                configurationSetName: email.configurationSetName,
-                existingConfigurationSet: props.email?.configurationSetName !== undefined,
-              },
-            }
-          : {}),
-        ...(voice?.configurationSetName
-          ? {
-              voice: {
-                configurationSetName: voice.configurationSetName,
-                existingConfigurationSet: props.voice?.configurationSetName !== undefined,
-              },
-            }
-          : {}),
-        logRetention,
-        removalPolicy,
-      });
-    }
+    if (props.deliveryReceipts !== false) this.deliveryReceipts = this.#createDeliveryReceipts();
   }
 
   /**
@@ -512,6 +175,202 @@ export class OtpService extends Construct {
         ? { requireVerifiedDestination: options.requireVerifiedDestination }
         : {}),
       ...(options.functionProps ? { functionProps: options.functionProps } : {}),
+    });
+  }
+
+  /** One item per destination; its stream feeds metrics and events (docs/storage.md). */
+  #createTable(): dynamodb.Table {
+    const encryptionKey = this.#props.tableEncryptionKey;
+    return new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'ttl',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Read by the activity stream: metrics and events come from the writes themselves.
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      ...(encryptionKey
+        ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey }
+        : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
+      removalPolicy: this.#removalPolicy,
+    });
+  }
+
+  /** The key material codes are MACed and sealed with. */
+  #createSecret(): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'KeyMaterial', {
+      description: 'onetime: key material that seals and MACs verification codes',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: this.#removalPolicy,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The secret is key material the service MACs and seals codes with, not a credential to a ' +
+        'system. It is rotated in two steps ten minutes apart, on a schedule (the keyRotation prop) or by ' +
+        'hand (`npm run rotate-key`), see docs/deploy.md; a Secrets Manager rotation Lambda would run both ' +
+        'steps at once and strand the codes of functions that have not re-read it.',
+    });
+    return secret;
+  }
+
+  /**
+   * One function per route, each granted only the item actions its code calls. Only start and check
+   * seal or open codes, so only they get the secret (its ARN, the extension that reads it, and read on
+   * it); status and cancel read and update items and nothing else.
+   */
+  #createRouteFunctions(): Record<OtpFunctionName, OtpFunction> {
+    const environment = this.#environment();
+    const channels = channelEnvironment(this.#channelProps);
+    const makeFunction = (name: OtpFunctionName, description: string, extra: Partial<OtpFunctionProps>) => {
+      const override = this.#props.functionProps?.[name] ?? {};
+      return new OtpFunction(this, `${capitalise(name)}Function`, {
+        entry: handlerEntry(name),
+        description,
+        logGroupRetention: this.#logRetention,
+        logGroupRemovalPolicy: this.#removalPolicy,
+        ...extra,
+        ...override,
+        environment: { ...environment, ...extra.environment, ...override.environment },
+      });
+    };
+
+    const start = makeFunction('start', 'onetime: POST /v1/verifications (start or resend)', {
+      secret: this.secret,
+      // A send may retry a throttled provider with backoff; stays under API Gateway's 29 s.
+      timeout: Duration.seconds(20),
+      environment: channels,
+    });
+    const check = makeFunction('check', 'onetime: POST /v1/verifications/{id}/check', {
+      secret: this.secret,
+    });
+    const status = makeFunction('status', 'onetime: GET /v1/verifications/{id}', {});
+    const cancel = makeFunction('cancel', 'onetime: DELETE /v1/verifications/{id}', {});
+
+    // A TransactWriteItems call is authorised per item (PutItem / UpdateItem for its Put / Update
+    // entries); start writes no ConditionCheck entries, so it has no ConditionCheckItem.
+    // BatchGetItem: reading the spend-brake shards at once when one proved full (counted-write.ts).
+    this.table.grant(
+      start,
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchGetItem',
+    );
+    this.table.grant(check, 'dynamodb:UpdateItem');
+    this.table.grant(status, 'dynamodb:GetItem');
+    this.table.grant(cancel, 'dynamodb:UpdateItem');
+    // The channels' send permissions, on the start function only.
+    grantChannelSends(start, channels);
+    return { start, check, status, cancel };
+  }
+
+  /**
+   * The voice fallback: its call function and the Step Functions workflow, handed to
+   * `attachVoiceFallback`, which gives the start function its ARN and permission to start it.
+   */
+  #createVoiceFallback(voice: NonNullable<OtpServiceProps['voice']>) {
+    const fn = new OtpFunction(this, 'VoiceFallbackFunction', {
+      entry: handlerEntry('voice-fallback'),
+      description: 'onetime: the voice-fallback workflow call (reads the SMS code aloud)',
+      secret: this.secret,
+      logGroupRetention: this.#logRetention,
+      logGroupRemovalPolicy: this.#removalPolicy,
+      // The sender rides out provider throttling with backoff; the workflow's task timeout is 30 s.
+      timeout: Duration.seconds(20),
+      environment: { ...this.#environment(), ...channelEnvironment({ voice: this.#channelProps.voice }) },
+    });
+    // claimVoiceCall reads the verification, then counts the call like any send: a TransactWriteItems
+    // of UpdateItems (the claim and the counters), and BatchGetItem when a spend-brake shard is full.
+    // finishVoiceCall and skipVoiceCall: one conditional UpdateItem each.
+    this.table.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem');
+    grantVoice(fn, voice.originationIdentity, this.#channelProps.voice?.configurationSetName);
+    const workflow = new VoiceFallbackWorkflow(this, 'VoiceFallback', {
+      table: this.table,
+      voiceFunction: fn,
+      ...(this.#props.voiceFallbackWait ? { wait: this.#props.voiceFallbackWait } : {}),
+      ...(this.#props.voiceFallbackWorkflowType
+        ? { workflowType: this.#props.voiceFallbackWorkflowType }
+        : {}),
+      logRetention: this.#logRetention,
+      removalPolicy: this.#removalPolicy,
+    });
+    this.attachVoiceFallback(workflow.stateMachine);
+    this.#acknowledgeWorkflowRole(workflow, fn);
+    return { fn, workflow };
+  }
+
+  #acknowledgeStarGrants(): void {
+    const { start, check, status, cancel } = this.functions;
+    for (const fn of [
+      start,
+      check,
+      status,
+      cancel,
+      ...(this.voiceFallbackFunction ? [this.voiceFallbackFunction] : []),
+    ]) {
+      acknowledgeStarGrants(
+        fn,
+        'on the start function also sns:Publish to a phone number, which has no ARN (publishing to ' +
+          'topics is denied in the same policy).',
+      );
+    }
+  }
+
+  /** Metrics and status-change events from the table's stream. */
+  #createActivityStream(): OtpActivityStream {
+    const props = this.#props;
+    return new OtpActivityStream(this, 'Activity', {
+      table: this.table,
+      // The service's own namespace, so two deployments in one account and region never merge.
+      metricNamespace: this.metricNamespace,
+      dashboard: this.dashboard,
+      spendBrakeHits: this.spendBrakeHits,
+      deliveryFailuresThreshold: props.alarms?.deliveryFailures ?? 3,
+      logRetention: this.#logRetention,
+      removalPolicy: this.#removalPolicy,
+      ...(props.eventBus ? { eventBus: props.eventBus } : {}),
+      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+      ...(props.activityFunctionProps ? { functionProps: props.activityFunctionProps } : {}),
+    });
+  }
+
+  #createKeyRotation(every: Duration): OtpKeyRotation {
+    return new OtpKeyRotation(this, 'KeyRotation', {
+      secret: this.secret,
+      every,
+      logRetention: this.#logRetention,
+      removalPolicy: this.#removalPolicy,
+      ...(this.#props.alarmTopic ? { alarmTopic: this.#props.alarmTopic } : {}),
+    });
+  }
+
+  /** Providers' delivery outcomes, recorded on the verification they are about. */
+  #createDeliveryReceipts(): OtpDeliveryReceipts {
+    const props = this.#props;
+    const { email, voice } = this.#channelProps;
+    return new OtpDeliveryReceipts(this, 'DeliveryReceipts', {
+      table: this.table,
+      secret: this.secret,
+      // On unless `deliveryReceipts: { sms: false }` (the service builds none at all for `false`).
+      smsDeliveryStatus: typeof props.deliveryReceipts !== 'object' || props.deliveryReceipts.sms !== false,
+      ...(email?.configurationSetName
+        ? {
+            email: {
+              configurationSetName: email.configurationSetName,
+              existingConfigurationSet: props.email?.configurationSetName !== undefined,
+            },
+          }
+        : {}),
+      ...(voice?.configurationSetName
+        ? {
+            voice: {
+              configurationSetName: voice.configurationSetName,
+              existingConfigurationSet: props.voice?.configurationSetName !== undefined,
+            },
+          }
+        : {}),
+      logRetention: this.#logRetention,
+      removalPolicy: this.#removalPolicy,
     });
   }
 

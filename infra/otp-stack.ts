@@ -2,7 +2,8 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { OtpService, type OtpServiceProps } from './otp-service.ts';
+import { OtpService } from './otp-service.ts';
+import type { OtpServiceProps } from './otp-service-props.ts';
 
 export interface OtpStackProps extends StackProps {
   /** Everything the service is configured with; see `OtpServiceProps`. */

@@ -3,7 +3,8 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
 import type { Channel } from '../../functions/core/verification.ts';
 import type { OtpCognitoTriggers } from '../cognito-triggers.ts';
-import { OtpService, type OtpServiceProps } from '../otp-service.ts';
+import { OtpService } from '../otp-service.ts';
+import type { OtpServiceProps } from '../otp-service-props.ts';
 
 export interface PasswordlessStackProps extends StackProps {
   /** The onetime service behind the sign-in (its channels decide which ones a sign-in may use). */

@@ -2,7 +2,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { OtpServiceProps } from '../../infra/otp-service.ts';
+import type { OtpServiceProps } from '../../infra/otp-service-props.ts';
 import { FULL_PROPS, type Synthesized, synthesize } from './synth.ts';
 
 const VARIANTS: Array<[string, OtpServiceProps]> = [

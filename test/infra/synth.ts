@@ -1,6 +1,6 @@
 import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { OtpServiceProps } from '../../infra/otp-service.ts';
+import type { OtpServiceProps } from '../../infra/otp-service-props.ts';
 import { OtpStack } from '../../infra/otp-stack.ts';
 
 export const ENV = { account: '123456789012', region: 'eu-west-1' };

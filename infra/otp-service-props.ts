@@ -1,0 +1,181 @@
+/**
+ * What a team sets on `OtpService` (and, through `-c` keys, on the standalone stack): the settings,
+ * the channels, the API, alarms and the optional parts. Every setting has the default the contract
+ * names; infra/environment.ts turns them into the functions' environment.
+ */
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { OtpCognitoTriggersProps } from './cognito-triggers.ts';
+import type { OtpFunctionProps } from './otp-function.ts';
+
+export type OtpFunctionName = 'start' | 'check' | 'status' | 'cancel';
+
+/** SMS goes out through Amazon SNS; it is always on. */
+export interface OtpSmsProps {
+  /** The account's own number (toll-free, 10DLC, short code) to send from. @default SNS picks one */
+  readonly originationNumber?: string;
+  /** Alphanumeric sender id, where the destination country allows one. @default none */
+  readonly senderId?: string;
+  /**
+   * Web domain for the origin-bound last line `@domain #code`, so iOS, Android and browsers can
+   * autofill the code on that domain only. @default no origin-bound line
+   */
+  readonly originDomain?: string;
+  /**
+   * Your own SMS wording per locale (`en`, `es`, `fr`, `de`, `pt`, `it`), e.g. the exact text a
+   * country's sender registration approved: `{code}` exactly once, and optionally `{app}` and
+   * `{minutes}`; at most 300 characters. A locale not named keeps the built-in text.
+   * @example { en: 'Acme: {code} is your login code. Valid {minutes} min.' }
+   * @default the built-in text in every locale
+   */
+  readonly templates?: Readonly<Record<string, string>>;
+}
+
+/** Email through Amazon SES; the `email` channel is on when this is given. */
+export interface OtpEmailProps {
+  /** A verified SES identity (address or domain), e.g. `"Acme" <no-reply@acme.example>`. */
+  readonly fromAddress: string;
+  readonly replyTo?: string;
+  /** SES configuration set for event publishing (bounces, complaints, deliveries). */
+  readonly configurationSetName?: string;
+}
+
+/** Voice calls through AWS End User Messaging SMS and Voice; the `voice` channel is on when given. */
+export interface OtpVoiceProps {
+  /** Phone number or pool (id, ARN, or E.164 number) the call comes from. */
+  readonly originationIdentity: string;
+  /** One Polly voice for every call (e.g. `JOANNA`). @default a native voice for the message's language */
+  readonly voiceId?: string;
+  /**
+   * SMS-Voice configuration set the calls go through. @default one created for delivery receipts
+   * (named after this construct), or none when `deliveryReceipts` is off
+   */
+  readonly configurationSetName?: string;
+}
+
+export interface OtpApiProps {
+  /** The stage, the first segment of the URL path (`/prod/v1/verifications`). @default 'prod' */
+  readonly stageName?: string;
+  /** Steady requests per second for the API key's usage plan (and the stage). @default 50 */
+  readonly rateLimit?: number;
+  /** Burst requests for the usage plan (and the stage). @default 100 */
+  readonly burstLimit?: number;
+  /** A request quota for the API key (per day, week or month). @default none */
+  readonly quota?: apigateway.QuotaSettings;
+  /** A WAFv2 web ACL to associate with the stage. @default none */
+  readonly webAclArn?: string;
+  /**
+   * Create the account-wide role API Gateway uses to write logs. Every account and region needs it set
+   * once for access and execution logs; turn it off when another stack already manages it.
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
+}
+
+export interface OtpAlarmProps {
+  /** 5xx answers (any cause, including `502 delivery_failed`) per 5 minutes that alarm. @default 5 */
+  readonly serverErrors?: number;
+  /** p99 API latency, over three 5-minute periods, that alarms. @default 3 seconds */
+  readonly latencyP99?: Duration;
+  /**
+   * Deliveries providers refused per 5 minutes (every channel, counted by the activity stream from the
+   * verifications marked `delivery_failed`) that alarm. @default 3
+   */
+  readonly deliveryFailures?: number;
+}
+
+export interface OtpServiceProps {
+  /** Digits per code, 4–10. @default DEFAULT_SETTINGS.codeLength (6) */
+  readonly codeLength?: number;
+  /** How long a code stays valid. @default DEFAULT_SETTINGS.ttlSeconds (300 s) */
+  readonly ttl?: Duration;
+  /** Wrong codes allowed per verification. @default DEFAULT_SETTINGS.maxAttempts (5) */
+  readonly maxAttempts?: number;
+  /** Wait between two sends of the same verification. @default DEFAULT_SETTINGS.resendCooldownSeconds (30 s) */
+  readonly resendCooldown?: Duration;
+  /** Sends per destination per clock hour. @default DEFAULT_SETTINGS.maxSendsPerHour (5) */
+  readonly maxSendsPerHour?: number;
+  /** Sends per end-user device IP per hour, when a request names `deviceIp`. @default DEFAULT_SETTINGS.maxSendsPerDeviceIpPerHour (20) */
+  readonly maxSendsPerDeviceIpPerHour?: number;
+  /** Wait before the voice fallback calls. @default DEFAULT_SETTINGS.voiceFallbackSeconds (60 s) */
+  readonly voiceFallbackWait?: Duration;
+  /**
+   * STANDARD or EXPRESS for the voice-fallback workflow (docs/voice-fallback.md compares them; EXPRESS
+   * needs a wait of at most 3 minutes). @default StateMachineType.STANDARD
+   */
+  readonly voiceFallbackWorkflowType?: StateMachineType;
+  /** ISO 3166 alpha-2 codes allowed for sms and voice; `['*']` for all. @default DEFAULT_ALLOWED_COUNTRIES */
+  readonly allowedCountries?: readonly string[];
+  /** Spend brake: sms + voice sends per minute, whole service. @default DEFAULT_SETTINGS.phoneSendsPerMinute (60) */
+  readonly phoneSendsPerMinute?: number;
+  /** Spend brake: sms + voice sends per UTC day, whole service. @default DEFAULT_SETTINGS.phoneSendsPerDay (2000) */
+  readonly phoneSendsPerDay?: number;
+  /** Counter shards per spend-brake window. @default DEFAULT_SETTINGS.spendBrakeShards (10) */
+  readonly spendBrakeShards?: number;
+  /** Product name in messages ("Your Acme code is …"). @default DEFAULT_SETTINGS.appName */
+  readonly appName?: string;
+  /** Locale when a request names none. @default DEFAULT_SETTINGS.defaultLocale ('en') */
+  readonly defaultLocale?: string;
+
+  /** SMS settings; SMS is always on. */
+  readonly sms?: OtpSmsProps;
+  /** Turns the email channel on. @default email off */
+  readonly email?: OtpEmailProps;
+  /** Turns the voice channel on. @default voice off */
+  readonly voice?: OtpVoiceProps;
+
+  readonly api?: OtpApiProps;
+  readonly alarms?: OtpAlarmProps;
+  /** Where alarms (and their return to OK) are sent. @default alarms notify nobody */
+  readonly alarmTopic?: ITopic;
+  /**
+   * Where the activity stream puts one event per status change (`source: onetime`, `detail-type:
+   * Verification <status>`). @default the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+
+  /**
+   * What happens to the table, the secret and the log groups when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * A customer-managed KMS key for the table. @default the AWS-managed key `aws/dynamodb`: encrypted
+   * at rest with every use of the key in CloudTrail, no key policy to maintain and no monthly key fee.
+   */
+  readonly tableEncryptionKey?: IKey;
+  /** Retention of the functions' and the API's log groups. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** Per-function overrides (memory, timeout, reserved concurrency, …); `environment` is merged. */
+  readonly functionProps?: Partial<Record<OtpFunctionName, Partial<NodejsFunctionProps>>>;
+  /** Overrides for the activity-stream function (memory, timeout, …); `environment` is merged. */
+  readonly activityFunctionProps?: Partial<OtpFunctionProps>;
+  /**
+   * Delivery receipts (`delivery` in `GET`): SES events through the email configuration set, call
+   * outcomes through the voice configuration set, and SNS SMS delivery-status logs. The SMS part sets
+   * the **account-wide** SNS SMS attributes `DeliveryStatusIAMRole` and
+   * `DeliveryStatusSuccessSamplingRate` in this region: `{ sms: false }` leaves them alone (SMS
+   * verifications then stay `unknown`), `false` turns receipts off. @default true
+   */
+  readonly deliveryReceipts?: boolean | { readonly sms?: boolean };
+  /**
+   * Rotates the key material on a schedule: a new key is staged when the current one is `every` old
+   * and promoted ten minutes later, and no pending code is lost (docs/deploy.md, "Rotate the key").
+   * At least 1 hour. `npm run rotate-key` does the same by hand, with or without this.
+   * @example { every: Duration.days(90) }
+   * @default no scheduled rotation
+   */
+  readonly keyRotation?: { readonly every: Duration };
+}
+
+/** How `OtpService.attachCognito` sets up the sign-in triggers. */
+export type OtpCognitoOptions = Pick<
+  OtpCognitoTriggersProps,
+  'allowedChannels' | 'requireVerifiedDestination' | 'functionProps'
+>;
