@@ -124,3 +124,9 @@ export class OtpCognitoTriggers extends Construct {
     }
   }
 }
+
+/** How `OtpService.attachCognito` sets up the sign-in triggers. */
+export type OtpCognitoOptions = Pick<
+  OtpCognitoTriggersProps,
+  'allowedChannels' | 'requireVerifiedDestination' | 'functionProps'
+>;

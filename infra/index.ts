@@ -11,6 +11,7 @@ export {
   voiceResources,
 } from './channels.ts';
 export {
+  type OtpCognitoOptions,
   type OtpCognitoTriggerName,
   OtpCognitoTriggers,
   type OtpCognitoTriggersProps,
@@ -24,7 +25,6 @@ export { OtpService } from './otp-service.ts';
 export type {
   OtpAlarmProps,
   OtpApiProps,
-  OtpCognitoOptions,
   OtpEmailProps,
   OtpFunctionName,
   OtpServiceProps,

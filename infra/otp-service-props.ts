@@ -11,7 +11,6 @@ import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
-import type { OtpCognitoTriggersProps } from './cognito-triggers.ts';
 import type { OtpFunctionProps } from './otp-function.ts';
 
 export type OtpFunctionName = 'start' | 'check' | 'status' | 'cancel';
@@ -173,9 +172,3 @@ export interface OtpServiceProps {
    */
   readonly keyRotation?: { readonly every: Duration };
 }
-
-/** How `OtpService.attachCognito` sets up the sign-in triggers. */
-export type OtpCognitoOptions = Pick<
-  OtpCognitoTriggersProps,
-  'allowedChannels' | 'requireVerifiedDestination' | 'functionProps'
->;

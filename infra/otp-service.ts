@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { OtpActivityStream } from './activity-stream.ts';
 import { createApi } from './api.ts';
 import { channelEnvironment, grantChannelSends, grantVoice } from './channels.ts';
-import { OtpCognitoTriggers } from './cognito-triggers.ts';
+import { type OtpCognitoOptions, OtpCognitoTriggers } from './cognito-triggers.ts';
 import { OtpDeliveryReceipts } from './delivery-receipts.ts';
 import { settingsEnvironment } from './environment.ts';
 import { OtpKeyRotation } from './key-rotation.ts';
@@ -25,7 +25,7 @@ import {
 } from './monitoring.ts';
 import { acknowledgeStarGrants } from './nag.ts';
 import { handlerEntry, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
-import type { OtpCognitoOptions, OtpFunctionName, OtpServiceProps } from './otp-service-props.ts';
+import type { OtpFunctionName, OtpServiceProps } from './otp-service-props.ts';
 import { VoiceFallbackWorkflow } from './voice-fallback-workflow.ts';
 
 /**

@@ -24,13 +24,7 @@ import { ApiError } from './errors.ts';
 import { maskDestination } from './masking.ts';
 import type { DeliveryStore, Log } from './ports.ts';
 import type { Sealer } from './sealing.ts';
-import type { Channel } from './verification.ts';
-
-export const DELIVERY_STATES = ['delivered', 'failed', 'unknown'] as const;
-/** What `GET` shows: `unknown` until a receipt says otherwise (an absent attribute is `unknown`). */
-export type Delivery = (typeof DELIVERY_STATES)[number];
-/** The outcomes a receipt records; `unknown` ones (in flight, delayed) are not written. */
-export type RecordedDelivery = Exclude<Delivery, 'unknown'>;
+import type { Channel, Delivery } from './verification.ts';
 
 /** One provider receipt, as the parsers (functions/receipts/) read it. */
 export interface DeliveryReceipt {
@@ -41,13 +35,6 @@ export interface DeliveryReceipt {
   /** When the provider accepted the message (epoch ms). */
   sentAt: number;
   /** When the provider reported the outcome (epoch ms). */
-  at: number;
-}
-
-/** What the store writes: the receipt without its destination (the key names the item). */
-export interface StoredDelivery {
-  outcome: RecordedDelivery;
-  sentAt: number;
   at: number;
 }
 

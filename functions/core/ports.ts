@@ -3,8 +3,7 @@
  * (functions/adapters/) implement them; local mode (local/) wires the same adapters to DynamoDB Local
  * and its outbox; tests pass their own.
  */
-import type { StoredDelivery } from './delivery.ts';
-import type { Channel, SendLimits, VerificationRecord } from './verification.ts';
+import type { Channel, SendLimits, StoredDelivery, VerificationRecord } from './verification.ts';
 
 /** A message ready for a channel. The plain code only ever exists here, on its way out. */
 export interface OutgoingMessage {

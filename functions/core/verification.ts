@@ -1,5 +1,17 @@
 /** The verification record, its statuses, and the rules that decide a status at a given moment. */
-import type { RecordedDelivery } from './delivery.ts';
+
+export const DELIVERY_STATES = ['delivered', 'failed', 'unknown'] as const;
+/** What `GET` shows: `unknown` until a receipt says otherwise (an absent attribute is `unknown`). */
+export type Delivery = (typeof DELIVERY_STATES)[number];
+/** The outcomes a receipt records; `unknown` ones (in flight, delayed) are not written. */
+export type RecordedDelivery = Exclude<Delivery, 'unknown'>;
+
+/** What the store writes: the receipt without its destination (the key names the item). */
+export interface StoredDelivery {
+  outcome: RecordedDelivery;
+  sentAt: number;
+  at: number;
+}
 
 export const CHANNELS = ['sms', 'email', 'voice'] as const;
 export type Channel = (typeof CHANNELS)[number];

@@ -6,8 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DELIVERY_STATES } from '../../functions/core/delivery.ts';
-import { CHANNELS, STATUSES } from '../../functions/core/verification.ts';
+import { CHANNELS, DELIVERY_STATES, STATUSES } from '../../functions/core/verification.ts';
 import { createTestService, type TestResponse, type TestService } from '../support/service.ts';
 import { codeOf, rawRequest, VERIFICATIONS } from './helpers.ts';
 

@@ -7,13 +7,13 @@ import { describe, expect, it } from 'vitest';
 import {
   type DeliveryReceipt,
   recordDelivery,
-  type StoredDelivery,
   sesEventOutcome,
   smsLogOutcome,
   voiceEventOutcome,
 } from '../../functions/core/delivery.ts';
 import type { DeliveryStore, Log } from '../../functions/core/ports.ts';
 import { Sealer } from '../../functions/core/sealing.ts';
+import type { StoredDelivery } from '../../functions/core/verification.ts';
 import { createReceiptsHandler } from '../../functions/receipts/receipts-handler.ts';
 import { parseSesEvent } from '../../functions/receipts/ses-events.ts';
 import { parseSnsSmsLogs, snsTimestamp } from '../../functions/receipts/sns-sms-logs.ts';

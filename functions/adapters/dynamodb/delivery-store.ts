@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { StoredDelivery } from '../../core/delivery.ts';
 import type { DeliveryStore } from '../../core/ports.ts';
+import type { StoredDelivery } from '../../core/verification.ts';
 import { verificationKey } from './items.ts';
 import type { Table } from './table.ts';
 
