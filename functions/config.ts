@@ -1,26 +1,58 @@
+/**
+ * Reads the functions' environment, once per cold start (or once per local run): the engine's
+ * settings, which the CDK construct sets and local mode reads alike, and the table, secret, channel
+ * and workflow variables a Lambda function needs. A bad or missing value fails loudly at start-up
+ * rather than misbehaving later, and `cdk synth` runs these same readers on the environment each
+ * function is deployed with (infra/otp-function.ts), so it fails there first.
+ */
 import { MAX_CODE_LENGTH, MIN_CODE_LENGTH } from './core/codes.ts';
 import { DEFAULT_SETTINGS, type Settings } from './core/settings.ts';
 import { checkSmsTemplates } from './core/sms-templates.ts';
+import {
+  EMAIL_CONFIGURATION_SET,
+  EMAIL_FROM_ADDRESS,
+  EMAIL_REPLY_TO,
+  KEY_ROTATION_EVERY_SECONDS,
+  KEY_ROTATION_SECRET_ARN,
+  OTP_ALLOWED_COUNTRIES,
+  OTP_APP_NAME,
+  OTP_CODE_LENGTH,
+  OTP_DEFAULT_LOCALE,
+  OTP_MAX_ATTEMPTS,
+  OTP_MAX_SENDS_PER_DEVICE_IP_PER_HOUR,
+  OTP_MAX_SENDS_PER_HOUR,
+  OTP_ORIGIN_DOMAIN,
+  OTP_PHONE_SENDS_PER_DAY,
+  OTP_PHONE_SENDS_PER_MINUTE,
+  OTP_RESEND_COOLDOWN_SECONDS,
+  OTP_SMS_TEMPLATES,
+  OTP_SPEND_BRAKE_SHARDS,
+  OTP_TTL_SECONDS,
+  OTP_VOICE_FALLBACK_SECONDS,
+  SECRET_ARN,
+  SMS_ORIGINATION_NUMBER,
+  SMS_SENDER_ID,
+  TABLE_NAME,
+  VOICE_CONFIGURATION_SET,
+  VOICE_FALLBACK_STATE_MACHINE_ARN,
+  VOICE_ID,
+  VOICE_ORIGINATION_IDENTITY,
+} from './env.ts';
 
-/**
- * Reads the engine's settings from environment variables, once per cold start (or once per local
- * run). The CDK construct sets the same variables that local mode reads, so both doors behave alike.
- * A bad value fails loudly at start-up rather than misbehaving later.
- */
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 /** Each variable, the setting it feeds, and the range it must fall in. */
 const NUMERIC_VARIABLES: ReadonlyArray<[string, keyof Settings, number, number]> = [
-  ['OTP_CODE_LENGTH', 'codeLength', MIN_CODE_LENGTH, MAX_CODE_LENGTH],
-  ['OTP_TTL_SECONDS', 'ttlSeconds', 30, 86_400],
-  ['OTP_MAX_ATTEMPTS', 'maxAttempts', 1, 100],
-  ['OTP_RESEND_COOLDOWN_SECONDS', 'resendCooldownSeconds', 0, 3_600],
-  ['OTP_MAX_SENDS_PER_HOUR', 'maxSendsPerHour', 1, 10_000],
-  ['OTP_MAX_SENDS_PER_DEVICE_IP_PER_HOUR', 'maxSendsPerDeviceIpPerHour', 1, 1_000_000],
-  ['OTP_VOICE_FALLBACK_SECONDS', 'voiceFallbackSeconds', 1, 3_600],
-  ['OTP_PHONE_SENDS_PER_MINUTE', 'phoneSendsPerMinute', 0, 10_000_000],
-  ['OTP_PHONE_SENDS_PER_DAY', 'phoneSendsPerDay', 0, 1_000_000_000],
-  ['OTP_SPEND_BRAKE_SHARDS', 'spendBrakeShards', 1, 1_000],
+  [OTP_CODE_LENGTH, 'codeLength', MIN_CODE_LENGTH, MAX_CODE_LENGTH],
+  [OTP_TTL_SECONDS, 'ttlSeconds', 30, 86_400],
+  [OTP_MAX_ATTEMPTS, 'maxAttempts', 1, 100],
+  [OTP_RESEND_COOLDOWN_SECONDS, 'resendCooldownSeconds', 0, 3_600],
+  [OTP_MAX_SENDS_PER_HOUR, 'maxSendsPerHour', 1, 10_000],
+  [OTP_MAX_SENDS_PER_DEVICE_IP_PER_HOUR, 'maxSendsPerDeviceIpPerHour', 1, 1_000_000],
+  [OTP_VOICE_FALLBACK_SECONDS, 'voiceFallbackSeconds', 1, 3_600],
+  [OTP_PHONE_SENDS_PER_MINUTE, 'phoneSendsPerMinute', 0, 10_000_000],
+  [OTP_PHONE_SENDS_PER_DAY, 'phoneSendsPerDay', 0, 1_000_000_000],
+  [OTP_SPEND_BRAKE_SHARDS, 'spendBrakeShards', 1, 1_000],
 ];
 
 export function settingsFromEnv(env: Env): Settings {
@@ -34,36 +66,195 @@ export function settingsFromEnv(env: Env): Settings {
     }
     (settings[key] as number) = value;
   }
-  const countries = env['OTP_ALLOWED_COUNTRIES'];
+  const countries = env[OTP_ALLOWED_COUNTRIES];
   if (countries !== undefined && countries.trim() !== '') {
     const list = countries
       .split(',')
       .map((code) => code.trim().toUpperCase())
       .filter(Boolean);
     const bad = list.find((code) => code !== '*' && !/^[A-Z]{2}$/.test(code));
-    if (bad) throw new Error(`OTP_ALLOWED_COUNTRIES holds "${bad}", not an ISO 3166 alpha-2 code or *`);
-    if (list.length === 0) throw new Error('OTP_ALLOWED_COUNTRIES names no country (use * to allow all)');
+    if (bad) throw new Error(`${OTP_ALLOWED_COUNTRIES} holds "${bad}", not an ISO 3166 alpha-2 code or *`);
+    if (list.length === 0) throw new Error(`${OTP_ALLOWED_COUNTRIES} names no country (use * to allow all)`);
     settings.allowedCountries = list;
   }
-  if (env['OTP_APP_NAME']) settings.appName = env['OTP_APP_NAME'];
-  if (env['OTP_DEFAULT_LOCALE']) settings.defaultLocale = env['OTP_DEFAULT_LOCALE'];
-  if (env['OTP_ORIGIN_DOMAIN']) settings.originDomain = env['OTP_ORIGIN_DOMAIN'];
-  const smsTemplates = env['OTP_SMS_TEMPLATES'];
+  if (env[OTP_APP_NAME]) settings.appName = env[OTP_APP_NAME];
+  if (env[OTP_DEFAULT_LOCALE]) settings.defaultLocale = env[OTP_DEFAULT_LOCALE];
+  if (env[OTP_ORIGIN_DOMAIN]) settings.originDomain = env[OTP_ORIGIN_DOMAIN];
+  const smsTemplates = env[OTP_SMS_TEMPLATES];
   if (smsTemplates) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(smsTemplates);
     } catch {
-      throw new Error('OTP_SMS_TEMPLATES must be a JSON object of locale -> text');
+      throw new Error(`${OTP_SMS_TEMPLATES} must be a JSON object of locale -> text`);
     }
     settings.smsTemplates = checkSmsTemplates(parsed);
   }
   return settings;
 }
 
-/** A variable that must be set (e.g. the table name in Lambda); throws naming it otherwise. */
-export function requireEnv(env: Env, name: string): string {
+/** A pattern a value must match, or a test it must pass. */
+type Check = RegExp | ((value: string) => boolean);
+
+/** An optional variable (empty is unset) that, when set, must pass `check`: `what` it must be. */
+function optionalEnv(env: Env, name: string, check: Check, what: string): string | undefined {
   const value = env[name];
-  if (value === undefined || value === '') throw new Error(`environment variable ${name} is not set`);
+  if (value === undefined || value === '') return undefined;
+  if (!(typeof check === 'function' ? check(value) : check.test(value))) {
+    throw new Error(`${name} must be ${what} (got "${value}")`);
+  }
   return value;
+}
+
+/** A variable that must be set, and pass `check`. */
+function requiredEnv(env: Env, name: string, check: Check, what: string): string {
+  const value = optionalEnv(env, name, check, what);
+  if (value === undefined) throw new Error(`environment variable ${name} is not set: it must be ${what}`);
+  return value;
+}
+
+const TABLE_NAME_PATTERN = /^[A-Za-z0-9_.-]{3,255}$/;
+const SECRET_ARN_PATTERN = /^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+const STATE_MACHINE_ARN_PATTERN = /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
+
+/** `TABLE_NAME`: the verification table of every function that reads or writes verifications. */
+export function tableNameFromEnv(env: Env): string {
+  return requiredEnv(env, TABLE_NAME, TABLE_NAME_PATTERN, 'a DynamoDB table name');
+}
+
+/** `SECRET_ARN`: the key material of every function that seals or opens codes (read through the extension). */
+export function secretArnFromEnv(env: Env): string {
+  return requiredEnv(env, SECRET_ARN, SECRET_ARN_PATTERN, 'a Secrets Manager secret ARN');
+}
+
+/** What the scheduled key rotation reads: the secret it rotates, and how old its current key may get. */
+export function keyRotationFromEnv(env: Env): { secretArn: string; everySeconds: number } {
+  const secretArn = requiredEnv(
+    env,
+    KEY_ROTATION_SECRET_ARN,
+    SECRET_ARN_PATTERN,
+    'a Secrets Manager secret ARN',
+  );
+  const every = requiredEnv(env, KEY_ROTATION_EVERY_SECONDS, /^[1-9]\d*$/, 'a whole number of seconds');
+  return { secretArn, everySeconds: Number(every) };
+}
+
+/** The channels a sending function has, as its environment configures them. */
+export interface ChannelConfig {
+  /** Always on (Amazon SNS). */
+  sms: { senderId?: string; originationNumber?: string };
+  /** On with `EMAIL_FROM_ADDRESS` (Amazon SES). */
+  email?: { fromAddress: string; replyTo?: string; configurationSetName?: string };
+  /** On with `VOICE_ORIGINATION_IDENTITY` (AWS End User Messaging SMS and Voice). */
+  voice?: { originationIdentity: string; voiceId?: string; configurationSetName?: string };
+}
+
+/** SES and SMS-Voice configuration set names alike. */
+const CONFIGURATION_SET = /^[A-Za-z0-9_-]{1,64}$/;
+const CONFIGURATION_SET_WHAT = 'a configuration set name (up to 64 letters, digits, _ and -)';
+const ADDRESS_WHAT = 'an email address, bare or as "Name" <address>';
+
+/**
+ * The channel variables: each well-formed as its provider takes it, and none that only means
+ * something beside a channel's switch (EMAIL_REPLY_TO without EMAIL_FROM_ADDRESS, VOICE_ID without
+ * VOICE_ORIGINATION_IDENTITY) set without that switch.
+ */
+export function channelsFromEnv(env: Env): ChannelConfig {
+  const senderId = optionalEnv(
+    env,
+    SMS_SENDER_ID,
+    /^(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{1,11}$/,
+    'an SMS sender id: 1 to 11 letters and digits, at least one a letter',
+  );
+  const originationNumber = optionalEnv(
+    env,
+    SMS_ORIGINATION_NUMBER,
+    /^(\+[1-9]\d{1,14}|\d{3,8})$/,
+    'an E.164 phone number such as +18885550100, or a short code',
+  );
+  const channels: ChannelConfig = {
+    sms: { ...(senderId ? { senderId } : {}), ...(originationNumber ? { originationNumber } : {}) },
+  };
+
+  const hasAddress = (value: string) => emailAddressIn(value) !== undefined;
+  const fromAddress = optionalEnv(env, EMAIL_FROM_ADDRESS, hasAddress, ADDRESS_WHAT);
+  const replyTo = optionalEnv(env, EMAIL_REPLY_TO, hasAddress, ADDRESS_WHAT);
+  const emailSet = optionalEnv(env, EMAIL_CONFIGURATION_SET, CONFIGURATION_SET, CONFIGURATION_SET_WHAT);
+  onlyWith(env, EMAIL_FROM_ADDRESS, [EMAIL_REPLY_TO, EMAIL_CONFIGURATION_SET]);
+  if (fromAddress) {
+    channels.email = {
+      fromAddress,
+      ...(replyTo ? { replyTo } : {}),
+      ...(emailSet ? { configurationSetName: emailSet } : {}),
+    };
+  }
+
+  // The pattern SendVoiceMessage takes: a phone number, or a phone number's or pool's id or ARN.
+  const originationIdentity = optionalEnv(
+    env,
+    VOICE_ORIGINATION_IDENTITY,
+    /^[A-Za-z0-9_:/+-]{1,256}$/,
+    'a phone number, or the id or ARN of a phone number or pool',
+  );
+  const voiceId = optionalEnv(env, VOICE_ID, /^[A-Z]{2,20}$/, 'a voice name in capitals, such as JOANNA');
+  const voiceSet = optionalEnv(env, VOICE_CONFIGURATION_SET, CONFIGURATION_SET, CONFIGURATION_SET_WHAT);
+  onlyWith(env, VOICE_ORIGINATION_IDENTITY, [VOICE_ID, VOICE_CONFIGURATION_SET]);
+  if (originationIdentity) {
+    channels.voice = {
+      originationIdentity,
+      ...(voiceId ? { voiceId } : {}),
+      ...(voiceSet ? { configurationSetName: voiceSet } : {}),
+    };
+  }
+  return channels;
+}
+
+/**
+ * The start function's voice fallback: the workflow it starts after an SMS, set exactly when it has
+ * the voice channel (the construct attaches a workflow whenever voice is on).
+ */
+export function voiceFallbackFromEnv(env: Env): string | undefined {
+  const arn = optionalEnv(
+    env,
+    VOICE_FALLBACK_STATE_MACHINE_ARN,
+    STATE_MACHINE_ARN_PATTERN,
+    'a Step Functions state machine ARN',
+  );
+  const voice = env[VOICE_ORIGINATION_IDENTITY];
+  if (voice && !arn) {
+    throw new Error(
+      `environment variable ${VOICE_FALLBACK_STATE_MACHINE_ARN} is not set: with the voice channel on ` +
+        `(${VOICE_ORIGINATION_IDENTITY}), an unused SMS code is followed by a call through that workflow`,
+    );
+  }
+  onlyWith(env, VOICE_ORIGINATION_IDENTITY, [VOICE_FALLBACK_STATE_MACHINE_ARN]);
+  return arn;
+}
+
+/** The voice-fallback call task's channels: voice must be on, it is all the task does. */
+export function voiceCallChannelsFromEnv(env: Env): ChannelConfig {
+  const channels = channelsFromEnv(env);
+  if (!channels.voice) {
+    throw new Error(
+      `environment variable ${VOICE_ORIGINATION_IDENTITY} is not set: the voice-fallback call needs the voice channel`,
+    );
+  }
+  return channels;
+}
+
+/** Throws when one of `dependents` is set but `switchName`, without which it means nothing, is not. */
+function onlyWith(env: Env, switchName: string, dependents: readonly string[]): void {
+  if (env[switchName]) return;
+  const orphan = dependents.find((name) => env[name]);
+  if (orphan) throw new Error(`${orphan} is set but ${switchName} is not: set both, or neither`);
+}
+
+/**
+ * The address in a From or Reply-To value: `"Acme" <no-reply@acme.example>` → `no-reply@acme.example`,
+ * a bare address as it is; undefined when there is none.
+ */
+export function emailAddressIn(value: string): string | undefined {
+  const angled = /<([^>]+)>/.exec(value);
+  const address = (angled?.[1] ?? value).trim();
+  return /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address) ? address : undefined;
 }

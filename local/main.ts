@@ -3,13 +3,15 @@
  * DynamoDB Local in memory, and every message in the outbox instead of a phone or an inbox.
  * Settings come from the OTP_* environment variables of the contract. Ctrl-C stops it all.
  */
-process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+import { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED, PORT } from '../functions/env.ts';
+
+process.env[AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED] ??= 'true';
 // A closed terminal or pipe must not crash us halfway through stopping DynamoDB Local.
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 
 const { LocalModeStartError, startLocalMode } = await import('./server.ts');
 
-const port = parsePort(process.env['PORT']);
+const port = parsePort(process.env[PORT]);
 console.log('Starting onetime local mode (DynamoDB Local on Java, in memory)…');
 
 let local: Awaited<ReturnType<typeof startLocalMode>>;
@@ -70,7 +72,7 @@ function parsePort(raw: string | undefined): number {
   if (raw === undefined || raw.trim() === '') return 3000;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 65_535) {
-    console.error(`onetime could not start: PORT must be a whole number from 0 to 65535 (got "${raw}").`);
+    console.error(`onetime could not start: ${PORT} must be a whole number from 0 to 65535 (got "${raw}").`);
     process.exit(1);
   }
   return value;

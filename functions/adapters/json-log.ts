@@ -1,4 +1,5 @@
 import type { Log } from '../core/ports.ts';
+import { X_AMZN_TRACE_ID } from '../env.ts';
 
 /**
  * A structured logger for the functions on the hot path (check, status, cancel). It writes the same
@@ -17,7 +18,7 @@ export class JsonLog implements Log {
 
   /** Tags the following lines with the invocation's ids (replacing the previous invocation's). */
   beginRequest(keys: { requestId?: string; correlationId?: string }): void {
-    const traceId = process.env['_X_AMZN_TRACE_ID']?.match(/Root=([^;]+)/)?.[1];
+    const traceId = process.env[X_AMZN_TRACE_ID]?.match(/Root=([^;]+)/)?.[1];
     this.#requestKeys = {
       ...(keys.requestId === undefined ? {} : { function_request_id: keys.requestId }),
       ...(traceId === undefined ? {} : { xray_trace_id: traceId }),

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { AWS_SESSION_TOKEN, PARAMETERS_SECRETS_EXTENSION_HTTP_PORT } from '../env.ts';
 
 /**
  * Reads the service secret's value through the AWS Parameters and Secrets Lambda Extension (a local
@@ -10,7 +11,7 @@ export async function readSecretFromExtension(
   secretId: string,
   env: Record<string, string | undefined> = process.env,
 ): Promise<string> {
-  const port = Number(env['PARAMETERS_SECRETS_EXTENSION_HTTP_PORT'] ?? '2773');
+  const port = Number(env[PARAMETERS_SECRETS_EXTENSION_HTTP_PORT] ?? '2773');
   const path = `/secretsmanager/get?secretId=${encodeURIComponent(secretId)}`;
   const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
     const call = request(
@@ -18,7 +19,7 @@ export async function readSecretFromExtension(
         host: '127.0.0.1',
         port,
         path,
-        headers: { 'X-Aws-Parameters-Secrets-Token': env['AWS_SESSION_TOKEN'] ?? '' },
+        headers: { 'X-Aws-Parameters-Secrets-Token': env[AWS_SESSION_TOKEN] ?? '' },
         timeout: 5_000,
       },
       (response) => {

@@ -14,6 +14,7 @@
  */
 import { destinationKeyOf } from '../core/ids.ts';
 import { CHANNELS, type Channel } from '../core/verification.ts';
+import { OTP_COGNITO_ALLOWED_CHANNELS, OTP_COGNITO_REQUIRE_VERIFIED } from '../env.ts';
 
 export const CUSTOM_CHALLENGE = 'CUSTOM_CHALLENGE';
 
@@ -36,7 +37,7 @@ export const DEFAULT_COGNITO_OPTIONS: CognitoOptions = {
 /** `OTP_COGNITO_ALLOWED_CHANNELS` (e.g. "email,sms") and `OTP_COGNITO_REQUIRE_VERIFIED` ("true" / "false"). */
 export function cognitoOptionsFromEnv(env: Record<string, string | undefined>): CognitoOptions {
   const options = { ...DEFAULT_COGNITO_OPTIONS };
-  const channels = env['OTP_COGNITO_ALLOWED_CHANNELS'];
+  const channels = env[OTP_COGNITO_ALLOWED_CHANNELS];
   if (channels !== undefined && channels.trim() !== '') {
     const list = channels
       .split(',')
@@ -44,13 +45,13 @@ export function cognitoOptionsFromEnv(env: Record<string, string | undefined>): 
       .filter(Boolean);
     const bad = list.find((channel) => !isChannel(channel));
     if (bad)
-      throw new Error(`OTP_COGNITO_ALLOWED_CHANNELS holds "${bad}", not one of ${CHANNELS.join(', ')}`);
+      throw new Error(`${OTP_COGNITO_ALLOWED_CHANNELS} holds "${bad}", not one of ${CHANNELS.join(', ')}`);
     options.allowedChannels = [...new Set(list as Channel[])];
   }
-  const verified = env['OTP_COGNITO_REQUIRE_VERIFIED'];
+  const verified = env[OTP_COGNITO_REQUIRE_VERIFIED];
   if (verified !== undefined && verified !== '') {
     if (verified !== 'true' && verified !== 'false') {
-      throw new Error(`OTP_COGNITO_REQUIRE_VERIFIED must be "true" or "false" (got "${verified}")`);
+      throw new Error(`${OTP_COGNITO_REQUIRE_VERIFIED} must be "true" or "false" (got "${verified}")`);
     }
     options.requireVerifiedDestination = verified === 'true';
   }

@@ -6,6 +6,7 @@ import { createActivityHandler } from '../activity/activity-handler.ts';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher.ts';
 import { PowertoolsActivityMetrics } from '../adapters/powertools-activity-metrics.ts';
 import type { Log } from '../core/ports.ts';
+import { EVENT_BUS_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../env.ts';
 
 /**
  * Lambda entry for the table's DynamoDB stream (NEW_AND_OLD_IMAGES, filtered to `v#` items, with
@@ -15,18 +16,18 @@ import type { Log } from '../core/ports.ts';
  * access beyond the stream.
  */
 const env = process.env;
-const serviceName = env['POWERTOOLS_SERVICE_NAME'] || 'onetime';
+const serviceName = env[POWERTOOLS_SERVICE_NAME] || 'onetime';
 const logger = new Logger({ serviceName });
 const log: Log = {
   info: (message, ...fields) => logger.info(message, ...fields),
   warn: (message, ...fields) => logger.warn(message, ...fields),
   error: (message, ...fields) => logger.error(message, ...fields),
 };
-const eventBusName = env['EVENT_BUS_NAME'] || undefined;
+const eventBusName = env[EVENT_BUS_NAME] || undefined;
 
 const activity = createActivityHandler({
   metrics: new PowertoolsActivityMetrics(
-    new Metrics({ namespace: env['POWERTOOLS_METRICS_NAMESPACE'] || 'onetime', serviceName }),
+    new Metrics({ namespace: env[POWERTOOLS_METRICS_NAMESPACE] || 'onetime', serviceName }),
   ),
   events: new EventBridgePublisher(new EventBridgeClient({ maxAttempts: 5 }), {
     ...(eventBusName === undefined ? {} : { eventBusName }),

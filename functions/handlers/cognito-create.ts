@@ -1,6 +1,7 @@
 import type { Context, CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import { cognitoOptionsFromEnv } from '../cognito/challenge.ts';
 import { createCreateAuthChallengeHandler } from '../cognito/create-auth-challenge.ts';
+import { channelsFromEnv } from '../config.ts';
 import { engineDeps, logger } from '../wiring/engine-deps.ts';
 import { env, keysFresh } from '../wiring/runtime.ts';
 import { buildSenders } from '../wiring/senders.ts';
@@ -12,7 +13,7 @@ import { buildSenders } from '../wiring/senders.ts';
  */
 const create = createCreateAuthChallengeHandler({
   ...(await engineDeps()),
-  senders: buildSenders(env),
+  senders: buildSenders(channelsFromEnv(env)),
   options: cognitoOptionsFromEnv(env),
 });
 

@@ -2,7 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { advanceRotation } from '../adapters/key-rotation.ts';
-import { requireEnv } from '../config.ts';
+import { keyRotationFromEnv } from '../config.ts';
+import { POWERTOOLS_SERVICE_NAME } from '../env.ts';
 
 /**
  * Lambda entry for the scheduled key rotation (infra/key-rotation.ts), run every 15 minutes: stages a
@@ -11,10 +12,10 @@ import { requireEnv } from '../config.ts';
  * seals nothing, so it needs neither the extension nor the table.
  */
 const env = process.env;
-const logger = new Logger({ serviceName: env['POWERTOOLS_SERVICE_NAME'] || 'onetime' });
+const logger = new Logger({ serviceName: env[POWERTOOLS_SERVICE_NAME] || 'onetime' });
 const client = new SecretsManagerClient({});
-const secretId = requireEnv(env, 'KEY_ROTATION_SECRET_ARN');
-const everyMs = Number(requireEnv(env, 'KEY_ROTATION_EVERY_SECONDS')) * 1000;
+const { secretArn: secretId, everySeconds } = keyRotationFromEnv(env);
+const everyMs = everySeconds * 1000;
 
 export const handler = async (_event: unknown, context?: Context) => {
   if (context) logger.addContext(context);

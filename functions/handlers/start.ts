@@ -1,4 +1,5 @@
 import { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency-store.ts';
+import { channelsFromEnv, voiceFallbackFromEnv } from '../config.ts';
 import type { WorkflowStarter } from '../core/ports.ts';
 import { createStartHandler } from '../http/start-route.ts';
 import { engineDeps, powertoolsLog } from '../wiring/engine-deps.ts';
@@ -9,12 +10,12 @@ import { buildSenders } from '../wiring/senders.ts';
  * Lambda entry for `POST /v1/verifications`. SMS is always on (SNS); email and voice are on when the
  * construct configured them. Each channel's client is loaded on first use only.
  */
-const senders = buildSenders(env);
-const originationIdentity = env['VOICE_ORIGINATION_IDENTITY'];
+const senders = buildSenders(channelsFromEnv(env));
 
-const stateMachineArn = env['VOICE_FALLBACK_STATE_MACHINE_ARN'];
+// Set exactly when voice is on.
+const stateMachineArn = voiceFallbackFromEnv(env);
 let workflow: WorkflowStarter | undefined;
-if (stateMachineArn && originationIdentity) {
+if (stateMachineArn) {
   let starter: Promise<WorkflowStarter> | undefined;
   workflow = {
     async startVoiceFallback(verificationId) {

@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { voiceCallChannelsFromEnv } from '../config.ts';
 import { engineDeps, powertoolsLog } from '../wiring/engine-deps.ts';
 import { env, keysFresh } from '../wiring/runtime.ts';
 import { buildSenders } from '../wiring/senders.ts';
@@ -9,7 +10,10 @@ import { voiceFallbackTask } from '../workflow/voice-fallback-task.ts';
  * `{"verificationId": "<id>"}`; output: `{"verificationId", "called"}`, never the code or the number.
  * Built once per cold start; the voice client is loaded on the first call.
  */
-const task = voiceFallbackTask({ ...(await engineDeps()), senders: buildSenders(env) });
+const task = voiceFallbackTask({
+  ...(await engineDeps()),
+  senders: buildSenders(voiceCallChannelsFromEnv(env)),
+});
 
 export const handler = async (event: unknown, context: Context) => {
   powertoolsLog.beginRequest({ requestId: context.awsRequestId });

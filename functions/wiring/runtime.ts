@@ -3,9 +3,10 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import type { Table } from '../adapters/dynamodb/table.ts';
 import { loadRefreshingSealer, type RefreshingKeys } from '../adapters/refreshing-sealer.ts';
 import { readSecretFromExtension } from '../adapters/secret-from-extension.ts';
-import { requireEnv, settingsFromEnv } from '../config.ts';
+import { secretArnFromEnv, settingsFromEnv, tableNameFromEnv } from '../config.ts';
 import type { Log } from '../core/ports.ts';
 import type { Sealer } from '../core/sealing.ts';
+import { POWERTOOLS_SERVICE_NAME } from '../env.ts';
 import type { ApiHandler } from '../http/api-handler.ts';
 
 /**
@@ -16,16 +17,16 @@ import type { ApiHandler } from '../http/api-handler.ts';
  */
 export const env = process.env;
 export const settings = settingsFromEnv(env);
-export const serviceName = env['POWERTOOLS_SERVICE_NAME'] ?? 'onetime';
+export const serviceName = env[POWERTOOLS_SERVICE_NAME] ?? 'onetime';
 // The SDK retries throttling with backoff; a few more attempts than the default ride out bursts.
 export const dynamodb = new DynamoDBClient({ maxAttempts: 5 });
-export const table: Table = { client: dynamodb, tableName: requireEnv(env, 'TABLE_NAME') };
+export const table: Table = { client: dynamodb, tableName: tableNameFromEnv(env) };
 
 let keys: RefreshingKeys | undefined;
 
 /** The sealer, keyed by the secret read at init; `keysFresh` keeps it current (key rotation). */
 export async function loadSealer(log: Log): Promise<Sealer> {
-  keys = await loadRefreshingSealer(() => readSecretFromExtension(requireEnv(env, 'SECRET_ARN'), env), log);
+  keys = await loadRefreshingSealer(() => readSecretFromExtension(secretArnFromEnv(env), env), log);
   return keys.sealer;
 }
 

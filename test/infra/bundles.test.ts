@@ -19,6 +19,7 @@ import {
 
 const run = promisify(execFile);
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:onetime-key-AbCdEf';
+const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:VoiceFallback1A2B3C';
 const SESSION_TOKEN = 'session-token-for-the-extension';
 
 let outdir: string;
@@ -57,7 +58,8 @@ function bundleDir(name: FunctionName | 'activity'): string {
 
 /**
  * The function's environment as deployed, with the references replaced by stand-ins: the table's
- * name for every function, the secret's ARN only for those the construct gives it to.
+ * name for every function, the secret's ARN only for those the construct gives it to, the
+ * voice-fallback workflow's ARN for the start function.
  */
 function environmentOf(name: FunctionName | 'activity'): Record<string, string> {
   const [, fn] = functionResource(name);
@@ -70,6 +72,9 @@ function environmentOf(name: FunctionName | 'activity'): Record<string, string> 
     ...env,
     ...('TABLE_NAME' in variables ? { TABLE_NAME: 'onetime-test' } : {}),
     ...('SECRET_ARN' in variables ? { SECRET_ARN } : {}),
+    ...('VOICE_FALLBACK_STATE_MACHINE_ARN' in variables
+      ? { VOICE_FALLBACK_STATE_MACHINE_ARN: STATE_MACHINE_ARN }
+      : {}),
   };
 }
 

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { requireEnv, settingsFromEnv } from '../../functions/config.ts';
+import {
+  channelsFromEnv,
+  emailAddressIn,
+  keyRotationFromEnv,
+  secretArnFromEnv,
+  settingsFromEnv,
+  tableNameFromEnv,
+  voiceCallChannelsFromEnv,
+  voiceFallbackFromEnv,
+} from '../../functions/config.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../functions/core/settings.ts';
 
 /** The numeric variables of the contract's defaults table, the setting each feeds, and its default. */
@@ -158,10 +167,174 @@ describe('settingsFromEnv', () => {
   });
 });
 
-describe('requireEnv', () => {
-  it('returns a set variable and throws naming a missing or empty one', () => {
-    expect(requireEnv({ TABLE_NAME: 't' }, 'TABLE_NAME')).toBe('t');
-    expect(() => requireEnv({}, 'TABLE_NAME')).toThrow(/TABLE_NAME/);
-    expect(() => requireEnv({ TABLE_NAME: '' }, 'TABLE_NAME')).toThrow(/TABLE_NAME/);
+const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:onetime-key-AbCdEf';
+const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:VoiceFallback1A2B3C';
+
+describe('tableNameFromEnv and secretArnFromEnv', () => {
+  it('return a well-formed value, and throw naming a missing, empty or malformed one', () => {
+    expect(tableNameFromEnv({ TABLE_NAME: 'OtpTest-OtpServiceTable1A2B3C-XYZ.1_2' })).toBe(
+      'OtpTest-OtpServiceTable1A2B3C-XYZ.1_2',
+    );
+    expect(secretArnFromEnv({ SECRET_ARN: SECRET })).toBe(SECRET);
+    for (const env of [{}, { TABLE_NAME: '' }]) {
+      expect(() => tableNameFromEnv(env)).toThrow('environment variable TABLE_NAME is not set');
+    }
+    for (const bad of ['t', 'my table', 'a/b']) {
+      expect(() => tableNameFromEnv({ TABLE_NAME: bad }), bad).toThrow(
+        `TABLE_NAME must be a DynamoDB table name (got "${bad}")`,
+      );
+    }
+    expect(() => secretArnFromEnv({})).toThrow('environment variable SECRET_ARN is not set');
+    for (const bad of [
+      'onetime-key',
+      'arn:aws:s3:::bucket',
+      'arn:aws:secretsmanager:eu-west-1:1234:secret:x',
+    ]) {
+      expect(() => secretArnFromEnv({ SECRET_ARN: bad }), bad).toThrow(
+        /SECRET_ARN must be a Secrets Manager secret ARN/,
+      );
+    }
+  });
+});
+
+describe('keyRotationFromEnv', () => {
+  it('reads the secret and the period, and refuses a missing or malformed one', () => {
+    const env = { KEY_ROTATION_SECRET_ARN: SECRET, KEY_ROTATION_EVERY_SECONDS: '7776000' };
+    expect(keyRotationFromEnv(env)).toEqual({ secretArn: SECRET, everySeconds: 7_776_000 });
+    expect(() => keyRotationFromEnv({ ...env, KEY_ROTATION_SECRET_ARN: '' })).toThrow(
+      /KEY_ROTATION_SECRET_ARN/,
+    );
+    for (const bad of ['', '90d', '0', '-1', '1.5']) {
+      expect(() => keyRotationFromEnv({ ...env, KEY_ROTATION_EVERY_SECONDS: bad }), bad).toThrow(
+        /KEY_ROTATION_EVERY_SECONDS/,
+      );
+    }
+  });
+});
+
+describe('channelsFromEnv', () => {
+  it('gives SMS alone when nothing is set, treating empty values as unset', () => {
+    expect(channelsFromEnv({})).toEqual({ sms: {} });
+    expect(
+      channelsFromEnv({ SMS_SENDER_ID: '', EMAIL_FROM_ADDRESS: '', VOICE_ORIGINATION_IDENTITY: '' }),
+    ).toEqual({
+      sms: {},
+    });
+  });
+
+  it('reads every channel variable', () => {
+    expect(
+      channelsFromEnv({
+        SMS_SENDER_ID: 'Acme',
+        SMS_ORIGINATION_NUMBER: '+18885550100',
+        EMAIL_FROM_ADDRESS: '"Acme" <no-reply@acme.example>',
+        EMAIL_REPLY_TO: 'help@acme.example',
+        EMAIL_CONFIGURATION_SET: 'otp-events',
+        VOICE_ORIGINATION_IDENTITY: 'phone-0123456789abcdef',
+        VOICE_ID: 'JOANNA',
+        VOICE_CONFIGURATION_SET: 'OtpTest-OtpService-voice',
+      }),
+    ).toEqual({
+      sms: { senderId: 'Acme', originationNumber: '+18885550100' },
+      email: {
+        fromAddress: '"Acme" <no-reply@acme.example>',
+        replyTo: 'help@acme.example',
+        configurationSetName: 'otp-events',
+      },
+      voice: {
+        originationIdentity: 'phone-0123456789abcdef',
+        voiceId: 'JOANNA',
+        configurationSetName: 'OtpTest-OtpService-voice',
+      },
+    });
+  });
+
+  it('takes every form of origination the providers take', () => {
+    expect(channelsFromEnv({ SMS_ORIGINATION_NUMBER: '12345' }).sms.originationNumber).toBe('12345');
+    for (const identity of [
+      '+18885550100',
+      'pool-0123456789abcdef',
+      'arn:aws:sms-voice:eu-west-1:123456789012:phone-number/phone-0123456789abcdef',
+    ]) {
+      expect(channelsFromEnv({ VOICE_ORIGINATION_IDENTITY: identity }).voice?.originationIdentity).toBe(
+        identity,
+      );
+    }
+  });
+
+  it.each([
+    ['SMS_SENDER_ID', 'Acme Inc'],
+    ['SMS_SENDER_ID', 'AcmeCorporation'],
+    ['SMS_SENDER_ID', '12345'],
+    ['SMS_ORIGINATION_NUMBER', '+1 888 555 0100'],
+    ['SMS_ORIGINATION_NUMBER', '(888) 555-0100'],
+    ['EMAIL_FROM_ADDRESS', 'no-reply'],
+    ['EMAIL_FROM_ADDRESS', '"Acme" <no-reply>'],
+    ['EMAIL_CONFIGURATION_SET', 'otp events'],
+    ['VOICE_ORIGINATION_IDENTITY', 'phone 0123'],
+    ['VOICE_CONFIGURATION_SET', 'x'.repeat(65)],
+    ['VOICE_ID', 'Joanna'],
+  ])('refuses %s=%j, naming it', (name, value) => {
+    // The switch a dependent variable needs, so only the malformed value is at fault.
+    const env = { EMAIL_FROM_ADDRESS: 'no-reply@acme.example', VOICE_ORIGINATION_IDENTITY: '+18885550100' };
+    expect(() => channelsFromEnv({ ...env, [name]: value })).toThrow(`${name} must be`);
+  });
+
+  it('refuses a variable that means something only beside its channel switch, without it', () => {
+    expect(() => channelsFromEnv({ EMAIL_REPLY_TO: 'help@acme.example' })).toThrow(
+      'EMAIL_REPLY_TO is set but EMAIL_FROM_ADDRESS is not',
+    );
+    expect(() => channelsFromEnv({ EMAIL_CONFIGURATION_SET: 'otp-events' })).toThrow(/EMAIL_FROM_ADDRESS/);
+    expect(() => channelsFromEnv({ VOICE_ID: 'JOANNA' })).toThrow(
+      'VOICE_ID is set but VOICE_ORIGINATION_IDENTITY is not',
+    );
+    expect(() => channelsFromEnv({ VOICE_CONFIGURATION_SET: 'otp-voice' })).toThrow(
+      /VOICE_ORIGINATION_IDENTITY/,
+    );
+  });
+});
+
+describe('voiceFallbackFromEnv (the start function)', () => {
+  it('is the workflow ARN with the voice channel, and nothing without it', () => {
+    const voice = { VOICE_ORIGINATION_IDENTITY: '+18885550100' };
+    expect(voiceFallbackFromEnv({ ...voice, VOICE_FALLBACK_STATE_MACHINE_ARN: STATE_MACHINE })).toBe(
+      STATE_MACHINE,
+    );
+    expect(voiceFallbackFromEnv({})).toBeUndefined();
+  });
+
+  it('refuses voice without the workflow, the workflow without voice, and a malformed ARN', () => {
+    const voice = { VOICE_ORIGINATION_IDENTITY: '+18885550100' };
+    expect(() => voiceFallbackFromEnv(voice)).toThrow(
+      'environment variable VOICE_FALLBACK_STATE_MACHINE_ARN is not set',
+    );
+    expect(() => voiceFallbackFromEnv({ VOICE_FALLBACK_STATE_MACHINE_ARN: STATE_MACHINE })).toThrow(
+      'VOICE_FALLBACK_STATE_MACHINE_ARN is set but VOICE_ORIGINATION_IDENTITY is not',
+    );
+    expect(() =>
+      voiceFallbackFromEnv({ ...voice, VOICE_FALLBACK_STATE_MACHINE_ARN: 'VoiceFallback' }),
+    ).toThrow(/VOICE_FALLBACK_STATE_MACHINE_ARN must be a Step Functions state machine ARN/);
+  });
+});
+
+describe('voiceCallChannelsFromEnv (the voice-fallback call)', () => {
+  it('needs the voice channel', () => {
+    expect(voiceCallChannelsFromEnv({ VOICE_ORIGINATION_IDENTITY: '+18885550100' }).voice).toEqual({
+      originationIdentity: '+18885550100',
+    });
+    expect(() => voiceCallChannelsFromEnv({})).toThrow(
+      'environment variable VOICE_ORIGINATION_IDENTITY is not set',
+    );
+  });
+});
+
+describe('emailAddressIn', () => {
+  it('finds the address of a bare or a named From value, and none in anything else', () => {
+    expect(emailAddressIn('no-reply@acme.example')).toBe('no-reply@acme.example');
+    expect(emailAddressIn('"Acme" <no-reply@acme.example>')).toBe('no-reply@acme.example');
+    expect(emailAddressIn('Acme < no-reply@acme.example >')).toBe('no-reply@acme.example');
+    for (const none of ['', 'Acme', 'no-reply@acme', '"Acme" <>', 'a b@acme.example']) {
+      expect(emailAddressIn(none), none).toBeUndefined();
+    }
   });
 });

@@ -1,0 +1,73 @@
+/**
+ * The name of every environment variable onetime's functions read: the constructs in infra/ set them
+ * by these names, and functions/ and local/ read them by the same, so each name is spelled once.
+ * Named constants and no imports: this module is in every Lambda bundle, and a bundle keeps only the
+ * names its code uses.
+ */
+
+// The engine's settings (functions/config.ts `settingsFromEnv`): set by the construct from its props,
+// read from the shell in local mode.
+export const OTP_CODE_LENGTH = 'OTP_CODE_LENGTH';
+export const OTP_TTL_SECONDS = 'OTP_TTL_SECONDS';
+export const OTP_MAX_ATTEMPTS = 'OTP_MAX_ATTEMPTS';
+export const OTP_RESEND_COOLDOWN_SECONDS = 'OTP_RESEND_COOLDOWN_SECONDS';
+export const OTP_MAX_SENDS_PER_HOUR = 'OTP_MAX_SENDS_PER_HOUR';
+export const OTP_MAX_SENDS_PER_DEVICE_IP_PER_HOUR = 'OTP_MAX_SENDS_PER_DEVICE_IP_PER_HOUR';
+export const OTP_VOICE_FALLBACK_SECONDS = 'OTP_VOICE_FALLBACK_SECONDS';
+export const OTP_PHONE_SENDS_PER_MINUTE = 'OTP_PHONE_SENDS_PER_MINUTE';
+export const OTP_PHONE_SENDS_PER_DAY = 'OTP_PHONE_SENDS_PER_DAY';
+export const OTP_SPEND_BRAKE_SHARDS = 'OTP_SPEND_BRAKE_SHARDS';
+export const OTP_ALLOWED_COUNTRIES = 'OTP_ALLOWED_COUNTRIES';
+export const OTP_APP_NAME = 'OTP_APP_NAME';
+export const OTP_DEFAULT_LOCALE = 'OTP_DEFAULT_LOCALE';
+export const OTP_ORIGIN_DOMAIN = 'OTP_ORIGIN_DOMAIN';
+export const OTP_SMS_TEMPLATES = 'OTP_SMS_TEMPLATES';
+
+// The Cognito triggers' options (functions/cognito/challenge.ts `cognitoOptionsFromEnv`).
+export const OTP_COGNITO_ALLOWED_CHANNELS = 'OTP_COGNITO_ALLOWED_CHANNELS';
+export const OTP_COGNITO_REQUIRE_VERIFIED = 'OTP_COGNITO_REQUIRE_VERIFIED';
+
+// The table, and the key-material secret by its ARN (its value is read through the extension).
+export const TABLE_NAME = 'TABLE_NAME';
+export const SECRET_ARN = 'SECRET_ARN';
+
+// The channels (functions/config.ts `channelsFromEnv`): SMS is always on, email is on with
+// EMAIL_FROM_ADDRESS, voice with VOICE_ORIGINATION_IDENTITY.
+export const SMS_SENDER_ID = 'SMS_SENDER_ID';
+export const SMS_ORIGINATION_NUMBER = 'SMS_ORIGINATION_NUMBER';
+export const EMAIL_FROM_ADDRESS = 'EMAIL_FROM_ADDRESS';
+export const EMAIL_REPLY_TO = 'EMAIL_REPLY_TO';
+export const EMAIL_CONFIGURATION_SET = 'EMAIL_CONFIGURATION_SET';
+export const VOICE_ORIGINATION_IDENTITY = 'VOICE_ORIGINATION_IDENTITY';
+export const VOICE_ID = 'VOICE_ID';
+export const VOICE_CONFIGURATION_SET = 'VOICE_CONFIGURATION_SET';
+
+// The voice-fallback workflow the start function starts (with the voice channel).
+export const VOICE_FALLBACK_STATE_MACHINE_ARN = 'VOICE_FALLBACK_STATE_MACHINE_ARN';
+
+// The activity stream's EventBridge bus (the account's default bus when unset).
+export const EVENT_BUS_NAME = 'EVENT_BUS_NAME';
+
+// The scheduled key rotation: the secret it rotates, and how old its current key may get.
+export const KEY_ROTATION_SECRET_ARN = 'KEY_ROTATION_SECRET_ARN';
+export const KEY_ROTATION_EVERY_SECONDS = 'KEY_ROTATION_EVERY_SECONDS';
+
+// Powertools Logger and Metrics.
+export const POWERTOOLS_SERVICE_NAME = 'POWERTOOLS_SERVICE_NAME';
+export const POWERTOOLS_METRICS_NAMESPACE = 'POWERTOOLS_METRICS_NAMESPACE';
+export const POWERTOOLS_LOG_LEVEL = 'POWERTOOLS_LOG_LEVEL';
+
+// Node.js's own options, set on every function (source maps).
+export const NODE_OPTIONS = 'NODE_OPTIONS';
+
+// The AWS Parameters and Secrets Lambda Extension's port (2773 unless set).
+export const PARAMETERS_SECRETS_EXTENSION_HTTP_PORT = 'PARAMETERS_SECRETS_EXTENSION_HTTP_PORT';
+
+// Set by Lambda itself: the session token the extension asks for, and the X-Ray trace header.
+export const AWS_SESSION_TOKEN = 'AWS_SESSION_TOKEN';
+export const X_AMZN_TRACE_ID = '_X_AMZN_TRACE_ID';
+
+// Local mode: the port `npm start` listens on, and the AWS SDK's Node.js-version warning, silenced there.
+export const PORT = 'PORT';
+export const AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED =
+  'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
