@@ -100,11 +100,11 @@ export const logger = new Logger({ serviceName: 'bench' });
 import { DynamoCheckStore } from './functions/adapters/dynamodb/check-store.ts';
 import { JsonLog } from './functions/adapters/json-log.ts';
 import { Sealer } from './functions/core/sealing.ts';
-import { createCheckHandler } from './functions/http/check-route.ts';
+import { createCheckRoute } from './functions/http/check-route.ts';
 import { lambdaHandler, serviceName, settings, table } from './functions/wiring/runtime.ts';
 const log = new JsonLog(serviceName);
 export const handler = lambdaHandler(
-  createCheckHandler({
+  createCheckRoute({
     store: new DynamoCheckStore(table),
     sealer: new Sealer(new TextEncoder().encode('k'.repeat(64))),
     settings,

@@ -1,4 +1,6 @@
 /** What an existing CDK app imports to embed onetime. */
+
+export type { RateLimitReason } from '../functions/core/errors.ts';
 export { DEFAULT_ALLOWED_COUNTRIES, DEFAULT_SETTINGS } from '../functions/core/settings.ts';
 export { OtpActivityStream, type OtpActivityStreamProps } from './activity-stream.ts';
 export {
@@ -19,7 +21,6 @@ export {
 export * from './delivery-receipts.ts';
 export { settingsEnvironment } from './environment.ts';
 export { MIN_ROTATION_PERIOD, OtpKeyRotation, type OtpKeyRotationProps } from './key-rotation.ts';
-export type { RateLimitReason } from './monitoring.ts';
 export { BUNDLE, esbuildOptions, OTP_BUNDLING, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 export { OtpService } from './otp-service.ts';
 export type {

@@ -6,14 +6,11 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { SendRejection } from '../functions/core/ports.ts';
+import type { RateLimitReason } from '../functions/core/errors.ts';
 import type { OtpFunction } from './otp-function.ts';
 import type { OtpAlarmProps, OtpFunctionName } from './otp-service-props.ts';
 import { type RunbookSection, runbook } from './runbook.ts';
 import type { VoiceFallbackWorkflow } from './voice-fallback-workflow.ts';
-
-/** Why a send was refused with `429 rate_limited` (the `reason` of the error and of the log line). */
-export type RateLimitReason = SendRejection['kind'];
 
 /** Every reason, with its label on the dashboard (a Record, so a new reason fails to compile here). */
 const RATE_LIMIT_REASONS: Record<RateLimitReason, string> = {

@@ -9,6 +9,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { RateLimitReason } from '../functions/core/errors.ts';
+import {
+  POWERTOOLS_LOG_LEVEL,
+  POWERTOOLS_SERVICE_NAME,
+  TABLE_NAME,
+  VOICE_FALLBACK_STATE_MACHINE_ARN,
+} from '../functions/env.ts';
 import { OtpActivityStream } from './activity-stream.ts';
 import { createApi } from './api.ts';
 import { channelEnvironment, grantChannelSends, grantVoice } from './channels.ts';
@@ -16,13 +23,7 @@ import { type OtpCognitoOptions, OtpCognitoTriggers } from './cognito-triggers.t
 import { OtpDeliveryReceipts } from './delivery-receipts.ts';
 import { settingsEnvironment } from './environment.ts';
 import { OtpKeyRotation } from './key-rotation.ts';
-import {
-  addAlarmStatus,
-  createAlarms,
-  createDashboard,
-  createLogMetrics,
-  type RateLimitReason,
-} from './monitoring.ts';
+import { addAlarmStatus, createAlarms, createDashboard, createLogMetrics } from './monitoring.ts';
 import { acknowledgeStarGrants } from './nag.ts';
 import { handlerEntry, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 import type { OtpFunctionName, OtpServiceProps } from './otp-service-props.ts';
@@ -139,7 +140,7 @@ export class OtpService extends Construct {
     if (!this.#props.voice) {
       throw new Error('attachVoiceFallback needs the voice channel: set the `voice` prop');
     }
-    this.functions.start.addEnvironment('VOICE_FALLBACK_STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+    this.functions.start.addEnvironment(VOICE_FALLBACK_STATE_MACHINE_ARN, stateMachine.stateMachineArn);
     // One statement naming the attached state machine: attaching another (an app's own workflow
     // instead of the built-in one) replaces it rather than adding a second grant.
     const first = this.#attachedWorkflow === undefined;
@@ -377,9 +378,9 @@ export class OtpService extends Construct {
   /** What every function of the service reads: the table, the service name, and the settings. */
   #environment(): Record<string, string> {
     return {
-      TABLE_NAME: this.table.tableName,
-      POWERTOOLS_SERVICE_NAME: 'onetime',
-      POWERTOOLS_LOG_LEVEL: 'INFO',
+      [TABLE_NAME]: this.table.tableName,
+      [POWERTOOLS_SERVICE_NAME]: 'onetime',
+      [POWERTOOLS_LOG_LEVEL]: 'INFO',
       ...settingsEnvironment(this.#props),
     };
   }

@@ -11,7 +11,7 @@ import { DEFAULT_SETTINGS } from '../functions/core/settings.ts';
 import { VOICE_CALL_RETRYABLE } from '../functions/workflow/voice-fallback-task.ts';
 
 /**
- * The voice-fallback workflow (issue 4; see docs/voice-fallback.md): wait, read the verification
+ * The voice-fallback workflow (see docs/voice-fallback.md): wait, read the verification
  * through the direct DynamoDB integration, decide, and call through a Lambda that opens the sealed code.
  *
  * The state names are part of the contract with local mode, which binds its tasks and its wait by
@@ -93,7 +93,7 @@ export class VoiceFallbackWorkflow extends Construct {
       );
     }
 
-    const S = VOICE_FALLBACK_STATES;
+    const state = VOICE_FALLBACK_STATES;
     // The table key is `v#<destination key>`, and the id is `<destination key>.<random>`.
     const key = {
       pk: tasks.DynamoAttributeValue.fromString(
@@ -108,12 +108,12 @@ export class VoiceFallbackWorkflow extends Construct {
     };
     const names = Object.fromEntries(READ_ATTRIBUTES.map((name) => [`#${name}`, name]));
 
-    const waitForCode = new sfn.Wait(this, S.wait, {
+    const waitForCode = new sfn.Wait(this, state.wait, {
       comment: 'Give the SMS code time to be used before calling.',
       time: sfn.WaitTime.duration(wait),
     });
 
-    const read = new tasks.DynamoGetItem(this, S.read, {
+    const read = new tasks.DynamoGetItem(this, state.read, {
       comment: 'Read only the fields the decision needs (projected: no sealed code, no sealed number).',
       table: props.table,
       key,
@@ -134,12 +134,12 @@ export class VoiceFallbackWorkflow extends Construct {
       jitterStrategy: sfn.JitterType.FULL,
     });
 
-    const noCall = new sfn.Pass(this, S.noCall, {
+    const noCall = new sfn.Pass(this, state.noCall, {
       comment: 'Approved, canceled, replaced, gone, or already called: nothing to do.',
       parameters: { 'verificationId.$': '$.verificationId', called: false },
     });
 
-    const call = new tasks.LambdaInvoke(this, S.call, {
+    const call = new tasks.LambdaInvoke(this, state.call, {
       comment: 'Claims the call with a conditional write, opens the sealed code and number, calls.',
       lambdaFunction: props.voiceFunction,
       payload: sfn.TaskInput.fromObject({ 'verificationId.$': '$.verificationId' }),
@@ -176,7 +176,7 @@ export class VoiceFallbackWorkflow extends Construct {
       jitterStrategy: sfn.JitterType.FULL,
     });
 
-    const recordFailure = new tasks.DynamoUpdateItem(this, S.recordFailure, {
+    const recordFailure = new tasks.DynamoUpdateItem(this, state.recordFailure, {
       comment: 'Writes the error name on the verification (only if it is still the same one).',
       table: props.table,
       key,
@@ -197,7 +197,7 @@ export class VoiceFallbackWorkflow extends Construct {
       jitterStrategy: sfn.JitterType.FULL,
     });
 
-    const failed = new sfn.Fail(this, S.failed, {
+    const failed = new sfn.Fail(this, state.failed, {
       comment: 'Never silent: ends the execution as failed (AWS/States ExecutionsFailed, alarmed).',
       error: VOICE_FALLBACK_FAILED,
       causePath: '$.error.Error',
@@ -212,7 +212,7 @@ export class VoiceFallbackWorkflow extends Construct {
     // write is the guard (expiry and attempts are decided there, where the clock and the numbers are).
     const item = '$.verification.Item';
     const present = (path: string) => sfn.Condition.isPresent(`${item}.${path}`);
-    const decide = new sfn.Choice(this, S.decide, {
+    const decide = new sfn.Choice(this, state.decide, {
       comment: 'Still this verification, pending, with fallback on, and not called yet (or a failed call)?',
     })
       // Gone (no Item), or not a verification item.

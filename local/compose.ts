@@ -6,13 +6,13 @@ import {
   type StoreOptions,
 } from '../functions/adapters/dynamodb/verification-store.ts';
 import type { SendDeps } from '../functions/core/deps.ts';
+import type { Clock, Log, Senders, WorkflowStarter } from '../functions/core/ports.ts';
 import { Sealer } from '../functions/core/sealing.ts';
 import type { Settings } from '../functions/core/settings.ts';
-import type { ApiHandler } from '../functions/http/api-handler.ts';
-import { createCheckHandler } from '../functions/http/check-route.ts';
-import { createCancelHandler, createGetHandler } from '../functions/http/manage-routes.ts';
-import { createStartHandler } from '../functions/http/start-route.ts';
-import type { Clock, Log, Senders, WorkflowStarter } from '../functions/core/ports.ts';
+import { createCheckRoute } from '../functions/http/check-route.ts';
+import { createCancelRoute, createGetRoute } from '../functions/http/manage-routes.ts';
+import type { Route } from '../functions/http/route.ts';
+import { createStartRoute } from '../functions/http/start-route.ts';
 
 /**
  * Wires the same route handlers the Lambda entries export, with local adapters: DynamoDB Local for
@@ -33,10 +33,10 @@ export interface ComposeOptions {
 }
 
 export interface ComposedApi {
-  start: ApiHandler;
-  check: ApiHandler;
-  get: ApiHandler;
-  cancel: ApiHandler;
+  start: Route;
+  check: Route;
+  get: Route;
+  cancel: Route;
   deps: SendDeps;
 }
 
@@ -51,13 +51,13 @@ export function composeApi(options: ComposeOptions): ComposedApi {
     ...(options.workflow ? { workflow: options.workflow } : {}),
   };
   return {
-    start: createStartHandler({
+    start: createStartRoute({
       ...deps,
       idempotency: new DynamoIdempotencyStore(options.client, options.tableName),
     }),
-    check: createCheckHandler(deps),
-    get: createGetHandler(deps),
-    cancel: createCancelHandler(deps),
+    check: createCheckRoute(deps),
+    get: createGetRoute(deps),
+    cancel: createCancelRoute(deps),
     deps,
   };
 }

@@ -1,7 +1,3 @@
-import { createHash, createHmac } from 'node:crypto';
-import { DescribeTableCommand, type DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
-
 /**
  * DynamoDB Streams for local mode and the tests, without @aws-sdk/client-dynamodb-streams (not a
  * dependency): the Streams API is four JSON-over-HTTP operations (`DynamoDBStreams_20120810.*`) on
@@ -9,6 +5,9 @@ import type { DynamoDBRecord } from 'aws-lambda';
  * and credentials. DynamoDB Local's GetRecords answers the same JSON as Lambda's event records (binary
  * values as base64), so the records go to the deployed handler unchanged.
  */
+import { createHash, createHmac } from 'node:crypto';
+import { DescribeTableCommand, type DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
 
 /** Turns on NEW_AND_OLD_IMAGES on the table (once) and answers its stream's ARN. */
 export async function enableStream(client: DynamoDBClient, tableName: string): Promise<string> {

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-
 /**
  * The /_local/ page of local mode: the outbox, and a form to try a verification. Self-contained (no
  * external assets); everything shown goes through textContent; the CSP allows only its own script
  * and style, by hash.
  */
+import { createHash } from 'node:crypto';
 
 const PAGE_SCRIPT = `
 'use strict';

@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { JsonLog } from '../functions/adapters/json-log.ts';
 import { settingsFromEnv } from '../functions/config.ts';
+import type { Log } from '../functions/core/ports.ts';
 import type { Settings } from '../functions/core/settings.ts';
 import { payloadTooLarge } from '../functions/http/request.ts';
-import type { Log } from '../functions/core/ports.ts';
 import { type LocalActivity, startLocalActivity } from './activity-stream.ts';
 import { apiGatewayEvent, matchRoute } from './api-event.ts';
 import { type ComposedApi, composeApi } from './compose.ts';

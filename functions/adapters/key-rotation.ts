@@ -1,3 +1,7 @@
+/**
+ * The two steps of a key rotation on the Secrets Manager secret (functions/core/key-material.ts),
+ * for `npm run rotate-key` (infra/rotate-key.ts) and the scheduled rotation function alike.
+ */
 import { randomBytes } from 'node:crypto';
 import {
   GetSecretValueCommand,
@@ -5,11 +9,6 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { type KeyMaterial, promoteKey, readKeyMaterial, stageKey } from '../core/key-material.ts';
-
-/**
- * The two steps of a key rotation on the Secrets Manager secret (functions/core/key-material.ts),
- * for `npm run rotate-key` (infra/rotate-key.ts) and the scheduled rotation function alike.
- */
 
 /** KEY_REFRESH_MS (5 min) + the extension's cache (1 min), with room to spare. */
 export const STAGE_TO_PROMOTE_MS = 10 * 60_000;

@@ -1,7 +1,7 @@
 import type { CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import type { SendDeps } from '../core/deps.ts';
 import { canonicalDestination } from '../core/destination.ts';
-import { ApiError } from '../core/errors.ts';
+import { EngineError } from '../core/errors.ts';
 import { newVerificationId } from '../core/ids.ts';
 import { maskDestination } from '../core/masking.ts';
 import { startVerification } from '../core/start.ts';
@@ -114,7 +114,7 @@ export function createCreateAuthChallengeHandler(deps: CreateDeps) {
       const { record } = await startVerification(deps, { ...destination, locale, voiceFallback: false });
       return challengeOf(record);
     } catch (error) {
-      if (!(error instanceof ApiError && error.options.reason === 'cooldown')) throw error;
+      if (!(error instanceof EngineError && error.options.reason === 'cooldown')) throw error;
       const key = sealer.destinationKey(canonicalDestination(destination.to));
       const pending = await deps.store.findPending(key, deps.clock());
       if (!pending) throw error;
@@ -126,7 +126,7 @@ export function createCreateAuthChallengeHandler(deps: CreateDeps) {
   function signInError(error: unknown): SignInError {
     if (error instanceof SignInError) return error;
     // The engine's errors are written for callers: a limit, a refused country, a refused delivery.
-    if (error instanceof ApiError) return new SignInError(error.message);
+    if (error instanceof EngineError) return new SignInError(error.message);
     log.error('sign-in challenge not created', { error: String(error) });
     return new SignInError(UNAVAILABLE_MESSAGE);
   }

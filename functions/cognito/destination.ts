@@ -1,6 +1,6 @@
 import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { parseDestination } from '../core/destination.ts';
-import { ApiError } from '../core/errors.ts';
+import { EngineError } from '../core/errors.ts';
 import type { Sealer } from '../core/sealing.ts';
 import type { Channel } from '../core/verification.ts';
 import { type CognitoOptions, isChannel, SignInError } from './challenge.ts';
@@ -40,14 +40,14 @@ export function chooseDestination(input: {
     isChannel(requested) && channels.includes(requested)
       ? [requested, ...channels.filter((channel) => channel !== requested)]
       : channels;
-  let refusal: ApiError | undefined;
+  let refusal: EngineError | undefined;
   for (const channel of order) {
     const to = destinationFor(channel);
     if (to === undefined) continue;
     try {
       return { channel, to: parseDestination(channel, to, input.allowedCountries).to };
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
+      if (!(error instanceof EngineError)) throw error;
       refusal ??= error;
     }
   }

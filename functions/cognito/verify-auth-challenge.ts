@@ -1,7 +1,7 @@
 import type { VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
 import { checkCode } from '../core/check.ts';
 import type { EngineDeps } from '../core/deps.ts';
-import { ApiError } from '../core/errors.ts';
+import { EngineError } from '../core/errors.ts';
 import { isDeliveryRequest } from './challenge.ts';
 
 /**
@@ -25,7 +25,7 @@ export function createVerifyAuthChallengeHandler(deps: EngineDeps) {
       const result = await checkCode(deps, id, answer);
       event.response.answerCorrect = result.valid;
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
+      if (!(error instanceof EngineError)) throw error;
       deps.log.info('answer not checked', { verificationId: id, reason: error.code });
     }
     return event;

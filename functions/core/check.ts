@@ -1,6 +1,6 @@
 import { isWellFormedCode } from './codes.ts';
 import type { EngineDeps } from './deps.ts';
-import { ApiError, invalidRequest, notFound } from './errors.ts';
+import { EngineError, invalidRequest, notFound } from './errors.ts';
 import { destinationKeyOf } from './ids.ts';
 import type { CheckStore } from './ports.ts';
 import { effectiveStatus, type Status, type VerificationRecord } from './verification.ts';
@@ -45,7 +45,7 @@ const CLOSED_MESSAGES: Record<Status, string> = {
 };
 
 /** The 409 for a verification that is no longer pending; its status rides beside the error. */
-export function closedError(record: VerificationRecord, now: number): ApiError {
+export function closedError(record: VerificationRecord, now: number): EngineError {
   const status = effectiveStatus(record, now);
-  return new ApiError(409, 'verification_closed', CLOSED_MESSAGES[status], { extra: { status } });
+  return new EngineError(409, 'verification_closed', CLOSED_MESSAGES[status], { extra: { status } });
 }

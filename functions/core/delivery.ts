@@ -20,7 +20,7 @@
  */
 
 import { type Destination, parseDestination } from './destination.ts';
-import { ApiError } from './errors.ts';
+import { EngineError } from './errors.ts';
 import { maskDestination } from './masking.ts';
 import type { DeliveryStore, Log } from './ports.ts';
 import type { Sealer } from './sealing.ts';
@@ -96,7 +96,7 @@ function normaliseDestination(channel: Channel, destination: string): Destinatio
     // '*' turns the country allow-list off: a receipt for any number the service sent to counts.
     return parseDestination(channel, bare, ['*']);
   } catch (error) {
-    if (error instanceof ApiError) return undefined;
+    if (error instanceof EngineError) return undefined;
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { ApiError, invalidRequest } from './errors.ts';
+import { EngineError, invalidRequest } from './errors.ts';
 import type { Channel } from './verification.ts';
 
 /** A destination as the service uses it. */
@@ -64,7 +64,7 @@ export function parseDestination(
   }
   const country = phone.country;
   if (!allowedCountries.includes('*') && (country === undefined || !allowedCountries.includes(country))) {
-    throw new ApiError(400, 'country_not_allowed', `Sending ${channel} to this country is not enabled.`, {
+    throw new EngineError(400, 'country_not_allowed', `Sending ${channel} to this country is not enabled.`, {
       field: 'to',
     });
   }

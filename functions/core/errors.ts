@@ -1,10 +1,13 @@
 /**
- * The one error type a caller may see. Anything else thrown inside the service is logged and
+ * The engine's errors. `EngineError` is the one error type a caller may see, through whichever door
+ * (an HTTP answer, a Cognito trigger's refusal); anything else thrown inside the service is logged and
  * answered with a generic 500 that carries no detail.
  */
+
+/** Why a message was not sent: the limit that held. */
 export type RateLimitReason = 'cooldown' | 'destination_limit' | 'ip_limit' | 'spend_limit';
 
-export interface ApiErrorOptions {
+export interface EngineErrorOptions {
   field?: string;
   reason?: RateLimitReason;
   /** Sent as the `Retry-After` header (whole seconds). */
@@ -13,15 +16,15 @@ export interface ApiErrorOptions {
   extra?: Record<string, unknown>;
 }
 
-export class ApiError extends Error {
+export class EngineError extends Error {
   constructor(
     readonly statusCode: number,
     readonly code: string,
     message: string,
-    readonly options: ApiErrorOptions = {},
+    readonly options: EngineErrorOptions = {},
   ) {
     super(message);
-    this.name = 'ApiError';
+    this.name = 'EngineError';
   }
 }
 
@@ -38,6 +41,6 @@ export class DeliveryError extends Error {
 }
 
 export const invalidRequest = (message: string, field?: string) =>
-  new ApiError(400, 'invalid_request', message, field === undefined ? {} : { field });
+  new EngineError(400, 'invalid_request', message, field === undefined ? {} : { field });
 
-export const notFound = () => new ApiError(404, 'not_found', 'No verification has this id.');
+export const notFound = () => new EngineError(404, 'not_found', 'No verification has this id.');

@@ -2,7 +2,7 @@ import { closedError } from './check.ts';
 import type { EngineDeps } from './deps.ts';
 import { notFound } from './errors.ts';
 import { destinationKeyOf } from './ids.ts';
-import type { ReadStore } from './ports.ts';
+import type { CancelStore, ReadStore } from './ports.ts';
 import { statusView } from './views.ts';
 
 /** Reads a verification's status as the caller sees it now (expiry included). */
@@ -15,7 +15,7 @@ export async function getVerification(deps: Pick<EngineDeps<ReadStore>, 'store' 
 
 /** Cancels a pending verification; a closed one answers 409 with its status. */
 export async function cancelVerification(
-  deps: Pick<EngineDeps<ReadStore>, 'store' | 'clock' | 'log'>,
+  deps: Pick<EngineDeps<CancelStore>, 'store' | 'clock' | 'log'>,
   id: string,
 ) {
   if (destinationKeyOf(id) === undefined) throw notFound();

@@ -1,9 +1,8 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
-
 /**
  * Masked forms of destinations, the only forms that appear in responses and logs.
  * "+14155550123" -> "+1********23"; "Ana@Example.com" -> "a***@example.com".
  */
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
 /**
  * A phone number shows at most its country calling code and its last two digits, and never more

@@ -3,6 +3,7 @@
  * (functions/adapters/) implement them; local mode (local/) wires the same adapters to DynamoDB Local
  * and its outbox; tests pass their own.
  */
+import type { RateLimitReason } from './errors.ts';
 import type { Channel, SendLimits, StoredDelivery, VerificationRecord } from './verification.ts';
 
 /** A message ready for a channel. The plain code only ever exists here, on its way out. */
@@ -31,11 +32,7 @@ export interface MessageSender {
 export type Senders = Partial<Record<Channel, MessageSender>>;
 
 /** What the store answers when a send could not be written. */
-export type SendRejection =
-  | { kind: 'cooldown'; retryAfterSeconds: number }
-  | { kind: 'destination_limit'; retryAfterSeconds: number }
-  | { kind: 'ip_limit'; retryAfterSeconds: number }
-  | { kind: 'spend_limit'; retryAfterSeconds: number };
+export type SendRejection = { kind: RateLimitReason; retryAfterSeconds: number };
 
 export type StartOutcome =
   | { kind: 'created'; record: VerificationRecord }
@@ -78,10 +75,15 @@ export interface CheckStore {
   guess(id: string, macs: readonly string[], now: number): Promise<CheckOutcome>;
 }
 
+/** Reads only: the status function is granted GetItem and nothing else. */
 export interface ReadStore {
   get(id: string): Promise<VerificationRecord | undefined>;
   /** The verification still pending for a destination, if any (Cognito points a retried sign-in at it). */
   findPending(destinationKey: string, now: number): Promise<VerificationRecord | undefined>;
+}
+
+export interface CancelStore {
+  /** Cancels a live verification, by a conditional write. */
   cancel(id: string, now: number): Promise<CancelOutcome>;
 }
 
@@ -114,7 +116,7 @@ export interface VoiceCallStore {
   skipVoiceCall(id: string, reason: SendRejection['kind'], now: number): Promise<void>;
 }
 
-export interface VerificationStore extends CheckStore, ReadStore, SendStore, VoiceCallStore {}
+export interface VerificationStore extends CheckStore, ReadStore, CancelStore, SendStore, VoiceCallStore {}
 
 /**
  * Delivery receipts (functions/core/delivery.ts): one conditional UpdateItem on the current

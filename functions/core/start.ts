@@ -2,7 +2,7 @@ import { generateCode } from './codes.ts';
 import type { SendDeps } from './deps.ts';
 import { parseDestination } from './destination.ts';
 import { deviceIpBucket } from './device-ip.ts';
-import { ApiError, DeliveryError, invalidRequest } from './errors.ts';
+import { DeliveryError, EngineError, invalidRequest } from './errors.ts';
 import { newVerificationId } from './ids.ts';
 import { sendLimits } from './limits.ts';
 import { maskDestination } from './masking.ts';
@@ -97,7 +97,11 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
       to: stored.maskedTo,
       reason: error instanceof DeliveryError ? error.message : 'unexpected error',
     });
-    throw new ApiError(502, 'delivery_failed', `The ${request.channel} provider did not accept the message.`);
+    throw new EngineError(
+      502,
+      'delivery_failed',
+      `The ${request.channel} provider did not accept the message.`,
+    );
   }
 
   log.info(outcome.kind === 'created' ? 'verification sent' : 'verification resent', {
@@ -130,9 +134,14 @@ const REJECTION_MESSAGES: Record<SendRejection['kind'], string> = {
   spend_limit: 'The service is sending too many phone messages right now; try again later, or use email.',
 };
 
-function rateLimited(rejection: SendRejection, channel: Channel, to: string, log: SendDeps['log']): ApiError {
+function rateLimited(
+  rejection: SendRejection,
+  channel: Channel,
+  to: string,
+  log: SendDeps['log'],
+): EngineError {
   log.warn('send rate limited', { reason: rejection.kind, channel, to: maskDestination(to) });
-  return new ApiError(429, 'rate_limited', REJECTION_MESSAGES[rejection.kind], {
+  return new EngineError(429, 'rate_limited', REJECTION_MESSAGES[rejection.kind], {
     reason: rejection.kind,
     retryAfterSeconds: Math.max(1, Math.ceil(rejection.retryAfterSeconds)),
   });

@@ -1,4 +1,5 @@
 /** The verification record, its statuses, and the rules that decide a status at a given moment. */
+import type { RateLimitReason } from './errors.ts';
 
 export const DELIVERY_STATES = ['delivered', 'failed', 'unknown'] as const;
 /** What `GET` shows: `unknown` until a receipt says otherwise (an absent attribute is `unknown`). */
@@ -71,7 +72,7 @@ export interface VerificationRecord {
    */
   voiceCall?: 'calling' | 'called' | 'failed' | 'skipped';
   voiceCallAt?: number;
-  voiceCallSkipped?: 'cooldown' | 'destination_limit' | 'ip_limit' | 'spend_limit';
+  voiceCallSkipped?: RateLimitReason;
   approvedAt?: number;
   /** When the last guess was counted (the last attempt's time for `max_attempts_reached`). */
   lastGuessAt?: number;

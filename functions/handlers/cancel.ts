@@ -1,12 +1,12 @@
-import { DynamoReadStore } from '../adapters/dynamodb/read-store.ts';
+/** Lambda entry for `DELETE /v1/verifications/{id}` (needs no secret: a cancel opens nothing). */
+import { DynamoCancelStore } from '../adapters/dynamodb/cancel-store.ts';
 import { JsonLog } from '../adapters/json-log.ts';
-import { createCancelHandler } from '../http/manage-routes.ts';
+import { createCancelRoute } from '../http/manage-routes.ts';
 import { lambdaHandler, serviceName, table } from '../wiring/runtime.ts';
 
-/** Lambda entry for `DELETE /v1/verifications/{id}` (needs no secret: a cancel opens nothing). */
 const log = new JsonLog(serviceName);
 
 export const handler = lambdaHandler(
-  createCancelHandler({ store: new DynamoReadStore(table), clock: Date.now, log }),
+  createCancelRoute({ store: new DynamoCancelStore(table), clock: Date.now, log }),
   log,
 );

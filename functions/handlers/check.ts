@@ -1,13 +1,13 @@
+/** Lambda entry for `POST /v1/verifications/{id}/check`: the hot path, so only the check's writes. */
 import { DynamoCheckStore } from '../adapters/dynamodb/check-store.ts';
 import { JsonLog } from '../adapters/json-log.ts';
-import { createCheckHandler } from '../http/check-route.ts';
+import { createCheckRoute } from '../http/check-route.ts';
 import { lambdaHandler, loadSealer, serviceName, settings, table } from '../wiring/runtime.ts';
 
-/** Lambda entry for `POST /v1/verifications/{id}/check`: the hot path, so only the check's writes. */
 const log = new JsonLog(serviceName);
 
 export const handler = lambdaHandler(
-  createCheckHandler({
+  createCheckRoute({
     store: new DynamoCheckStore(table),
     sealer: await loadSealer(log),
     settings,

@@ -1,3 +1,8 @@
+/**
+ * Lambda entry for the user pool's Create Auth Challenge trigger: sends codes through the same
+ * engine, channels and limits as `POST /v1/verifications` (no voice-fallback workflow: a Cognito
+ * session is too short for it).
+ */
 import type { Context, CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import { cognitoOptionsFromEnv } from '../cognito/challenge.ts';
 import { createCreateAuthChallengeHandler } from '../cognito/create-auth-challenge.ts';
@@ -6,11 +11,6 @@ import { engineDeps, logger } from '../wiring/engine-deps.ts';
 import { env, keysFresh } from '../wiring/runtime.ts';
 import { buildSenders } from '../wiring/senders.ts';
 
-/**
- * Lambda entry for the user pool's Create Auth Challenge trigger: sends codes through the same
- * engine, channels and limits as `POST /v1/verifications` (no voice-fallback workflow: a Cognito
- * session is too short for it).
- */
 const create = createCreateAuthChallengeHandler({
   ...(await engineDeps()),
   senders: buildSenders(channelsFromEnv(env)),

@@ -1,9 +1,9 @@
+/** Lambda entry for the user pool's Verify Auth Challenge Response trigger. */
 import type { Context, VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
 import { createVerifyAuthChallengeHandler } from '../cognito/verify-auth-challenge.ts';
 import { engineDeps, logger } from '../wiring/engine-deps.ts';
 import { keysFresh } from '../wiring/runtime.ts';
 
-/** Lambda entry for the user pool's Verify Auth Challenge Response trigger. */
 const verify = createVerifyAuthChallengeHandler(await engineDeps());
 
 export const handler = async (event: VerifyAuthChallengeResponseTriggerEvent, context: Context) => {

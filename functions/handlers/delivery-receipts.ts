@@ -1,15 +1,15 @@
-import type { Context } from 'aws-lambda';
-import { DynamoDeliveryStore } from '../adapters/dynamodb/delivery-store.ts';
-import { createReceiptsHandler } from '../receipts/receipts-handler.ts';
-import { logger, powertoolsLog } from '../wiring/powertools-log.ts';
-import { keysFresh, loadSealer, table } from '../wiring/runtime.ts';
-
 /**
  * Lambda entry for delivery receipts (infra/delivery-receipts.ts): SNS SMS delivery status logs
  * (CloudWatch Logs subscription), SES events (EventBridge rule) and SMS-Voice v2 voice events (SNS
  * topic). Built once per cold start: the sealer (to key destinations as the store does) and the
  * delivery store part only — one conditional UpdateItem per receipt, nothing else.
  */
+import type { Context } from 'aws-lambda';
+import { DynamoDeliveryStore } from '../adapters/dynamodb/delivery-store.ts';
+import { createReceiptsHandler } from '../receipts/receipts-handler.ts';
+import { logger, powertoolsLog } from '../wiring/powertools-log.ts';
+import { keysFresh, loadSealer, table } from '../wiring/runtime.ts';
+
 const receipts = createReceiptsHandler({
   store: new DynamoDeliveryStore(table),
   sealer: await loadSealer(powertoolsLog),

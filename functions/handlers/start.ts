@@ -1,15 +1,15 @@
-import { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency-store.ts';
-import { channelsFromEnv, voiceFallbackFromEnv } from '../config.ts';
-import type { WorkflowStarter } from '../core/ports.ts';
-import { createStartHandler } from '../http/start-route.ts';
-import { engineDeps, powertoolsLog } from '../wiring/engine-deps.ts';
-import { env, lambdaHandler, table } from '../wiring/runtime.ts';
-import { buildSenders } from '../wiring/senders.ts';
-
 /**
  * Lambda entry for `POST /v1/verifications`. SMS is always on (SNS); email and voice are on when the
  * construct configured them. Each channel's client is loaded on first use only.
  */
+import { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency-store.ts';
+import { channelsFromEnv, voiceFallbackFromEnv } from '../config.ts';
+import type { WorkflowStarter } from '../core/ports.ts';
+import { createStartRoute } from '../http/start-route.ts';
+import { engineDeps, powertoolsLog } from '../wiring/engine-deps.ts';
+import { env, lambdaHandler, table } from '../wiring/runtime.ts';
+import { buildSenders } from '../wiring/senders.ts';
+
 const senders = buildSenders(channelsFromEnv(env));
 
 // Set exactly when voice is on.
@@ -32,7 +32,7 @@ if (stateMachineArn) {
 }
 
 export const handler = lambdaHandler(
-  createStartHandler({
+  createStartRoute({
     ...(await engineDeps()),
     senders,
     ...(workflow ? { workflow } : {}),

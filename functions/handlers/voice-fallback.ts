@@ -1,3 +1,8 @@
+/**
+ * Lambda entry for the voice-fallback workflow's call task (infra/voice-fallback-workflow.ts). Input:
+ * `{"verificationId": "<id>"}`; output: `{"verificationId", "called"}`, never the code or the number.
+ * Built once per cold start; the voice client is loaded on the first call.
+ */
 import type { Context } from 'aws-lambda';
 import { voiceCallChannelsFromEnv } from '../config.ts';
 import { engineDeps, powertoolsLog } from '../wiring/engine-deps.ts';
@@ -5,11 +10,6 @@ import { env, keysFresh } from '../wiring/runtime.ts';
 import { buildSenders } from '../wiring/senders.ts';
 import { voiceFallbackTask } from '../workflow/voice-fallback-task.ts';
 
-/**
- * Lambda entry for the voice-fallback workflow's call task (infra/voice-fallback-workflow.ts). Input:
- * `{"verificationId": "<id>"}`; output: `{"verificationId", "called"}`, never the code or the number.
- * Built once per cold start; the voice client is loaded on the first call.
- */
 const task = voiceFallbackTask({
   ...(await engineDeps()),
   senders: buildSenders(voiceCallChannelsFromEnv(env)),

@@ -1,14 +1,14 @@
 import { checkCode } from '../core/check.ts';
 import type { EngineDeps } from '../core/deps.ts';
 import type { CheckStore } from '../core/ports.ts';
-import type { ApiHandler } from './api-handler.ts';
 import { pathId, readJsonObject } from './request.ts';
-import { answer, json } from './responses.ts';
+import { json, respondOrFail } from './responses.ts';
+import type { Route } from './route.ts';
 
 /** `POST /v1/verifications/{id}/check`: parse, call the engine, answer. */
-export function createCheckHandler(deps: EngineDeps<CheckStore>): ApiHandler {
+export function createCheckRoute(deps: EngineDeps<CheckStore>): Route {
   return (event) =>
-    answer(deps.log, async () => {
+    respondOrFail(deps.log, async () => {
       const body = readJsonObject(event);
       return json(200, await checkCode(deps, pathId(event), body['code']));
     });

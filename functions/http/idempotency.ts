@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { ApiError, invalidRequest } from '../core/errors.ts';
+import { EngineError, invalidRequest } from '../core/errors.ts';
 import type { Clock, IdempotencyStore } from '../core/ports.ts';
 import { errorResponse } from './responses.ts';
 
@@ -27,7 +27,7 @@ export async function withIdempotency(
   const claim = await store.claim(key, fingerprint(body), clock(), IDEMPOTENCY_TTL_SECONDS);
   if (claim.kind === 'completed') return replay(claim.statusCode, claim.body);
   if (claim.kind === 'mismatch') {
-    throw new ApiError(
+    throw new EngineError(
       422,
       'idempotency_key_reused',
       'This Idempotency-Key was used with a different body.',
@@ -37,7 +37,7 @@ export async function withIdempotency(
     );
   }
   if (claim.kind === 'in_progress') {
-    throw new ApiError(
+    throw new EngineError(
       409,
       'idempotency_in_progress',
       'A request with this Idempotency-Key is still running.',
@@ -53,7 +53,7 @@ export async function withIdempotency(
   } catch (error) {
     // Final answers are replayed, a refused delivery included (the channel was called). A rate
     // limit or a fault of ours frees the key, so a retry after Retry-After can succeed.
-    if (error instanceof ApiError && error.statusCode !== 429 && error.statusCode !== 500) {
+    if (error instanceof EngineError && error.statusCode !== 429 && error.statusCode !== 500) {
       return finish(store, clock, key, errorResponse(error));
     }
     await store.release(key);

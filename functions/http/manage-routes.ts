@@ -1,18 +1,18 @@
 import type { EngineDeps } from '../core/deps.ts';
 import { cancelVerification, getVerification } from '../core/manage.ts';
-import type { ReadStore } from '../core/ports.ts';
-import type { ApiHandler } from './api-handler.ts';
+import type { CancelStore, ReadStore } from '../core/ports.ts';
 import { pathId } from './request.ts';
-import { answer, json } from './responses.ts';
-
-type ManageDeps = Pick<EngineDeps<ReadStore>, 'store' | 'clock' | 'log'>;
+import { json, respondOrFail } from './responses.ts';
+import type { Route } from './route.ts';
 
 /** `GET /v1/verifications/{id}` */
-export function createGetHandler(deps: ManageDeps): ApiHandler {
-  return (event) => answer(deps.log, async () => json(200, await getVerification(deps, pathId(event))));
+export function createGetRoute(deps: Pick<EngineDeps<ReadStore>, 'store' | 'clock' | 'log'>): Route {
+  return (event) =>
+    respondOrFail(deps.log, async () => json(200, await getVerification(deps, pathId(event))));
 }
 
 /** `DELETE /v1/verifications/{id}` */
-export function createCancelHandler(deps: ManageDeps): ApiHandler {
-  return (event) => answer(deps.log, async () => json(200, await cancelVerification(deps, pathId(event))));
+export function createCancelRoute(deps: Pick<EngineDeps<CancelStore>, 'store' | 'clock' | 'log'>): Route {
+  return (event) =>
+    respondOrFail(deps.log, async () => json(200, await cancelVerification(deps, pathId(event))));
 }

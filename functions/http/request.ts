@@ -1,11 +1,11 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { ApiError, invalidRequest } from '../core/errors.ts';
+import { EngineError, invalidRequest } from '../core/errors.ts';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
 /** The 413 for a body over the limit, in the limit's own unit (local mode's server answers it too). */
 export const payloadTooLarge = () =>
-  new ApiError(413, 'payload_too_large', `The body must not exceed ${MAX_BODY_BYTES / 1024} KiB.`);
+  new EngineError(413, 'payload_too_large', `The body must not exceed ${MAX_BODY_BYTES / 1024} KiB.`);
 
 /** The JSON object in the body: 413 past 16 KiB, 400 when it is not JSON or not an object. */
 export function readJsonObject(

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { ApiError } from '../core/errors.ts';
+import { EngineError } from '../core/errors.ts';
 import type { Log } from '../core/ports.ts';
 
 /** JSON responses and the error envelope `{"error": {"code", "message", "field"?, "reason"?}}`. */
@@ -13,7 +13,7 @@ export function json(
   return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
-export function errorResponse(error: ApiError): APIGatewayProxyResult {
+export function errorResponse(error: EngineError): APIGatewayProxyResult {
   const { field, reason, retryAfterSeconds, extra } = error.options;
   const body = {
     error: {
@@ -30,20 +30,22 @@ export function errorResponse(error: ApiError): APIGatewayProxyResult {
 }
 
 /**
- * Runs a route: an ApiError becomes its 4xx/502; anything else is logged (never shown) and answered
+ * Runs a route: an EngineError becomes its 4xx/502; anything else is logged (never shown) and answered
  * with a generic 500, so no stack trace or internal detail ever reaches a caller.
  */
-export async function answer(
+export async function respondOrFail(
   log: Log,
   route: () => Promise<APIGatewayProxyResult>,
 ): Promise<APIGatewayProxyResult> {
   try {
     return await route();
   } catch (error) {
-    if (error instanceof ApiError) return errorResponse(error);
+    if (error instanceof EngineError) return errorResponse(error);
     log.error('unexpected error', {
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     });
-    return errorResponse(new ApiError(500, 'internal_error', 'Something went wrong on our side; try again.'));
+    return errorResponse(
+      new EngineError(500, 'internal_error', 'Something went wrong on our side; try again.'),
+    );
   }
 }

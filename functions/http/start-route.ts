@@ -1,10 +1,10 @@
 import type { SendDeps } from '../core/deps.ts';
 import type { IdempotencyStore } from '../core/ports.ts';
 import { startVerification } from '../core/start.ts';
-import type { ApiHandler } from './api-handler.ts';
 import { withIdempotency } from './idempotency.ts';
 import { header, readJsonObject } from './request.ts';
-import { answer, json } from './responses.ts';
+import { json, respondOrFail } from './responses.ts';
+import type { Route } from './route.ts';
 import { parseStartBody } from './start-schema.ts';
 
 export interface StartHandlerDeps extends SendDeps {
@@ -12,9 +12,9 @@ export interface StartHandlerDeps extends SendDeps {
 }
 
 /** `POST /v1/verifications`: parse, (replay or) start, answer 201 for a new one, 200 for a resend. */
-export function createStartHandler(deps: StartHandlerDeps): ApiHandler {
+export function createStartRoute(deps: StartHandlerDeps): Route {
   return (event) =>
-    answer(deps.log, async () => {
+    respondOrFail(deps.log, async () => {
       const body = readJsonObject(event);
       const request = parseStartBody(body);
       // Keys are scoped to the caller's API key: two apps may well pick the same key.

@@ -7,7 +7,7 @@ import { secretArnFromEnv, settingsFromEnv, tableNameFromEnv } from '../config.t
 import type { Log } from '../core/ports.ts';
 import type { Sealer } from '../core/sealing.ts';
 import { POWERTOOLS_SERVICE_NAME } from '../env.ts';
-import type { ApiHandler } from '../http/api-handler.ts';
+import type { Route } from '../http/route.ts';
 
 /**
  * What every Lambda entry shares, built once per cold start: settings from the environment, the
@@ -42,7 +42,7 @@ export interface RequestLog {
 }
 
 /** Wraps a route as a Lambda handler whose log lines carry the request's correlation id. */
-export function lambdaHandler(route: ApiHandler, log: RequestLog) {
+export function lambdaHandler(route: Route, log: RequestLog) {
   return async (event: APIGatewayProxyEvent, context: Context) => {
     log.beginRequest({ requestId: context.awsRequestId, correlationId: event.requestContext?.requestId });
     await keysFresh();

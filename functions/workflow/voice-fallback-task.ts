@@ -1,14 +1,13 @@
-import { isThrottling } from '../adapters/deliver-with-retry.ts';
-import { DeliveryError } from '../core/errors.ts';
-import { destinationKeyOf } from '../core/ids.ts';
-import { placeVoiceFallbackCall } from '../core/voice-fallback.ts';
-
 /**
  * The voice-fallback workflow's call task, as the state machine sees it: the input is the
  * verification id alone, the output says only whether a call was placed, and a failure leaves as an
  * error whose *name* the state machine's Retry and Catch match. The Lambda entry
  * (functions/handlers/voice-fallback.ts) and local mode (local/local-workflow.ts) both run this.
  */
+import { isThrottling } from '../adapters/deliver-with-retry.ts';
+import { DeliveryError } from '../core/errors.ts';
+import { destinationKeyOf } from '../core/ids.ts';
+import { placeVoiceFallbackCall } from '../core/voice-fallback.ts';
 
 /** The provider throttled or faulted after the sender's own retries: the workflow retries with backoff. */
 export const VOICE_CALL_RETRYABLE = 'VoiceCallRetryable';

@@ -1,10 +1,10 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import type { CancelOutcome, ReadStore } from '../../core/ports.ts';
+import type { ReadStore } from '../../core/ports.ts';
 import { effectiveStatus, type VerificationRecord } from '../../core/verification.ts';
 import { fromItem, verificationKey } from './items.ts';
-import { keyOf, type Table, updateLive } from './table.ts';
+import { keyOf, type Table } from './table.ts';
 
-/** Reading a verification (by id, or the pending one of a destination) and cancelling it. */
+/** Reading a verification: by id, or the pending one of a destination. Reads only. */
 export class DynamoReadStore implements ReadStore {
   constructor(private readonly table: Table) {}
 
@@ -24,14 +24,5 @@ export class DynamoReadStore implements ReadStore {
     );
     const record = item && fromItem(item);
     return record && effectiveStatus(record, now) === 'pending' ? record : undefined;
-  }
-  cancel(id: string, now: number) {
-    return updateLive<CancelOutcome>(this.table, id, now, {
-      update: 'SET #status = :canceled, #closedAt = :now',
-      names: { '#closedAt': 'closedAt' },
-      values: { ':canceled': { S: 'canceled' } },
-      whenDone: (record) => ({ kind: 'canceled', record }),
-      whenLive: (record) => ({ kind: 'closed', record }),
-    });
   }
 }

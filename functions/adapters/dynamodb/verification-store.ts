@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { NewVerification, SendRejection, VerificationStore } from '../../core/ports.ts';
 import type { SendLimits, VerificationRecord } from '../../core/verification.ts';
+import { DynamoCancelStore } from './cancel-store.ts';
 import { DynamoCheckStore } from './check-store.ts';
 import { DynamoReadStore } from './read-store.ts';
 import { DynamoSendStore, type StoreOptions } from './send-store.ts';
@@ -23,6 +24,7 @@ export type { StoreOptions } from './send-store.ts';
 export class DynamoVerificationStore implements VerificationStore {
   readonly #check: DynamoCheckStore;
   readonly #read: DynamoReadStore;
+  readonly #cancel: DynamoCancelStore;
   readonly #send: DynamoSendStore;
   readonly #voice: DynamoVoiceCallStore;
 
@@ -30,6 +32,7 @@ export class DynamoVerificationStore implements VerificationStore {
     const table = { client, tableName };
     this.#check = new DynamoCheckStore(table);
     this.#read = new DynamoReadStore(table);
+    this.#cancel = new DynamoCancelStore(table);
     this.#send = new DynamoSendStore(table, options);
     this.#voice = new DynamoVoiceCallStore(table, options);
   }
@@ -44,7 +47,7 @@ export class DynamoVerificationStore implements VerificationStore {
     return this.#read.findPending(destinationKey, now);
   }
   cancel(id: string, now: number) {
-    return this.#read.cancel(id, now);
+    return this.#cancel.cancel(id, now);
   }
   startOrResend(input: NewVerification, now: number) {
     return this.#send.startOrResend(input, now);
