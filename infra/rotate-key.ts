@@ -13,7 +13,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { rotateKey } from '../functions/adapters/key-rotation.ts';
+import { rotateKey } from '../functions/adapters/secret-key-rotation.ts';
 
 const USAGE = 'usage: npm run rotate-key -- <stage|promote|status> --secret-id <ARN or name> [--force]';
 

@@ -9,10 +9,10 @@ import { payloadTooLarge } from '../functions/http/request.ts';
 import { type LocalActivity, startLocalActivity } from './activity-stream.ts';
 import { apiGatewayEvent, matchRoute } from './api-event.ts';
 import { type ComposedApi, composeApi } from './compose.ts';
-import { LocalDeliveryReceipts } from './delivery-receipts.ts';
 import { createVerificationTable, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { LocalWorkflowStarter, synthesizeLocalDefinition } from './local-workflow.ts';
 import { Outbox } from './outbox.ts';
+import { LocalDeliveryReceipts } from './outbox-receipts.ts';
 import { PAGE, PAGE_CSP } from './page.ts';
 
 /**

@@ -1,14 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
-import { advanceRotation } from '../adapters/key-rotation.ts';
+import { advanceRotation } from '../adapters/secret-key-rotation.ts';
 import { keyRotationFromEnv } from '../config.ts';
 import { POWERTOOLS_SERVICE_NAME } from '../env.ts';
 
 /**
  * Lambda entry for the scheduled key rotation (infra/key-rotation.ts), run every 15 minutes: stages a
  * new key once the current one is `KEY_ROTATION_EVERY_SECONDS` old, and promotes it ten minutes later
- * (functions/adapters/key-rotation.ts). Reads and writes the secret with the Secrets Manager API: it
+ * (functions/adapters/secret-key-rotation.ts). Reads and writes the secret with the Secrets Manager API: it
  * seals nothing, so it needs neither the extension nor the table.
  */
 const env = process.env;

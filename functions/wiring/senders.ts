@@ -33,12 +33,12 @@ export function buildSenders(channels: ChannelConfig): Senders {
 
   if (voice) {
     senders.voice = lazySender(async () => {
-      const [{ PinpointSMSVoiceV2Client }, { VoiceSender }] = await Promise.all([
+      const [{ PinpointSMSVoiceV2Client }, { EndUserMessagingVoiceSender }] = await Promise.all([
         import('@aws-sdk/client-pinpoint-sms-voice-v2'),
-        import('../adapters/voice-sender.ts'),
+        import('../adapters/end-user-messaging-voice-sender.ts'),
       ]);
       // channelsFromEnv checked the name's form; the provider knows its voices.
-      return new VoiceSender(new PinpointSMSVoiceV2Client({}), {
+      return new EndUserMessagingVoiceSender(new PinpointSMSVoiceV2Client({}), {
         ...voice,
         voiceId: voice.voiceId as VoiceId,
       });

@@ -7,7 +7,7 @@ import {
 import type { MessageSender, OutgoingMessage } from '../core/ports.ts';
 import { deliverWithRetry, type RetryOptions } from './deliver-with-retry.ts';
 
-export interface VoiceSenderOptions extends RetryOptions {
+export interface EndUserMessagingVoiceSenderOptions extends RetryOptions {
   /** Phone number, pool or sender id (ID or ARN) the call comes from. */
   originationIdentity: string;
   /** One voice for every call; by default a native voice for the message's language. */
@@ -46,10 +46,10 @@ export function defaultVoiceFor(ssml: string | undefined): VoiceId {
   return exact ?? sameLanguage ?? 'JOANNA';
 }
 
-export class VoiceSender implements MessageSender {
+export class EndUserMessagingVoiceSender implements MessageSender {
   constructor(
     private readonly client: PinpointSMSVoiceV2Client,
-    private readonly options: VoiceSenderOptions,
+    private readonly options: EndUserMessagingVoiceSenderOptions,
   ) {}
 
   async send(message: OutgoingMessage): Promise<{ providerMessageId?: string }> {
