@@ -50,7 +50,8 @@ const CALLS: Record<Name, string[]> = {
 /** Clients start may only load on first use of their channel (dynamic import). */
 const LAZY_CLIENTS = ['sns', 'ses', 'pinpoint-sms-voice-v2', 'sfn'];
 
-const FLOOR_SOURCE = `import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+/** The floor every hot-path bundle is budgeted against: a bare DynamoDB client and one UpdateItem. */
+export const FLOOR_SOURCE = `import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 const client = new DynamoDBClient({});
 export const handler = async (event) =>
   client.send(new UpdateItemCommand({

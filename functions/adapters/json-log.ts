@@ -6,7 +6,8 @@ import { X_AMZN_TRACE_ID } from '../env.ts';
  * JSON shape as Powertools Logger (level, message, timestamp, service, function_request_id,
  * xray_trace_id, plus a correlation id) — test/unit/json-log.test.ts holds the two side by side — but
  * weighs a few hundred bytes: Powertools Logger alone is 23 KB, more than the check function's whole
- * size budget over a bare DynamoDB client. The other functions use Powertools Logger itself.
+ * size budget over a bare DynamoDB client (test/infra/lean-hot-path.test.ts holds that budget). The
+ * other functions use Powertools Logger itself (functions/wiring/powertools-log.ts).
  */
 export class JsonLog implements Log {
   #requestKeys: Record<string, unknown> = {};

@@ -1,12 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { createActivityHandler } from '../activity/activity-handler.ts';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher.ts';
 import { PowertoolsActivityMetrics } from '../adapters/powertools-activity-metrics.ts';
-import type { Log } from '../core/ports.ts';
-import { EVENT_BUS_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../env.ts';
+import { EVENT_BUS_NAME, POWERTOOLS_METRICS_NAMESPACE } from '../env.ts';
+import { logger, powertoolsLog } from '../wiring/powertools-log.ts';
+import { serviceName } from '../wiring/service-name.ts';
 
 /**
  * Lambda entry for the table's DynamoDB stream (NEW_AND_OLD_IMAGES, filtered to `v#` items, with
@@ -16,13 +16,6 @@ import { EVENT_BUS_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME }
  * access beyond the stream.
  */
 const env = process.env;
-const serviceName = env[POWERTOOLS_SERVICE_NAME] || 'onetime';
-const logger = new Logger({ serviceName });
-const log: Log = {
-  info: (message, ...fields) => logger.info(message, ...fields),
-  warn: (message, ...fields) => logger.warn(message, ...fields),
-  error: (message, ...fields) => logger.error(message, ...fields),
-};
 const eventBusName = env[EVENT_BUS_NAME] || undefined;
 
 const activity = createActivityHandler({
@@ -32,7 +25,7 @@ const activity = createActivityHandler({
   events: new EventBridgePublisher(new EventBridgeClient({ maxAttempts: 5 }), {
     ...(eventBusName === undefined ? {} : { eventBusName }),
   }),
-  log,
+  log: powertoolsLog,
 });
 
 export const handler = async (

@@ -1,9 +1,8 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { advanceRotation } from '../adapters/secret-key-rotation.ts';
 import { keyRotationFromEnv } from '../config.ts';
-import { POWERTOOLS_SERVICE_NAME } from '../env.ts';
+import { logger } from '../wiring/powertools-log.ts';
 
 /**
  * Lambda entry for the scheduled key rotation (infra/key-rotation.ts), run every 15 minutes: stages a
@@ -12,7 +11,6 @@ import { POWERTOOLS_SERVICE_NAME } from '../env.ts';
  * seals nothing, so it needs neither the extension nor the table.
  */
 const env = process.env;
-const logger = new Logger({ serviceName: env[POWERTOOLS_SERVICE_NAME] || 'onetime' });
 const client = new SecretsManagerClient({});
 const { secretArn: secretId, everySeconds } = keyRotationFromEnv(env);
 const everyMs = everySeconds * 1000;

@@ -6,7 +6,6 @@ import { readSecretFromExtension } from '../adapters/secret-from-extension.ts';
 import { secretArnFromEnv, settingsFromEnv, tableNameFromEnv } from '../config.ts';
 import type { Log } from '../core/ports.ts';
 import type { Sealer } from '../core/sealing.ts';
-import { POWERTOOLS_SERVICE_NAME } from '../env.ts';
 import type { Route } from '../http/route.ts';
 
 /**
@@ -17,7 +16,7 @@ import type { Route } from '../http/route.ts';
  */
 export const env = process.env;
 export const settings = settingsFromEnv(env);
-export const serviceName = env[POWERTOOLS_SERVICE_NAME] ?? 'onetime';
+export { serviceName } from './service-name.ts';
 // The SDK retries throttling with backoff; a few more attempts than the default ride out bursts.
 export const dynamodb = new DynamoDBClient({ maxAttempts: 5 });
 export const table: Table = { client: dynamodb, tableName: tableNameFromEnv(env) };

@@ -1,0 +1,45 @@
+/**
+ * Why check, status and cancel log through the hand-written `JsonLog` rather than Powertools Logger
+ * (the logger every other function uses): their bundles are budgeted against a bare DynamoDB client
+ * with one UpdateItem, and Powertools Logger alone would spend more than that budget. This test holds
+ * the budget, so the choice stays justified or goes.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FLOOR_SOURCE } from '../../bench/bundles.ts';
+import { esbuildOptions, type HandlerName, handlerEntry } from '../../infra/otp-function.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const out = mkdtempSync(join(tmpdir(), 'onetime-lean-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+/** Bundles exactly as the construct does; answers the size and the inputs. */
+async function bundle(name: string, entry: string | { contents: string }) {
+  const file = join(out, name, 'index.mjs');
+  const result = await build({
+    ...esbuildOptions(typeof entry === 'string' ? entry : 'floor.mjs', file),
+    absWorkingDir: ROOT,
+    ...(typeof entry === 'string'
+      ? {}
+      : { entryPoints: [], stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'js' } }),
+  });
+  return { bytes: statSync(file).size, inputs: Object.keys((result.metafile as Metafile).inputs) };
+}
+
+describe('The hot path stays lean', () => {
+  it.each<HandlerName>(['check', 'status', 'cancel'])(
+    '%s bundles no Powertools and stays within 1.05x of a bare DynamoDB client',
+    async (name) => {
+      const floor = await bundle('floor', { contents: FLOOR_SOURCE });
+      const lean = await bundle(name, handlerEntry(name));
+
+      expect(lean.inputs.filter((input) => input.includes('@aws-lambda-powertools'))).toEqual([]);
+      expect(lean.bytes / floor.bytes).toBeLessThanOrEqual(1.05);
+    },
+    60_000,
+  );
+});
