@@ -8,7 +8,7 @@ import { cognitoOptionsFromEnv } from '../cognito/challenge.ts';
 import { createCreateAuthChallengeHandler } from '../cognito/create-auth-challenge.ts';
 import { channelsFromEnv } from '../config.ts';
 import { engineDeps, logger } from '../wiring/engine-deps.ts';
-import { env, keysFresh } from '../wiring/runtime.ts';
+import { env, refreshKeysIfStale } from '../wiring/runtime.ts';
 import { buildSenders } from '../wiring/senders.ts';
 
 const create = createCreateAuthChallengeHandler({
@@ -19,6 +19,6 @@ const create = createCreateAuthChallengeHandler({
 
 export const handler = async (event: CreateAuthChallengeTriggerEvent, context: Context) => {
   logger.addContext(context);
-  await keysFresh();
+  await refreshKeysIfStale();
   return create(event);
 };

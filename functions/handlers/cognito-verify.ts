@@ -2,12 +2,12 @@
 import type { Context, VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
 import { createVerifyAuthChallengeHandler } from '../cognito/verify-auth-challenge.ts';
 import { engineDeps, logger } from '../wiring/engine-deps.ts';
-import { keysFresh } from '../wiring/runtime.ts';
+import { refreshKeysIfStale } from '../wiring/runtime.ts';
 
 const verify = createVerifyAuthChallengeHandler(await engineDeps());
 
 export const handler = async (event: VerifyAuthChallengeResponseTriggerEvent, context: Context) => {
   logger.addContext(context);
-  await keysFresh();
+  await refreshKeysIfStale();
   return verify(event);
 };

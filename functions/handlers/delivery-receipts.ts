@@ -8,7 +8,7 @@ import type { Context } from 'aws-lambda';
 import { DynamoDeliveryStore } from '../adapters/dynamodb/delivery-store.ts';
 import { createReceiptsHandler } from '../receipts/receipts-handler.ts';
 import { logger, powertoolsLog } from '../wiring/powertools-log.ts';
-import { keysFresh, loadSealer, table } from '../wiring/runtime.ts';
+import { loadSealer, refreshKeysIfStale, table } from '../wiring/runtime.ts';
 
 const receipts = createReceiptsHandler({
   store: new DynamoDeliveryStore(table),
@@ -18,6 +18,6 @@ const receipts = createReceiptsHandler({
 
 export const handler = async (event: unknown, context?: Context) => {
   if (context) logger.addContext(context);
-  await keysFresh();
+  await refreshKeysIfStale();
   return receipts(event);
 };

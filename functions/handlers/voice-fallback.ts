@@ -6,7 +6,7 @@
 import type { Context } from 'aws-lambda';
 import { voiceCallChannelsFromEnv } from '../config.ts';
 import { engineDeps, powertoolsLog } from '../wiring/engine-deps.ts';
-import { env, keysFresh } from '../wiring/runtime.ts';
+import { env, refreshKeysIfStale } from '../wiring/runtime.ts';
 import { buildSenders } from '../wiring/senders.ts';
 import { voiceFallbackTask } from '../workflow/voice-fallback-task.ts';
 
@@ -17,6 +17,6 @@ const task = voiceFallbackTask({
 
 export const handler = async (event: unknown, context: Context) => {
   powertoolsLog.beginRequest({ requestId: context.awsRequestId });
-  await keysFresh();
+  await refreshKeysIfStale();
   return task(event);
 };

@@ -23,7 +23,7 @@ export const table: Table = { client: dynamodb, tableName: tableNameFromEnv(env)
 
 let keys: RefreshingKeys | undefined;
 
-/** The sealer, keyed by the secret read at init; `keysFresh` keeps it current (key rotation). */
+/** The sealer, keyed by the secret read at init; `refreshKeysIfStale` keeps it current (key rotation). */
 export async function loadSealer(log: Log): Promise<Sealer> {
   keys = await loadRefreshingSealer(() => readSecretFromExtension(secretArnFromEnv(env), env), log);
   return keys.sealer;
@@ -33,7 +33,7 @@ export async function loadSealer(log: Log): Promise<Sealer> {
  * Awaited at the start of every invocation of a function that holds keys: re-reads the secret when
  * the keys are more than 5 minutes old (nothing at all in a function without keys).
  */
-export const keysFresh = (): Promise<void> => keys?.refreshIfStale() ?? Promise.resolve();
+export const refreshKeysIfStale = (): Promise<void> => keys?.refreshIfStale() ?? Promise.resolve();
 
 /** A logger that can tag the lines of one invocation with its ids. */
 export interface RequestLog {
@@ -44,7 +44,7 @@ export interface RequestLog {
 export function lambdaHandler(route: Route, log: RequestLog) {
   return async (event: APIGatewayProxyEvent, context: Context) => {
     log.beginRequest({ requestId: context.awsRequestId, correlationId: event.requestContext?.requestId });
-    await keysFresh();
+    await refreshKeysIfStale();
     return route(event);
   };
 }
