@@ -119,9 +119,8 @@ export interface VoiceCallStore {
 export interface VerificationStore extends CheckStore, ReadStore, CancelStore, SendStore, VoiceCallStore {}
 
 /**
- * Delivery receipts (functions/core/delivery.ts): one conditional UpdateItem on the current
- * verification of a destination, applied only when that verification was created at or before the
- * message was sent and no receipt of a later message is recorded. Never creates an item.
+ * Delivery receipts: records one on the current verification of a destination, by one conditional
+ * write that holds the matching rule stated in functions/core/delivery.ts. Never creates an item.
  */
 export interface DeliveryStore {
   recordDelivery(
