@@ -1,6 +1,5 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -188,7 +187,14 @@ describe('npm start (local mode)', () => {
     const wrongMethod = await fetch(`${base}/v1/verifications`, { method: 'PUT' });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('POST');
-    expect(await wrongMethod.json()).toMatchObject({ error: { code: 'method_not_allowed' } });
+    const refused = await wrongMethod.json();
+    expect(refused).toEqual({
+      error: { code: 'method_not_allowed', message: 'PUT is not allowed on /v1/verifications; use POST.' },
+    });
+    // docs/openapi.yaml shows this very answer.
+    expect(readFileSync(new URL('../../docs/openapi.yaml', import.meta.url), 'utf8')).toContain(
+      JSON.stringify(refused).replaceAll('":', '": ').replaceAll(',"', ', "'),
+    );
 
     const missing = await fetch(`${base}/v1/verifications/no-such-id`);
     expect(missing.status).toBe(404);
