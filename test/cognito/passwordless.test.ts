@@ -8,8 +8,14 @@ import { createCreateAuthChallengeHandler } from '../../functions/cognito/create
 import { createDefineAuthChallengeHandler } from '../../functions/cognito/define-auth-challenge.ts';
 import { createVerifyAuthChallengeHandler } from '../../functions/cognito/verify-auth-challenge.ts';
 import type { Settings } from '../../functions/core/settings.ts';
-import { auditedServices, codeOf, wrongCodeFor } from '../integration/helpers.ts';
-import { type AuthResponse, CognitoError, CognitoSimulator, type SimulatedUser } from './simulator.ts';
+import { auditedServices } from '../support/audit.ts';
+import { codeOf, wrongCodeFor } from '../support/codes.ts';
+import {
+  type AuthResponse,
+  CognitoError,
+  CognitoSimulator,
+  type SimulatedUser,
+} from '../support/cognito-simulator.ts';
 
 /**
  * Passwordless sign-in through a user pool's custom-auth triggers, against DynamoDB Local: the real

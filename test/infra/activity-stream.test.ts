@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OtpActivityStream, type OtpActivityStreamProps } from '../../infra/activity-stream.ts';
-import { actionsOf, ENV, type Resource, resources, type Statement, statements } from './synth.ts';
+import { actionsOf, ENV, type Resource, resources, type Statement, statements } from '../support/synth.ts';
 
 /** A small stack: the table as OtpService makes it, with a stream, and the activity stream on it. */
 function synthesize(

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esbuildOptions, handlerEntry } from '../../infra/otp-function.ts';
-import { type ExtensionStub, startExtensionStub } from './extension-stub.ts';
+import { type ExtensionStub, startExtensionStub } from '../support/extension-stub.ts';
 import {
   FULL_PROPS,
   FUNCTION_NAMES,
@@ -15,7 +15,7 @@ import {
   resources,
   type Synthesized,
   synthesize,
-} from './synth.ts';
+} from '../support/synth.ts';
 
 const run = promisify(execFile);
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:onetime-key-AbCdEf';

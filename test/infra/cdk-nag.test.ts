@@ -3,7 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OtpServiceProps } from '../../infra/otp-service-props.ts';
-import { FULL_PROPS, type Synthesized, synthesize } from './synth.ts';
+import { FULL_PROPS, type Synthesized, synthesize } from '../support/synth.ts';
 
 const VARIANTS: Array<[string, OtpServiceProps]> = [
   ['every channel configured', FULL_PROPS],

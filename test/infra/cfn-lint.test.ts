@@ -7,7 +7,7 @@ import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PasswordlessStack } from '../../infra/examples/passwordless-stack.ts';
-import { ALARM_TOPIC_ARN, ENV, FULL_PROPS, synthesize } from './synth.ts';
+import { ALARM_TOPIC_ARN, ENV, FULL_PROPS, synthesize } from '../support/synth.ts';
 
 /**
  * The synthesized templates against CloudFormation's own resource schemas and IAM's list of actions,

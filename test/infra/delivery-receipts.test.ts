@@ -6,7 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OtpDeliveryReceipts, type OtpDeliveryReceiptsProps } from '../../infra/delivery-receipts.ts';
-import { actionsOf, ENV, resources, type Statement, statements } from './synth.ts';
+import { actionsOf, ENV, resources, type Statement, statements } from '../support/synth.ts';
 
 /** A small stack: a table and a secret as OtpService makes them, and the receipts on them. */
 function synthesize(extra: Partial<OtpDeliveryReceiptsProps> = {}) {

@@ -20,7 +20,7 @@ import {
   statements,
   statementsOf,
   synthesize,
-} from './synth.ts';
+} from '../support/synth.ts';
 
 let full: Synthesized;
 let minimal: Synthesized;

@@ -16,7 +16,7 @@ import {
   LOCAL_VOICE_FUNCTION_ARN,
   voiceFallbackDefinitionFromTemplate,
 } from '../../local/workflow-definition.ts';
-import { startExtensionStub } from './extension-stub.ts';
+import { startExtensionStub } from '../support/extension-stub.ts';
 import {
   actionsOf,
   asList,
@@ -29,7 +29,7 @@ import {
   statements,
   statementsOf,
   synthesize,
-} from './synth.ts';
+} from '../support/synth.ts';
 
 let full: Synthesized;
 let express: Synthesized;

@@ -10,16 +10,10 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { startLocalActivity } from '../../local/activity-stream.ts';
 import { localDynamoDbClient } from '../../local/dynamodb-local.ts';
 import { enableStream, StreamReader, StreamsApi } from '../../local/dynamodb-streams.ts';
-import type { TestService } from '../support/service.ts';
-import {
-  auditedServices,
-  findSecrets,
-  idOf,
-  latestCode,
-  routes,
-  secretsOf,
-  wrongCodeFor,
-} from './helpers.ts';
+import { auditedServices, findSecrets, secretsOf } from '../support/audit.ts';
+import { wrongCodeFor } from '../support/codes.ts';
+import { routes, type TestService } from '../support/service.ts';
+import { idOf, latestCode } from './helpers.ts';
 
 const services = auditedServices();
 const eventBridge = mockClient(EventBridgeClient);

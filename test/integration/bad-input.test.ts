@@ -3,8 +3,9 @@
  * never a 5xx and never a trace of the service's insides.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TestResponse, TestService } from '../support/service.ts';
-import { auditedServices, idOf, rawRequest, routes, VERIFICATIONS } from './helpers.ts';
+import { auditedServices } from '../support/audit.ts';
+import { routes, type TestResponse, type TestService, VERIFICATIONS } from '../support/service.ts';
+import { idOf, rawRequest } from './helpers.ts';
 
 const services = auditedServices();
 const ANA_PHONE = '+14155550123';

@@ -3,8 +3,10 @@
  * and these tests fire the requests at once against DynamoDB Local to prove it.
  */
 import { describe, expect, it } from 'vitest';
-import type { TestResponse } from '../support/service.ts';
-import { auditedServices, idOf, routes, wrongCodeFor } from './helpers.ts';
+import { auditedServices } from '../support/audit.ts';
+import { wrongCodeFor } from '../support/codes.ts';
+import { routes, type TestResponse } from '../support/service.ts';
+import { idOf } from './helpers.ts';
 
 const services = auditedServices();
 const ANA_PHONE = '+14155550123';

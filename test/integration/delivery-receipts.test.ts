@@ -11,6 +11,8 @@ import { createReceiptsHandler } from '../../functions/receipts/receipts-handler
 import { LocalDeliveryReceipts } from '../../local/delivery-receipts.ts';
 import { localDynamoDbClient } from '../../local/dynamodb-local.ts';
 import { Outbox } from '../../local/outbox.ts';
+import { auditedServices, findSecrets, scanTable } from '../support/audit.ts';
+import { codeOf } from '../support/codes.ts';
 import {
   cloudWatchLogsEvent,
   sesEvent,
@@ -18,8 +20,8 @@ import {
   snsTime,
   voiceSnsEvent,
 } from '../support/receipt-events.ts';
-import type { TestService } from '../support/service.ts';
-import { auditedServices, codeOf, findSecrets, idOf, latestCode, routes, scanTable } from './helpers.ts';
+import { routes, type TestService } from '../support/service.ts';
+import { idOf, latestCode } from './helpers.ts';
 
 const services = auditedServices();
 const PHONE = '+14155550123';

@@ -9,8 +9,11 @@ import { DynamoDeliveryStore } from '../../functions/adapters/dynamodb/delivery-
 import { Sealer } from '../../functions/core/sealing.ts';
 import { createReceiptsHandler } from '../../functions/receipts/receipts-handler.ts';
 import { localDynamoDbClient } from '../../local/dynamodb-local.ts';
+import { auditedServices } from '../support/audit.ts';
+import { codeOf } from '../support/codes.ts';
 import { sesEvent } from '../support/receipt-events.ts';
-import { auditedServices, codeOf, idOf, routes } from './helpers.ts';
+import { routes } from '../support/service.ts';
+import { idOf } from './helpers.ts';
 
 const services = auditedServices();
 const HOUR = 3_600_000;

@@ -13,8 +13,9 @@ import { describe, expect, inject, it } from 'vitest';
 import { SesEmailSender } from '../../functions/adapters/ses-email-sender.ts';
 import { SnsSmsSender } from '../../functions/adapters/sns-sms-sender.ts';
 import { VoiceSender } from '../../functions/adapters/voice-sender.ts';
-import type { TestResponse } from '../support/service.ts';
-import { auditedServices, idOf, routes } from './helpers.ts';
+import { auditedServices } from '../support/audit.ts';
+import { routes, type TestResponse } from '../support/service.ts';
+import { idOf } from './helpers.ts';
 
 const services = auditedServices();
 const ANA_PHONE = '+14155550123';

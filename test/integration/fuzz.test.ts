@@ -7,8 +7,9 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHANNELS, DELIVERY_STATES, STATUSES } from '../../functions/core/verification.ts';
-import { createTestService, type TestResponse, type TestService } from '../support/service.ts';
-import { codeOf, rawRequest, VERIFICATIONS } from './helpers.ts';
+import { codeOf } from '../support/codes.ts';
+import { createTestService, type TestResponse, type TestService, VERIFICATIONS } from '../support/service.ts';
+import { rawRequest } from './helpers.ts';
 
 type Route = 'start' | 'check' | 'get' | 'cancel';
 

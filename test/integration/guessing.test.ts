@@ -15,9 +15,11 @@ import { createDefineAuthChallengeHandler } from '../../functions/cognito/define
 import { createVerifyAuthChallengeHandler } from '../../functions/cognito/verify-auth-challenge.ts';
 import { destinationKeyOf } from '../../functions/core/ids.ts';
 import { localDynamoDbClient } from '../../local/dynamodb-local.ts';
-import { CognitoSimulator } from '../cognito/simulator.ts';
-import type { TestService } from '../support/service.ts';
-import { auditedServices, idOf, routes, wrongCodeFor } from './helpers.ts';
+import { auditedServices } from '../support/audit.ts';
+import { wrongCodeFor } from '../support/codes.ts';
+import { CognitoSimulator } from '../support/cognito-simulator.ts';
+import { routes, type TestService } from '../support/service.ts';
+import { idOf } from './helpers.ts';
 
 const services = auditedServices();
 const GUESSES = 50;

@@ -1,16 +1,14 @@
 /**
- * Shared steps of the integration suite: the four routes as one-liners, raw API Gateway events for
- * what `request` cannot express, and the secrets audit every file runs over its own services.
+ * Steps only the integration suite uses: a request-counting client, raw API Gateway events for what
+ * `request` cannot express, and reading a start answer's id or a destination's newest code. What other
+ * folders share too (the routes, codes, the secrets audit) is in test/support/.
  */
-import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { afterAll, expect, inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { apiGatewayEvent, matchRoute } from '../../local/api-event.ts';
 import { localDynamoDbClient } from '../../local/dynamodb-local.ts';
-import type { OutboxMessage } from '../../local/outbox.ts';
-import { createTestService, type TestResponse, type TestService } from '../support/service.ts';
-
-export const VERIFICATIONS = '/v1/verifications';
+import { codeOf } from '../support/codes.ts';
+import type { TestResponse, TestService } from '../support/service.ts';
 
 /** A client of the run's DynamoDB Local that counts its requests (retries included) by command. */
 export function countingClient() {
@@ -27,42 +25,12 @@ export function countingClient() {
   return { client, counts };
 }
 
-/** The four routes of the contract for one service. */
-export function routes(s: TestService) {
-  return {
-    send: (body: unknown, headers?: Record<string, string>) =>
-      s.request('POST', VERIFICATIONS, body, headers),
-    check: (id: string, body: unknown) => s.request('POST', `${VERIFICATIONS}/${id}/check`, body),
-    get: (id: string) => s.request('GET', `${VERIFICATIONS}/${id}`),
-    cancel: (id: string) => s.request('DELETE', `${VERIFICATIONS}/${id}`),
-  };
-}
-
-/** A code of the same length that is certainly not `code`. */
-export function wrongCodeFor(code: string): string {
-  const last = Number(code.at(-1));
-  return `${code.slice(0, -1)}${(last + 1) % 10}`;
-}
-
-/** The code a message carries: plain in SMS and email, spoken digit by digit in a voice call. */
-export function codeOf(message: Pick<OutboxMessage, 'channel' | 'body'>): string {
-  const match =
-    message.channel === 'voice'
-      ? /(\d(?: \d){3,9})\./.exec(message.body)?.[1]?.replaceAll(' ', '')
-      : /(?<!\d)(\d{4,10})(?!\d)/.exec(message.body)?.[1];
-  if (match === undefined) throw new Error(`no code in a ${message.channel} message`);
-  return match;
-}
-
 /** The code of the newest message to `to`, whatever its channel. */
 export function latestCode(s: TestService, to: string): string {
   const message = s.outbox.messages.filter((m) => m.to === to).at(-1);
   if (!message) throw new Error(`no message to ${to}`);
   return codeOf(message);
 }
-
-/** Every code the outbox delivered, in order. */
-export const deliveredCodes = (s: TestService) => s.outbox.messages.map(codeOf);
 
 /** The id of a 2xx start answer; fails the test with the answer when it is not one. */
 export function idOf(response: TestResponse): string {
@@ -103,135 +71,4 @@ export async function rawRequest(
     Object.entries(raw.headers ?? {}).map(([key, value]) => [key.toLowerCase(), String(value)]),
   );
   return { status: raw.statusCode, headers, body: JSON.parse(raw.body), raw };
-}
-
-/** Every item of the service's table, as DynamoDB returns it. */
-export async function scanTable(s: TestService): Promise<Record<string, AttributeValue>[]> {
-  const client = localDynamoDbClient(inject('dynamodbEndpoint'));
-  const items: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({ TableName: s.tableName, ConsistentRead: true, ExclusiveStartKey: start }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  client.destroy();
-  return items;
-}
-
-/** What a service must never keep in plain text: the codes it delivered and the destinations it served. */
-export interface Secrets {
-  codes: Iterable<string>;
-  destinations: Iterable<string>;
-}
-
-/** The codes and destinations of the service's outbox, plus any the test names (e.g. from mocked providers). */
-export function secretsOf(s: TestService, extra: Partial<Secrets> = {}): Secrets {
-  return {
-    codes: [...deliveredCodes(s), ...(extra.codes ?? [])],
-    destinations: [...s.outbox.messages.map((m) => m.to), ...(extra.destinations ?? [])],
-  };
-}
-
-/**
- * The secrets found in `texts`, as readable findings ("code 123456 in: ..."). A code counts only as a
- * whole digit run (timestamps are longer runs); a phone number counts with or without its `+`.
- */
-export function findSecrets(
-  texts: readonly string[],
-  secrets: Secrets,
-  what: { codes: boolean; destinations: boolean },
-) {
-  const needles: { label: string; pattern: RegExp }[] = [];
-  if (what.codes) {
-    for (const code of new Set(secrets.codes)) {
-      needles.push({ label: `code ${code}`, pattern: new RegExp(`(?<!\\d)${code}(?!\\d)`) });
-    }
-  }
-  if (what.destinations) {
-    for (const to of new Set(secrets.destinations)) {
-      const digits = to.startsWith('+') ? to.slice(1) : undefined;
-      const pattern = digits ? new RegExp(`(?<!\\d)\\+?${digits}(?!\\d)`) : new RegExp(escapeRegExp(to), 'i');
-      needles.push({ label: `destination ${to}`, pattern });
-    }
-  }
-  const findings: string[] = [];
-  for (const text of texts) {
-    for (const { label, pattern } of needles) {
-      if (pattern.test(text)) findings.push(`${label} in ${where(text, pattern)}`);
-    }
-  }
-  return findings;
-}
-
-/** For a stored item, the attributes that hold the secret; for a log line, the line. */
-function where(text: string, pattern: RegExp): string {
-  try {
-    const item = JSON.parse(text) as Record<string, unknown>;
-    if ('pk' in item) {
-      const names = Object.keys(item).filter((name) => pattern.test(JSON.stringify(item[name])));
-      return `item ${JSON.stringify(item['pk'])}, attribute(s) ${names.join(', ')}`;
-    }
-  } catch {}
-  return `log line ${text.slice(0, 300)}`;
-}
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/**
- * Items whose `ttl` is already past by the real clock: DynamoDB Local deletes those at any moment, so
- * a test that wrote them could lose them mid-test. It happens when a test clock runs behind the real
- * time (see test/support/clock.ts).
- */
-export function pastTtl(items: readonly Record<string, AttributeValue>[], realNow = Date.now()): string[] {
-  return items
-    .filter((item) => item['ttl']?.N !== undefined && Number(item['ttl'].N) * 1000 <= realNow)
-    .map(
-      (item) =>
-        `item ${JSON.stringify(item['pk'])} has ttl ${new Date(Number(item['ttl']?.N) * 1000).toISOString()}, ` +
-        `past by the real clock (${new Date(realNow).toISOString()}): DynamoDB Local deletes it`,
-    );
-}
-
-/**
- * What the suite audits after every file: no log line and no stored item holds a delivered code or a
- * full destination, and no item is already due for deletion by DynamoDB Local's TTL.
- */
-export async function auditService(s: TestService, extra: Partial<Secrets> = {}) {
-  const secrets = secretsOf(s, extra);
-  const scanned = await scanTable(s);
-  const items = scanned.map((item) => JSON.stringify(item));
-  return [
-    ...findSecrets(s.logs, secrets, { codes: true, destinations: true }),
-    ...findSecrets(items, secrets, { codes: true, destinations: true }),
-    ...pastTtl(scanned),
-  ];
-}
-
-/**
- * Services made through this are audited when the file ends. `remember` adds secrets the outbox did
- * not see (codes and numbers given to mocked providers).
- */
-export function auditedServices() {
-  const audited: { service: TestService; extra: { codes: string[]; destinations: string[] } }[] = [];
-  afterAll(async () => {
-    const findings: string[] = [];
-    for (const { service, extra } of audited) findings.push(...(await auditService(service, extra)));
-    expect(findings).toEqual([]);
-  });
-  return {
-    async create(options: Parameters<typeof createTestService>[0] = {}) {
-      const service = await createTestService(options);
-      audited.push({ service, extra: { codes: [], destinations: [] } });
-      return service;
-    },
-    remember(service: TestService, extra: Partial<Secrets>) {
-      const entry = audited.find((a) => a.service === service);
-      if (!entry) throw new Error('not an audited service');
-      entry.extra.codes.push(...(extra.codes ?? []));
-      entry.extra.destinations.push(...(extra.destinations ?? []));
-    },
-  };
 }

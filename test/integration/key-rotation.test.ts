@@ -16,8 +16,10 @@ import type { Sealer } from '../../functions/core/sealing.ts';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings.ts';
 import { callApi } from '../../local/api-event.ts';
 import { type ComposedApi, composeApi } from '../../local/compose.ts';
-import type { TestService } from '../support/service.ts';
-import { auditedServices, countingClient, idOf, routes, VERIFICATIONS, wrongCodeFor } from './helpers.ts';
+import { auditedServices } from '../support/audit.ts';
+import { wrongCodeFor } from '../support/codes.ts';
+import { routes, type TestService, VERIFICATIONS } from '../support/service.ts';
+import { countingClient, idOf } from './helpers.ts';
 
 const services = auditedServices();
 const TO = '+14155550123';

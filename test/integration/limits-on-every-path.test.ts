@@ -7,8 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import type { WorkflowStarter } from '../../functions/core/ports.ts';
 import { placeVoiceFallbackCall } from '../../functions/core/voice-fallback.ts';
-import type { TestService } from '../support/service.ts';
-import { auditedServices, idOf, routes, wrongCodeFor } from './helpers.ts';
+import { auditedServices } from '../support/audit.ts';
+import { wrongCodeFor } from '../support/codes.ts';
+import { routes, type TestService } from '../support/service.ts';
+import { idOf } from './helpers.ts';
 
 const services = auditedServices();
 const phone = (i: number) => `+1415555${String(300 + i).padStart(4, '0')}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderMessage } from '../../functions/core/messages.ts';
-import { auditedServices } from './helpers.ts';
+import { auditedServices } from '../support/audit.ts';
 
 const services = auditedServices();
 

@@ -6,18 +6,10 @@
  * codes in logs and items and destinations in logs, through `auditedServices`.)
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TestService } from '../support/service.ts';
-import { createTestService } from '../support/service.ts';
-import {
-  deliveredCodes,
-  findSecrets,
-  idOf,
-  latestCode,
-  routes,
-  type Secrets,
-  scanTable,
-  wrongCodeFor,
-} from './helpers.ts';
+import { findSecrets, type Secrets, scanTable } from '../support/audit.ts';
+import { deliveredCodes, wrongCodeFor } from '../support/codes.ts';
+import { createTestService, routes, type TestService } from '../support/service.ts';
+import { idOf, latestCode } from './helpers.ts';
 
 const ANA_PHONE = '+14155550123';
 const BEN_PHONE = '+442079460958';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { auditedServices, countingClient } from './helpers.ts';
+import { auditedServices } from '../support/audit.ts';
+import { countingClient } from './helpers.ts';
 
 const services = auditedServices();
 

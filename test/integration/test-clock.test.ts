@@ -5,8 +5,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { auditedServices, pastTtl, scanTable } from '../support/audit.ts';
 import { testClockStart } from '../support/clock.ts';
-import { auditedServices, idOf, pastTtl, routes, scanTable } from './helpers.ts';
+import { routes } from '../support/service.ts';
+import { idOf } from './helpers.ts';
 
 const services = auditedServices();
 const DAY = 86_400_000;

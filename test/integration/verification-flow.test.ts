@@ -3,8 +3,11 @@
  * start, check, status, cancel, expiry, resend, the send limits and Idempotency-Key.
  */
 import { describe, expect, it } from 'vitest';
+import { auditedServices } from '../support/audit.ts';
 import { testClockStart } from '../support/clock.ts';
-import { auditedServices, codeOf, deliveredCodes, idOf, routes, wrongCodeFor } from './helpers.ts';
+import { codeOf, deliveredCodes, wrongCodeFor } from '../support/codes.ts';
+import { routes } from '../support/service.ts';
+import { idOf } from './helpers.ts';
 
 const services = auditedServices();
 const ANA_PHONE = '+14155550123';

@@ -9,7 +9,7 @@ import { KEY_REFRESH_MS } from '../../functions/adapters/refreshing-sealer.ts';
 import { promoteKey, stageKey } from '../../functions/core/key-material.ts';
 import type { Log } from '../../functions/core/ports.ts';
 import type { Sealer } from '../../functions/core/sealing.ts';
-import { type ExtensionStub, STUB_SECRET, startExtensionStub } from '../infra/extension-stub.ts';
+import { type ExtensionStub, STUB_SECRET, startExtensionStub } from '../support/extension-stub.ts';
 
 const NEW_KEY = 'n'.repeat(64);
 let extension: ExtensionStub;

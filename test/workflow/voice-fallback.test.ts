@@ -24,9 +24,9 @@ import {
   synthesizeVoiceFallbackDefinition,
   voiceFallbackDefinitionFromTemplate,
 } from '../../local/workflow-definition.ts';
-import { FULL_PROPS, resources, synthesize } from '../infra/synth.ts';
-import { codeOf, routes, wrongCodeFor } from '../integration/helpers.ts';
-import { createTestService, type TestService } from '../support/service.ts';
+import { codeOf, wrongCodeFor } from '../support/codes.ts';
+import { createTestService, routes, type TestService } from '../support/service.ts';
+import { FULL_PROPS, resources, synthesize } from '../support/synth.ts';
 
 const phone = (i: number) => `+1415555${String(200 + i).padStart(4, '0')}`;
 
