@@ -29,20 +29,11 @@ const US_FAILING = '+12125550123';
 const EMAIL = 'ana@example.com';
 
 let handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
-let s: TestService;
-let api: ReturnType<typeof routes>;
-let reader: StreamReader;
-/** Every EMF line and event detail the handler produced, for the secrets check at the end. */
-const published: string[] = [];
 
 beforeAll(async () => {
   vi.stubEnv('EVENT_BUS_NAME', 'otp-events');
   vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', '');
   ({ handler } = await import('../../functions/handlers/activity.ts'));
-  s = await services.create();
-  api = routes(s);
-  const client = localDynamoDbClient(inject('dynamodbEndpoint'));
-  reader = new StreamReader(new StreamsApi(client), await enableStream(client, s.tableName));
 });
 afterAll(() => {
   vi.unstubAllEnvs();
@@ -61,8 +52,22 @@ interface Event {
   detail: Record<string, unknown>;
 }
 
-/** Reads what the stream holds since the last step and runs the handler on it. */
-async function streamStep(): Promise<{ metrics: Metric[]; events: Event[] }> {
+/**
+ * A test's own service with its table's stream on. `step()` reads what the stream holds since the
+ * last step and runs the handler on it; `published` keeps every EMF line and event detail it produced.
+ */
+async function streamed() {
+  const s = await services.create();
+  const client = localDynamoDbClient(inject('dynamodbEndpoint'));
+  const reader = new StreamReader(new StreamsApi(client), await enableStream(client, s.tableName));
+  const published: string[] = [];
+  return { s, api: routes(s), published, step: () => streamStep(reader, published) };
+}
+
+async function streamStep(
+  reader: StreamReader,
+  published: string[],
+): Promise<{ metrics: Metric[]; events: Event[] }> {
   eventBridge.resetHistory();
   const records = await reader.read();
   const lines: string[] = [];
@@ -127,87 +132,142 @@ const event = (status: string, verificationId: string, channel: string, at: unkn
 const serviceNow = (service: TestService) => new Date(service.clock.now).toISOString();
 
 describe('metrics and events per operation (DynamoDB stream → handler)', () => {
-  let id: string;
+  /** A pending verification to US, sent by SMS and resent by voice 31 s later; its stream read. */
+  async function resentByVoice(f: Awaited<ReturnType<typeof streamed>>) {
+    const id = idOf(await f.api.send({ to: US, channel: 'sms' }));
+    f.s.clock.advance(31);
+    expect((await f.api.send({ to: US, channel: 'voice' })).status).toBe(200);
+    await f.step();
+    return id;
+  }
 
   it('a send counts Sent by channel and by channel + country, and publishes no event', async () => {
-    id = idOf(await api.send({ to: US, channel: 'sms' }));
-    expect(await streamStep()).toEqual({ metrics: sortMetrics(sentTo('sms', 'US')), events: [] });
+    const { api, step } = await streamed();
+    idOf(await api.send({ to: US, channel: 'sms' }));
+    expect(await step()).toEqual({ metrics: sortMetrics(sentTo('sms', 'US')), events: [] });
   });
 
   it('a resend counts Resent on the channel it went out on', async () => {
+    const { s, api, step } = await streamed();
+    idOf(await api.send({ to: US, channel: 'sms' }));
+    await step();
     s.clock.advance(31);
     expect((await api.send({ to: US, channel: 'voice' })).status).toBe(200);
-    expect(await streamStep()).toEqual({ metrics: [byChannel('Resent', 'voice')], events: [] });
+    expect(await step()).toEqual({ metrics: [byChannel('Resent', 'voice')], events: [] });
   });
 
   it('a wrong code counts WrongCode', async () => {
-    const response = await api.check(id, { code: wrongCodeFor(latestCode(s, US)) });
+    const f = await streamed();
+    const id = await resentByVoice(f);
+    const response = await f.api.check(id, { code: wrongCodeFor(latestCode(f.s, US)) });
     expect(response.body['valid']).toBe(false);
-    expect(await streamStep()).toEqual({ metrics: [byChannel('WrongCode', 'voice')], events: [] });
+    expect(await f.step()).toEqual({ metrics: [byChannel('WrongCode', 'voice')], events: [] });
   });
 
   it('the right code counts Approved and publishes "Verification approved" at the approval time', async () => {
-    const approvedAt = new Date(s.clock.now).toISOString();
-    expect((await api.check(id, { code: latestCode(s, US) })).body['status']).toBe('approved');
-    expect(await streamStep()).toEqual({
+    const f = await streamed();
+    const id = await resentByVoice(f);
+    const approvedAt = new Date(f.s.clock.now).toISOString();
+    expect((await f.api.check(id, { code: latestCode(f.s, US) })).body['status']).toBe('approved');
+    expect(await f.step()).toEqual({
       metrics: [byChannel('Approved', 'voice')],
       events: [event('approved', id, 'voice', approvedAt)],
     });
   });
 
   it('the last wrong code counts MaxAttemptsReached and publishes "Verification max_attempts_reached"', async () => {
+    const { s, api, step } = await streamed();
     const gb = idOf(await api.send({ to: GB, channel: 'sms' }));
-    expect(await streamStep()).toEqual({ metrics: sortMetrics(sentTo('sms', 'GB')), events: [] });
+    expect(await step()).toEqual({ metrics: sortMetrics(sentTo('sms', 'GB')), events: [] });
 
     const wrong = wrongCodeFor(latestCode(s, GB));
     for (let i = 0; i < 5; i++) await api.check(gb, { code: wrong });
-    expect(await streamStep()).toEqual({
+    expect(await step()).toEqual({
       metrics: sortMetrics([byChannel('WrongCode', 'sms', 5), byChannel('MaxAttemptsReached', 'sms')]),
       events: [event('max_attempts_reached', gb, 'sms', serviceNow(s))],
     });
   });
 
   it('an email send counts Sent without a country; a cancel counts Canceled and publishes "Verification canceled"', async () => {
+    const { s, api, step } = await streamed();
     const email = idOf(await api.send({ to: EMAIL, channel: 'email' }));
-    expect(await streamStep()).toEqual({ metrics: sentTo('email'), events: [] });
+    expect(await step()).toEqual({ metrics: sentTo('email'), events: [] });
 
     expect((await api.cancel(email)).status).toBe(200);
-    expect(await streamStep()).toEqual({
+    expect(await step()).toEqual({
       metrics: [byChannel('Canceled', 'email')],
       events: [event('canceled', email, 'email', serviceNow(s))],
     });
   });
 
   it('a refused delivery counts Sent and DeliveryFailed and publishes "Verification delivery_failed"', async () => {
+    const { s, api, step } = await streamed();
     s.outbox.failNext();
     services.remember(s, { destinations: [US_FAILING] });
     const response = await api.send({ to: US_FAILING, channel: 'sms' });
     expect(response.status).toBe(502);
-    const { metrics, events } = await streamStep();
+    const { metrics, events } = await step();
     expect(metrics).toEqual(sortMetrics([...sentTo('sms', 'US'), byChannel('DeliveryFailed', 'sms')]));
     expect(events).toEqual([event('delivery_failed', expect.any(String), 'sms', serviceNow(s))]);
   });
 
   it('an expired verification, once replaced, counts Expired and publishes "Verification expired" at its expiry', async () => {
+    const { s, api, step } = await streamed();
     const first = await api.send({ to: US_EXPIRING, channel: 'sms' });
     const expiresAt = first.body['expiresAt'];
-    await streamStep();
+    await step();
     s.clock.advance(301);
     const second = idOf(await api.send({ to: US_EXPIRING, channel: 'sms' }));
     expect(second).not.toBe(first.body['id']);
-    expect(await streamStep()).toEqual({
+    expect(await step()).toEqual({
       metrics: sortMetrics([byChannel('Expired', 'sms'), ...sentTo('sms', 'US')]),
       events: [event('expired', idOf(first), 'sms', expiresAt)],
     });
   });
 
   it('requests that write nothing (a refused resend, a GET) count and publish nothing', async () => {
-    expect((await api.send({ to: US_EXPIRING, channel: 'sms' })).status).toBe(429);
+    const { api, step } = await streamed();
+    idOf(await api.send({ to: US, channel: 'sms' }));
+    await step();
+    expect((await api.send({ to: US, channel: 'sms' })).status).toBe(429);
     await api.get(idOf(await api.send({ to: 'bo@example.com', channel: 'email' })));
-    expect(await streamStep()).toEqual({ metrics: sentTo('email'), events: [] });
+    expect(await step()).toEqual({ metrics: sentTo('email'), events: [] });
   });
 
-  it('no EMF line and no event holds a code or a destination, full or masked', () => {
+  it('no EMF line and no event holds a code or a destination, full or masked', async () => {
+    // Every kind of change the handler reports: sent, resent, wrong, approved, max attempts, canceled,
+    // delivery failed, expired.
+    const f = await streamed();
+    const { s, api, published } = f;
+    const statuses: unknown[] = [];
+    const step = async () => statuses.push(...(await f.step()).events.map((e) => e.detail['status']));
+    const id = await resentByVoice(f);
+    await api.check(id, { code: wrongCodeFor(latestCode(s, US)) });
+    await step();
+    await api.check(id, { code: latestCode(s, US) });
+    await step();
+    const gb = idOf(await api.send({ to: GB, channel: 'sms' }));
+    await step();
+    for (let i = 0; i < 5; i++) await api.check(gb, { code: wrongCodeFor(latestCode(s, GB)) });
+    await step();
+    await api.cancel(idOf(await api.send({ to: EMAIL, channel: 'email' })));
+    await step();
+    s.outbox.failNext();
+    services.remember(s, { destinations: [US_FAILING] });
+    expect((await api.send({ to: US_FAILING, channel: 'sms' })).status).toBe(502);
+    await step();
+    idOf(await api.send({ to: US_EXPIRING, channel: 'sms' }));
+    s.clock.advance(301);
+    idOf(await api.send({ to: US_EXPIRING, channel: 'sms' }));
+    await step();
+    expect(statuses.sort()).toEqual([
+      'approved',
+      'canceled',
+      'delivery_failed',
+      'expired',
+      'max_attempts_reached',
+    ]);
+
     const secrets = secretsOf(s, { destinations: [US_FAILING] });
     expect(published.length).toBeGreaterThan(10);
     expect(findSecrets(published, secrets, { codes: true, destinations: true })).toEqual([]);

@@ -5,7 +5,7 @@
  * its status; every 429 carries Retry-After.
  */
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CHANNELS, DELIVERY_STATES, STATUSES } from '../../functions/core/verification.ts';
 import { codeOf } from '../support/codes.ts';
 import { createTestService, type TestResponse, type TestService, VERIFICATIONS } from '../support/service.ts';
@@ -296,21 +296,34 @@ type IdChoice = { known: number; flip?: number; char?: string } | { random: stri
 
 // ---- Running them ---------------------------------------------------------------------------------
 
-let requests = 0;
-const breaches: string[] = [];
-/** Answers by route and status (and error code), printed at the end. */
-const seen = new Map<string, number>();
+/** What one test's fuzz saw: the requests sent, every contract breach, answers by route and status. */
+class Tally {
+  requests = 0;
+  readonly breaches: string[] = [];
+  readonly seen = new Map<string, number>();
 
-/** Runs `ops` against `s`, `parallel` at a time; collects every contract breach. */
-async function runOps(s: TestService, known: string[], ops: Op[], parallel: number): Promise<void> {
+  /** Written down so a CI log shows the fuzz really ran at size. */
+  print(name: string) {
+    console.log(`fuzz ${name}: ${this.requests} requests, ${this.breaches.length} contract breaches`);
+    console.log(
+      [...this.seen]
+        .sort()
+        .map(([label, n]) => `${label}: ${n}`)
+        .join('\n'),
+    );
+  }
+}
+
+/** Runs `ops` against `s`, `parallel` at a time; collects every contract breach in `tally`. */
+async function runOps(tally: Tally, s: TestService, known: string[], ops: Op[], parallel: number) {
   const queue = [...ops];
   const worker = async () => {
-    for (let op = queue.shift(); op !== undefined; op = queue.shift()) await runOp(s, known, op);
+    for (let op = queue.shift(); op !== undefined; op = queue.shift()) await runOp(tally, s, known, op);
   };
   await Promise.all(Array.from({ length: parallel }, worker));
 }
 
-async function runOp(s: TestService, known: string[], op: Op): Promise<void> {
+async function runOp(tally: Tally, s: TestService, known: string[], op: Op): Promise<void> {
   if (op.kind === 'advance') return s.clock.advance(op.seconds);
   if (op.kind === 'refuse') return s.outbox.failNext();
 
@@ -347,17 +360,17 @@ async function runOp(s: TestService, known: string[], op: Op): Promise<void> {
       }
     }
   } catch (error) {
-    breaches.push(`threw ${String(error)} for ${described}`);
+    tally.breaches.push(`threw ${String(error)} for ${described}`);
     return;
   } finally {
-    requests++;
+    tally.requests++;
   }
   const error = response.body['error'];
   const label = `${route} ${response.status}${isObject(error) ? ` ${error['code']}${error['reason'] ? `/${error['reason']}` : ''}` : ''}`;
-  seen.set(label, (seen.get(label) ?? 0) + 1);
+  tally.seen.set(label, (tally.seen.get(label) ?? 0) + 1);
   const breach = contractBreach(route, response);
   if (breach)
-    breaches.push(`${breach}: ${response.status} ${JSON.stringify(response.body)} for ${described}`);
+    tally.breaches.push(`${breach}: ${response.status} ${JSON.stringify(response.body)} for ${described}`);
 }
 
 /** What `request` sends: a string verbatim, `{raw: undefined}` as no body, anything else as JSON. */
@@ -391,30 +404,25 @@ function rightCode(s: TestService, id: string): string {
 
 // ---- The runs -------------------------------------------------------------------------------------
 
-afterAll(() => {
-  // Written down so a CI log shows the fuzz really ran at size.
-  console.log(`fuzz: ${requests} requests, ${breaches.length} contract breaches`);
-  console.log(
-    [...seen]
-      .sort()
-      .map(([label, n]) => `${label}: ${n}`)
-      .join('\n'),
-  );
-});
-
+// The two runs send at least 1,400 + 8,600 = 10,000 requests (about 38 of each run's 40 operations are
+// requests: 40 runs give ~1,520, 240 runs ~9,140).
 describe('fuzz: every route, valid and invalid requests', () => {
   it('with tight limits on a few destinations (cooldown, per destination, per device IP, spend brake)', async () => {
     const s = await createTestService({
       settings: { maxSendsPerDeviceIpPerHour: 4, phoneSendsPerMinute: 6, phoneSendsPerDay: 60 },
     });
+    const tally = new Tally();
     const known: string[] = [];
     await fc.assert(
       fc.asyncProperty(arbOps(true), async (ops) => {
-        await runOps(s, known, ops, PARALLEL);
-        expect(breaches.slice(0, 5)).toEqual([]);
+        await runOps(tally, s, known, ops, PARALLEL);
+        expect(tally.breaches.slice(0, 5)).toEqual([]);
       }),
       { numRuns: 40, endOnFailure: true },
     );
+    tally.print('with tight limits');
+    expect(tally.breaches).toEqual([]);
+    expect(tally.requests).toBeGreaterThanOrEqual(1_400);
   }, 120_000);
 
   it('with limits raised, so most sends go through and verifications are checked, read and canceled', async () => {
@@ -426,19 +434,53 @@ describe('fuzz: every route, valid and invalid requests', () => {
         phoneSendsPerDay: 1_000_000,
       },
     });
+    const tally = new Tally();
     const known: string[] = [];
     await fc.assert(
       fc.asyncProperty(arbOps(false), async (ops) => {
-        await runOps(s, known, ops, PARALLEL);
-        expect(breaches.slice(0, 5)).toEqual([]);
+        await runOps(tally, s, known, ops, PARALLEL);
+        expect(tally.breaches.slice(0, 5)).toEqual([]);
       }),
       { numRuns: 240, endOnFailure: true },
     );
+    tally.print('with limits raised');
     expect(known.length).toBeGreaterThan(500);
+    expect(tally.breaches).toEqual([]);
+    expect(tally.requests).toBeGreaterThanOrEqual(8_600);
   }, 120_000);
 
-  it('sent at least 10,000 requests in all, with no contract breach', () => {
-    expect(breaches).toEqual([]);
-    expect(requests).toBeGreaterThanOrEqual(10_000);
+  it('its contract check catches a breach (the fuzz can fail)', () => {
+    const answer = (status: number, body: unknown, headers: Record<string, string> = {}): TestResponse => ({
+      status,
+      headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+      body: body as TestResponse['body'],
+      raw: { statusCode: status, body: JSON.stringify(body) },
+    });
+    const view = {
+      id: 'AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBB',
+      to: '+1********23',
+      channel: 'sms',
+      status: 'pending',
+      expiresAt: '2026-11-23T10:05:00.000Z',
+      attemptsRemaining: 5,
+      resendAvailableAt: '2026-11-23T10:00:30.000Z',
+    };
+    const limited = { error: { code: 'rate_limited', message: 'Wait.', reason: 'cooldown' } };
+    expect(contractBreach('start', answer(201, view))).toBeUndefined();
+    expect(contractBreach('start', answer(429, limited, { 'retry-after': '27' }))).toBeUndefined();
+
+    expect(contractBreach('start', answer(500, { error: { code: 'internal_error', message: 'x' } }))).toBe(
+      'status 500',
+    );
+    expect(contractBreach('start', answer(201, { ...view, to: '+14155550123' }))).toMatch(/^success body/);
+    expect(contractBreach('start', answer(429, limited))).toBe('429 without Retry-After');
+    expect(contractBreach('check', answer(400, 'not an object'))).toBe('body is not a JSON object');
+    expect(contractBreach('get', answer(404, { error: { code: 'not_found' } }))).toBe('error.message');
+    expect(
+      contractBreach(
+        'cancel',
+        answer(200, { id: view.id, status: 'canceled' }, { 'content-type': 'text/plain' }),
+      ),
+    ).toBe('content-type');
   });
 });
