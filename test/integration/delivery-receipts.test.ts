@@ -8,9 +8,9 @@ import { DynamoDeliveryStore } from '../../functions/adapters/dynamodb/delivery-
 import type { Log } from '../../functions/core/ports.ts';
 import { Sealer } from '../../functions/core/sealing.ts';
 import { createReceiptsHandler } from '../../functions/receipts/receipts-handler.ts';
-import { LocalDeliveryReceipts } from '../../local/delivery-receipts.ts';
 import { localDynamoDbClient } from '../../local/dynamodb-local.ts';
 import { Outbox } from '../../local/outbox.ts';
+import { LocalDeliveryReceipts } from '../../local/outbox-receipts.ts';
 import { auditedServices, findSecrets, scanTable } from '../support/audit.ts';
 import { codeOf } from '../support/codes.ts';
 import {

@@ -10,9 +10,9 @@ import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, inject, it } from 'vitest';
+import { EndUserMessagingVoiceSender } from '../../functions/adapters/end-user-messaging-voice-sender.ts';
 import { SesEmailSender } from '../../functions/adapters/ses-email-sender.ts';
 import { SnsSmsSender } from '../../functions/adapters/sns-sms-sender.ts';
-import { VoiceSender } from '../../functions/adapters/voice-sender.ts';
 import { auditedServices } from '../support/audit.ts';
 import { routes, type TestResponse } from '../support/service.ts';
 import { idOf } from './helpers.ts';
@@ -49,7 +49,7 @@ function mockedChannels() {
       fromAddress: 'no-reply@onetime.example',
       sleep: noWait,
     }),
-    voice: new VoiceSender(voice as unknown as PinpointSMSVoiceV2Client, {
+    voice: new EndUserMessagingVoiceSender(voice as unknown as PinpointSMSVoiceV2Client, {
       originationIdentity: '+18005550100',
       sleep: noWait,
     }),

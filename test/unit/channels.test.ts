@@ -14,9 +14,12 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deliverWithRetry, isThrottling } from '../../functions/adapters/deliver-with-retry.ts';
+import {
+  defaultVoiceFor,
+  EndUserMessagingVoiceSender,
+} from '../../functions/adapters/end-user-messaging-voice-sender.ts';
 import { SesEmailSender } from '../../functions/adapters/ses-email-sender.ts';
 import { SnsSmsSender } from '../../functions/adapters/sns-sms-sender.ts';
-import { defaultVoiceFor, VoiceSender } from '../../functions/adapters/voice-sender.ts';
 import { DeliveryError } from '../../functions/core/errors.ts';
 import { renderMessage } from '../../functions/core/messages.ts';
 import type { Channel } from '../../functions/core/verification.ts';
@@ -195,13 +198,13 @@ describe('SesEmailSender', () => {
   });
 });
 
-describe('VoiceSender', () => {
+describe('EndUserMessagingVoiceSender', () => {
   const voice = mockClient(PinpointSMSVoiceV2Client);
   beforeEach(() => voice.reset());
 
   it('calls with the SSML, the origination identity and the configured voice', async () => {
     voice.on(SendVoiceMessageCommand).resolves({ MessageId: 'voice-1' });
-    const sender = new VoiceSender(new PinpointSMSVoiceV2Client({ region: 'us-east-1' }), {
+    const sender = new EndUserMessagingVoiceSender(new PinpointSMSVoiceV2Client({ region: 'us-east-1' }), {
       originationIdentity: '+18005550100',
       voiceId: 'MATTHEW',
     });
@@ -219,7 +222,7 @@ describe('VoiceSender', () => {
 
   it('defaults to a native voice for the message language', async () => {
     voice.on(SendVoiceMessageCommand).resolves({ MessageId: 'voice-2' });
-    const sender = new VoiceSender(new PinpointSMSVoiceV2Client({ region: 'us-east-1' }), {
+    const sender = new EndUserMessagingVoiceSender(new PinpointSMSVoiceV2Client({ region: 'us-east-1' }), {
       originationIdentity: 'pool-1',
     });
     await sender.send(message('voice', 'de'));
@@ -243,7 +246,7 @@ describe('VoiceSender', () => {
         }),
       );
     const { waits, sleep } = fakeSleep();
-    const sender = new VoiceSender(new PinpointSMSVoiceV2Client({ region: 'us-east-1' }), {
+    const sender = new EndUserMessagingVoiceSender(new PinpointSMSVoiceV2Client({ region: 'us-east-1' }), {
       originationIdentity: 'pool-1',
       sleep,
     });

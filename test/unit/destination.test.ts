@@ -1,16 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalDestination, parseDestination } from '../../functions/core/destination.ts';
-import { ApiError } from '../../functions/core/errors.ts';
+import { EngineError } from '../../functions/core/errors.ts';
 
 const ALL = ['*'];
 
-/** The ApiError thrown by `parseDestination`, or a failure when it did not throw one. */
-function refusal(run: () => unknown): ApiError {
+/** The EngineError thrown by `parseDestination`, or a failure when it did not throw one. */
+function refusal(run: () => unknown): EngineError {
   try {
     run();
   } catch (error) {
-    if (error instanceof ApiError) return error;
+    if (error instanceof EngineError) return error;
     throw error;
   }
   throw new Error('expected a refusal');
@@ -84,7 +84,7 @@ describe('phone numbers (sms, voice)', () => {
       '+14155550123\0',
       '+14155550123!!!',
     ]) {
-      expect(() => parseDestination('sms', input, ALL), JSON.stringify(input)).toThrow(ApiError);
+      expect(() => parseDestination('sms', input, ALL), JSON.stringify(input)).toThrow(EngineError);
     }
   });
 
@@ -112,7 +112,7 @@ describe('phone numbers (sms, voice)', () => {
           expect(to).toMatch(/^\+[1-9][0-9]{6,14}$/);
           expect(canonical).toBe(to);
         } catch (error) {
-          expect(error).toBeInstanceOf(ApiError);
+          expect(error).toBeInstanceOf(EngineError);
         }
       }),
     );

@@ -9,13 +9,13 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { KEY_REFRESH_MS, loadRefreshingSealer } from '../../functions/adapters/refreshing-sealer.ts';
 import {
   advanceRotation,
   newKey,
   rotateKey,
   STAGE_TO_PROMOTE_MS,
-} from '../../functions/adapters/key-rotation.ts';
-import { KEY_REFRESH_MS, loadRefreshingSealer } from '../../functions/adapters/refreshing-sealer.ts';
+} from '../../functions/adapters/secret-key-rotation.ts';
 import { newVerificationId } from '../../functions/core/ids.ts';
 import {
   type KeyMaterial,

@@ -11,7 +11,7 @@ import { destinationKeyOf } from '../../functions/core/ids.ts';
 import type { MessageSender, WorkflowStarter } from '../../functions/core/ports.ts';
 import { VOICE_CALL_REFUSED, VOICE_CALL_RETRYABLE } from '../../functions/workflow/voice-fallback-task.ts';
 import {
-  VOICE_FALLBACK_STATES as S,
+  VOICE_FALLBACK_STATES as STATE,
   VOICE_FALLBACK_ERROR_ATTRIBUTE,
   VOICE_FALLBACK_FAILED,
 } from '../../infra/voice-fallback-workflow.ts';
@@ -123,7 +123,7 @@ async function harness(
     tableName: s.tableName,
     waitMs: options.waitMs ?? 0,
     log: s.api.deps.log,
-    retryIntervalOverrides: { [S.call]: 0, [S.read]: 0, [S.recordFailure]: 0 },
+    retryIntervalOverrides: { [STATE.call]: 0, [STATE.read]: 0, [STATE.recordFailure]: 0 },
     definition: definitionFor(s.tableName),
   }).attach(s.api.deps);
   starters.push(workflow);
@@ -166,7 +166,7 @@ const entered = (e: LocalExecution) =>
 const waited = (e: LocalExecution) => {
   const at = (type: string) =>
     (e.events as Array<{ type: string; timestamp: number; state?: { name: string } }>).find(
-      (event) => event.type === type && event.state?.name === S.wait,
+      (event) => event.type === type && event.state?.name === STATE.wait,
     )?.timestamp ?? Number.NaN;
   return at('StateExited') - at('StateEntered');
 };
@@ -178,7 +178,7 @@ const retries = (e: LocalExecution, state: string) =>
 describe('Voice fallback: the definition', () => {
   it('is the one in the synthesized OtpStack template, and local mode synthesizes the same', () => {
     const deployed = definitionFor('onetime-local');
-    expect(Object.keys(deployed.States).sort()).toEqual(Object.values(S).sort());
+    expect(Object.keys(deployed.States).sort()).toEqual(Object.values(STATE).sort());
     expect(
       synthesizeVoiceFallbackDefinition({
         tableName: 'onetime-local',
@@ -188,7 +188,7 @@ describe('Voice fallback: the definition', () => {
   });
 
   it('reads the verification with a consistent, projected GetItem: no sealed code or number can come back', () => {
-    const read = definitionFor('t').States[S.read]!;
+    const read = definitionFor('t').States[STATE.read]!;
     expect(read['Resource']).toBe('arn:aws:states:::dynamodb:getItem');
     expect(read['Parameters']).toMatchObject({ TableName: 't', ConsistentRead: true });
     const projection = (read['Parameters'] as { ProjectionExpression: string }).ProjectionExpression;
@@ -218,7 +218,7 @@ describe('Voice fallback: executions', () => {
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.output).toEqual({ verificationId: id, called: true });
     // Standard bills state transitions: measured here for docs/voice-fallback.md.
-    expect(entered(execution)).toEqual([S.wait, S.read, S.decide, S.call]);
+    expect(entered(execution)).toEqual([STATE.wait, STATE.read, STATE.decide, STATE.call]);
 
     const calls = voiceMessages(h);
     expect(calls).toHaveLength(1);
@@ -239,7 +239,7 @@ describe('Voice fallback: executions', () => {
     // The send has answered and its execution runs on: nothing read, nothing called (reads are held).
     const execution = h.workflow.executions.get(id)!;
     expect(execution.status).toBe('RUNNING');
-    expect(entered(execution)).not.toContain(S.decide);
+    expect(entered(execution)).not.toContain(STATE.decide);
     expect(voiceMessages(h)).toHaveLength(0);
 
     h.s.clock.advance(60);
@@ -250,7 +250,7 @@ describe('Voice fallback: executions', () => {
       input: { verificationId: id },
       output: { verificationId: id, called: true },
     });
-    expect(entered(execution)).toEqual([S.wait, S.read, S.decide, S.call]);
+    expect(entered(execution)).toEqual([STATE.wait, STATE.read, STATE.decide, STATE.call]);
     // It really waited, by its own event times (a busy machine only makes that longer; the 10 ms
     // allow for timers and Date.now() rounding to whole milliseconds in different ways).
     expect(waited(execution)).toBeGreaterThanOrEqual(waitMs - 10);
@@ -280,7 +280,7 @@ describe('Voice fallback: executions', () => {
     expect((await h.api.check(id, { code })).body).toMatchObject({ status: 'approved' });
     const execution = await h.workflow.run({ verificationId: id });
     expect(execution.output).toEqual({ verificationId: id, called: false });
-    expect(entered(execution)).toEqual([S.wait, S.read, S.decide, S.noCall]);
+    expect(entered(execution)).toEqual([STATE.wait, STATE.read, STATE.decide, STATE.noCall]);
     expect(voiceMessages(h)).toHaveLength(0);
   });
 
@@ -290,7 +290,7 @@ describe('Voice fallback: executions', () => {
     expect((await h.api.cancel(id)).status).toBe(200);
     const execution = await h.workflow.run({ verificationId: id });
     expect(execution.output).toEqual({ verificationId: id, called: false });
-    expect(entered(execution)).not.toContain(S.call);
+    expect(entered(execution)).not.toContain(STATE.call);
     expect(voiceMessages(h)).toHaveLength(0);
   });
 
@@ -361,7 +361,7 @@ describe('Voice fallback: executions', () => {
     const execution = await h.workflow.run({ verificationId: id });
     expect(execution.output).toEqual({ verificationId: id, called: true });
     expect(attempts).toBe(3);
-    expect(retries(execution, S.call)).toBe(2);
+    expect(retries(execution, STATE.call)).toBe(2);
     expect(voiceMessages(h).map(codeOf)).toEqual([code]);
   });
 
@@ -380,11 +380,11 @@ describe('Voice fallback: executions', () => {
 
     // The retrier's MaxAttempts (3) retries after the first attempt.
     const retrier = (
-      definitionFor('t').States[S.call]!['Retry'] as Array<{ ErrorEquals: string[]; MaxAttempts: number }>
+      definitionFor('t').States[STATE.call]!['Retry'] as Array<{ ErrorEquals: string[]; MaxAttempts: number }>
     ).find((r) => r.ErrorEquals.includes(VOICE_CALL_RETRYABLE))!;
     expect(attempts).toBe(1 + retrier.MaxAttempts);
-    expect(retries(execution, S.call)).toBe(retrier.MaxAttempts);
-    expect(entered(execution).slice(-2)).toEqual([S.recordFailure, S.failed]);
+    expect(retries(execution, STATE.call)).toBe(retrier.MaxAttempts);
+    expect(entered(execution).slice(-2)).toEqual([STATE.recordFailure, STATE.failed]);
     expect(execution).toMatchObject({
       status: 'FAILED',
       error: { error: VOICE_FALLBACK_FAILED, cause: VOICE_CALL_RETRYABLE },
@@ -402,7 +402,7 @@ describe('Voice fallback: executions', () => {
     const { id } = await h.send(phone(12));
     h.box.failNext(1);
     const execution = await h.workflow.run({ verificationId: id });
-    expect(retries(execution, S.call)).toBe(0);
+    expect(retries(execution, STATE.call)).toBe(0);
     expect(execution).toMatchObject({
       status: 'FAILED',
       error: { error: VOICE_FALLBACK_FAILED, cause: VOICE_CALL_REFUSED },
@@ -425,14 +425,17 @@ describe('Voice fallback: executions', () => {
     const h = await harness({ waitMs, background: true });
     const { id } = await h.send(phone(13));
     const execution = h.workflow.executions.get(id)!;
-    await vi.waitFor(() => expect(entered(execution)).toEqual([S.wait]), { timeout: 30_000, interval: 10 });
+    await vi.waitFor(() => expect(entered(execution)).toEqual([STATE.wait]), {
+      timeout: 30_000,
+      interval: 10,
+    });
 
     const began = Date.now();
     await h.workflow.stop();
     // Ended by the abort, not by the ten-minute wait: far sooner than that, however busy the machine.
     expect(Date.now() - began).toBeLessThan(waitMs / 20);
     expect(execution.status).toBe('ABORTED');
-    expect(entered(execution)).toEqual([S.wait]);
+    expect(entered(execution)).toEqual([STATE.wait]);
     await expect(h.workflow.startVoiceFallback(id)).rejects.toThrow(/stopped/);
     expect(voiceMessages(h)).toHaveLength(0);
   }, 60_000);
