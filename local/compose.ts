@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { RetryOptions } from '../functions/adapters/dynamodb/counted-write.ts';
 import { DynamoIdempotencyStore } from '../functions/adapters/dynamodb/idempotency-store.ts';
-import {
-  DynamoVerificationStore,
-  type StoreOptions,
-} from '../functions/adapters/dynamodb/verification-store.ts';
+import { DynamoVerificationStore } from '../functions/adapters/dynamodb/verification-store.ts';
 import type { SendDeps } from '../functions/core/deps.ts';
 import type { Clock, Log, Senders, WorkflowStarter } from '../functions/core/ports.ts';
 import { Sealer } from '../functions/core/sealing.ts';
@@ -29,7 +27,7 @@ export interface ComposeOptions {
   /** Generated per process when absent: codes do not survive a restart, which is what local mode wants. */
   secret?: Uint8Array;
   workflow?: WorkflowStarter;
-  storeOptions?: StoreOptions;
+  storeOptions?: RetryOptions;
 }
 
 export interface ComposedApi {

@@ -7,7 +7,8 @@ import type { Context, CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import { cognitoOptionsFromEnv } from '../cognito/challenge.ts';
 import { createCreateAuthChallengeHandler } from '../cognito/create-auth-challenge.ts';
 import { channelsFromEnv } from '../config.ts';
-import { engineDeps, logger } from '../wiring/engine-deps.ts';
+import { engineDeps } from '../wiring/engine-deps.ts';
+import { logger } from '../wiring/powertools-log.ts';
 import { env, refreshKeysIfStale } from '../wiring/runtime.ts';
 import { buildSenders } from '../wiring/senders.ts';
 

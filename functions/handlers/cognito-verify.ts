@@ -1,7 +1,8 @@
 /** Lambda entry for the user pool's Verify Auth Challenge Response trigger. */
 import type { Context, VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
 import { createVerifyAuthChallengeHandler } from '../cognito/verify-auth-challenge.ts';
-import { engineDeps, logger } from '../wiring/engine-deps.ts';
+import { engineDeps } from '../wiring/engine-deps.ts';
+import { logger } from '../wiring/powertools-log.ts';
 import { refreshKeysIfStale } from '../wiring/runtime.ts';
 
 const verify = createVerifyAuthChallengeHandler(await engineDeps());

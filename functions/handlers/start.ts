@@ -6,7 +6,8 @@ import { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency-store.t
 import { channelsFromEnv, voiceFallbackFromEnv } from '../config.ts';
 import type { WorkflowStarter } from '../core/ports.ts';
 import { createStartRoute } from '../http/start-route.ts';
-import { engineDeps, powertoolsLog } from '../wiring/engine-deps.ts';
+import { engineDeps } from '../wiring/engine-deps.ts';
+import { powertoolsLog } from '../wiring/powertools-log.ts';
 import { env, lambdaHandler, table } from '../wiring/runtime.ts';
 import { buildSenders } from '../wiring/senders.ts';
 

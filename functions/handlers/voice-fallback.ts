@@ -5,7 +5,8 @@
  */
 import type { Context } from 'aws-lambda';
 import { voiceCallChannelsFromEnv } from '../config.ts';
-import { engineDeps, powertoolsLog } from '../wiring/engine-deps.ts';
+import { engineDeps } from '../wiring/engine-deps.ts';
+import { powertoolsLog } from '../wiring/powertools-log.ts';
 import { env, refreshKeysIfStale } from '../wiring/runtime.ts';
 import { buildSenders } from '../wiring/senders.ts';
 import { voiceFallbackTask } from '../workflow/voice-fallback-task.ts';

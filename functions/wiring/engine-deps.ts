@@ -1,9 +1,7 @@
 import { DynamoVerificationStore } from '../adapters/dynamodb/verification-store.ts';
 import type { EngineDeps } from '../core/deps.ts';
-import { logger, powertoolsLog } from './powertools-log.ts';
+import { powertoolsLog } from './powertools-log.ts';
 import { loadSealer, settings, table } from './runtime.ts';
-
-export { logger, powertoolsLog };
 
 /**
  * The engine's dependencies for the functions that use the whole store (start, Cognito triggers,

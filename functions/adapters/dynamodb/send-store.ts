@@ -16,8 +16,6 @@ import { keyOf, type Table } from './table.ts';
  * its condition. When one is live, the cancellation reason returns it (ALL_OLD) and a second
  * transaction records the resend.
  */
-export type StoreOptions = RetryOptions;
-
 const MAX_STATE_CHANGES = 10;
 
 /**
@@ -36,7 +34,7 @@ export class DynamoSendStore implements SendStore {
 
   constructor(
     private readonly table: Table,
-    options: StoreOptions = {},
+    options: RetryOptions = {},
   ) {
     this.#writer = new CountedWriter(table, options);
   }

@@ -3,11 +3,10 @@ import type { NewVerification, SendRejection, VerificationStore } from '../../co
 import type { SendLimits, VerificationRecord } from '../../core/verification.ts';
 import { DynamoCancelStore } from './cancel-store.ts';
 import { DynamoCheckStore } from './check-store.ts';
+import type { RetryOptions } from './counted-write.ts';
 import { DynamoReadStore } from './read-store.ts';
-import { DynamoSendStore, type StoreOptions } from './send-store.ts';
+import { DynamoSendStore } from './send-store.ts';
 import { DynamoVoiceCallStore } from './voice-call-store.ts';
-
-export type { StoreOptions } from './send-store.ts';
 
 /**
  * The whole verification store on one DynamoDB table (layout and access patterns: docs/storage.md),
@@ -28,7 +27,7 @@ export class DynamoVerificationStore implements VerificationStore {
   readonly #send: DynamoSendStore;
   readonly #voice: DynamoVoiceCallStore;
 
-  constructor(client: DynamoDBClient, tableName: string, options: StoreOptions = {}) {
+  constructor(client: DynamoDBClient, tableName: string, options: RetryOptions = {}) {
     const table = { client, tableName };
     this.#check = new DynamoCheckStore(table);
     this.#read = new DynamoReadStore(table);
