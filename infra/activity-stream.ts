@@ -9,6 +9,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  EVENT_BUS_NAME,
+  POWERTOOLS_LOG_LEVEL,
+  POWERTOOLS_METRICS_NAMESPACE,
+  POWERTOOLS_SERVICE_NAME,
+} from '../functions/env.ts';
 import { acknowledgeStarGrants } from './nag.ts';
 import { handlerEntry, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 import { runbook } from './runbook.ts';
@@ -101,10 +107,10 @@ export class OtpActivityStream extends Construct {
       logGroupRemovalPolicy: removalPolicy,
       ...override,
       environment: {
-        POWERTOOLS_SERVICE_NAME: this.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: this.metricNamespace,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        EVENT_BUS_NAME: this.eventBus.eventBusName,
+        [POWERTOOLS_SERVICE_NAME]: this.serviceName,
+        [POWERTOOLS_METRICS_NAMESPACE]: this.metricNamespace,
+        [POWERTOOLS_LOG_LEVEL]: 'INFO',
+        [EVENT_BUS_NAME]: this.eventBus.eventBusName,
         ...override.environment,
       },
     });

@@ -1,25 +1,36 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { emailAddressIn } from '../functions/config.ts';
+import {
+  EMAIL_CONFIGURATION_SET,
+  EMAIL_FROM_ADDRESS,
+  EMAIL_REPLY_TO,
+  SMS_ORIGINATION_NUMBER,
+  SMS_SENDER_ID,
+  VOICE_CONFIGURATION_SET,
+  VOICE_ID,
+  VOICE_ORIGINATION_IDENTITY,
+} from '../functions/env.ts';
 import { nagResourceName } from './nag.ts';
 import type { OtpServiceProps } from './otp-service-props.ts';
 
 /**
- * The channel variables a sending function reads (see functions/wiring/senders.ts), for the same
- * props an `OtpService` was given. Only the channels that are configured appear; SMS needs none.
+ * The channel variables a sending function reads (`channelsFromEnv`, functions/config.ts), for the
+ * same props an `OtpService` was given. Only the channels that are configured appear; SMS needs none.
  */
 export function channelEnvironment(
   props: Pick<OtpServiceProps, 'sms' | 'email' | 'voice'>,
 ): Record<string, string> {
   const entries: Array<[string, string | undefined]> = [
-    ['SMS_SENDER_ID', props.sms?.senderId],
-    ['SMS_ORIGINATION_NUMBER', props.sms?.originationNumber],
-    ['EMAIL_FROM_ADDRESS', props.email?.fromAddress],
-    ['EMAIL_REPLY_TO', props.email?.replyTo],
-    ['EMAIL_CONFIGURATION_SET', props.email?.configurationSetName],
-    ['VOICE_ORIGINATION_IDENTITY', props.voice?.originationIdentity],
-    ['VOICE_ID', props.voice?.voiceId],
-    ['VOICE_CONFIGURATION_SET', props.voice?.configurationSetName],
+    [SMS_SENDER_ID, props.sms?.senderId],
+    [SMS_ORIGINATION_NUMBER, props.sms?.originationNumber],
+    [EMAIL_FROM_ADDRESS, props.email?.fromAddress],
+    [EMAIL_REPLY_TO, props.email?.replyTo],
+    [EMAIL_CONFIGURATION_SET, props.email?.configurationSetName],
+    [VOICE_ORIGINATION_IDENTITY, props.voice?.originationIdentity],
+    [VOICE_ID, props.voice?.voiceId],
+    [VOICE_CONFIGURATION_SET, props.voice?.configurationSetName],
   ];
   return Object.fromEntries(entries.filter((entry): entry is [string, string] => Boolean(entry[1])));
 }
@@ -30,10 +41,10 @@ export function channelEnvironment(
  */
 export function grantChannelSends(fn: lambda.Function, environment: Record<string, string>): void {
   grantSms(fn);
-  const fromAddress = environment['EMAIL_FROM_ADDRESS'];
-  if (fromAddress) grantEmail(fn, fromAddress, environment['EMAIL_CONFIGURATION_SET']);
-  const originationIdentity = environment['VOICE_ORIGINATION_IDENTITY'];
-  if (originationIdentity) grantVoice(fn, originationIdentity, environment['VOICE_CONFIGURATION_SET']);
+  const fromAddress = environment[EMAIL_FROM_ADDRESS];
+  if (fromAddress) grantEmail(fn, fromAddress, environment[EMAIL_CONFIGURATION_SET]);
+  const originationIdentity = environment[VOICE_ORIGINATION_IDENTITY];
+  if (originationIdentity) grantVoice(fn, originationIdentity, environment[VOICE_CONFIGURATION_SET]);
 }
 
 /**
@@ -120,13 +131,10 @@ export function grantVoice(
   }
 }
 
-/** `"Acme" <no-reply@acme.example>` → `no-reply@acme.example`. */
+/** `"Acme" <no-reply@acme.example>` → `no-reply@acme.example`, as the start function reads it. */
 export function emailAddressOf(from: string): string {
-  const angled = /<([^>]+)>/.exec(from);
-  const address = (angled?.[1] ?? from).trim();
-  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) {
-    throw new Error(`email.fromAddress "${from}" holds no email address`);
-  }
+  const address = emailAddressIn(from);
+  if (address === undefined) throw new Error(`email.fromAddress "${from}" holds no email address`);
   return address;
 }
 

@@ -1,13 +1,18 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { cognitoOptionsFromEnv } from '../functions/cognito/challenge.ts';
-import { settingsFromEnv } from '../functions/config.ts';
 import type { Channel } from '../functions/core/verification.ts';
+import {
+  OTP_COGNITO_ALLOWED_CHANNELS,
+  OTP_COGNITO_REQUIRE_VERIFIED,
+  POWERTOOLS_LOG_LEVEL,
+  POWERTOOLS_SERVICE_NAME,
+  TABLE_NAME,
+} from '../functions/env.ts';
 import { grantChannelSends } from './channels.ts';
 import { acknowledgeStarGrants } from './nag.ts';
 import { type HandlerName, handlerEntry, OtpFunction } from './otp-function.ts';
@@ -64,22 +69,17 @@ export class OtpCognitoTriggers extends Construct {
     super(scope, id);
     const { table, secret } = props;
     const cognitoEnvironment: Record<string, string> = {
-      OTP_COGNITO_REQUIRE_VERIFIED: String(props.requireVerifiedDestination ?? true),
-      ...(props.allowedChannels ? { OTP_COGNITO_ALLOWED_CHANNELS: props.allowedChannels.join(',') } : {}),
+      [OTP_COGNITO_REQUIRE_VERIFIED]: String(props.requireVerifiedDestination ?? true),
+      ...(props.allowedChannels ? { [OTP_COGNITO_ALLOWED_CHANNELS]: props.allowedChannels.join(',') } : {}),
     };
+    // A bad setting or channel fails `cdk synth` (OtpFunction) with the message a cold start would give.
     const environment: Record<string, string> = {
-      POWERTOOLS_SERVICE_NAME: 'onetime',
-      POWERTOOLS_LOG_LEVEL: 'INFO',
+      [POWERTOOLS_SERVICE_NAME]: 'onetime',
+      [POWERTOOLS_LOG_LEVEL]: 'INFO',
       ...props.environment,
       ...cognitoEnvironment,
-      TABLE_NAME: table.tableName,
+      [TABLE_NAME]: table.tableName,
     };
-    // A bad setting fails `cdk synth` with the message a cold start would have given.
-    const resolved = Object.fromEntries(
-      Object.entries(environment).filter(([, value]) => !Token.isUnresolved(value)),
-    );
-    settingsFromEnv(resolved);
-    cognitoOptionsFromEnv(resolved);
 
     const makeFunction = (
       name: OtpCognitoTriggerName,

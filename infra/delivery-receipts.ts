@@ -15,6 +15,7 @@ import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { POWERTOOLS_LOG_LEVEL, POWERTOOLS_SERVICE_NAME, SECRET_ARN, TABLE_NAME } from '../functions/env.ts';
 import { acknowledgeStarGrants, nagResourceName } from './nag.ts';
 import { handlerEntry, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 
@@ -174,11 +175,11 @@ export class OtpDeliveryReceipts extends Construct {
       logGroupRemovalPolicy: removalPolicy,
       ...override,
       environment: {
-        TABLE_NAME: props.table.tableName,
+        [TABLE_NAME]: props.table.tableName,
         // Only the ARN: the function reads the value through the Parameters and Secrets extension.
-        SECRET_ARN: props.secret.secretArn,
-        POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'onetime',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
+        [SECRET_ARN]: props.secret.secretArn,
+        [POWERTOOLS_SERVICE_NAME]: props.serviceName ?? 'onetime',
+        [POWERTOOLS_LOG_LEVEL]: 'INFO',
         ...override.environment,
       },
     });

@@ -8,6 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { KEY_ROTATION_EVERY_SECONDS, KEY_ROTATION_SECRET_ARN } from '../functions/env.ts';
 import { acknowledgeStarGrants } from './nag.ts';
 import { handlerEntry, OtpFunction } from './otp-function.ts';
 import { runbook } from './runbook.ts';
@@ -50,8 +51,8 @@ export class OtpKeyRotation extends Construct {
       ...(props.logRetention ? { logGroupRetention: props.logRetention } : {}),
       ...(props.removalPolicy ? { logGroupRemovalPolicy: props.removalPolicy } : {}),
       environment: {
-        KEY_ROTATION_SECRET_ARN: props.secret.secretArn,
-        KEY_ROTATION_EVERY_SECONDS: String(every),
+        [KEY_ROTATION_SECRET_ARN]: props.secret.secretArn,
+        [KEY_ROTATION_EVERY_SECONDS]: String(every),
       },
     });
     // Read and write that one secret, nothing else (not its stages, description or policy).

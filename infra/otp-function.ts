@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   Architecture,
+  type CfnFunction,
   ParamsAndSecretsLayerVersion,
   ParamsAndSecretsLogLevel,
   ParamsAndSecretsVersions,
@@ -19,6 +20,28 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
+import { cognitoOptionsFromEnv } from '../functions/cognito/challenge.ts';
+import {
+  channelsFromEnv,
+  type Env,
+  keyRotationFromEnv,
+  secretArnFromEnv,
+  settingsFromEnv,
+  tableNameFromEnv,
+  voiceCallChannelsFromEnv,
+  voiceFallbackFromEnv,
+} from '../functions/config.ts';
+import {
+  EMAIL_CONFIGURATION_SET,
+  KEY_ROTATION_SECRET_ARN,
+  NODE_OPTIONS,
+  SECRET_ARN,
+  SMS_ORIGINATION_NUMBER,
+  TABLE_NAME,
+  VOICE_CONFIGURATION_SET,
+  VOICE_FALLBACK_STATE_MACHINE_ARN,
+  VOICE_ORIGINATION_IDENTITY,
+} from '../functions/env.ts';
 
 /** The deployed functions: one entry file each in functions/handlers/, nothing else there. */
 export const HANDLERS = [
@@ -39,6 +62,70 @@ export type HandlerName = (typeof HANDLERS)[number];
 /** The entry file of a deployed function, as NodejsFunction and the bundle checks take it. */
 export const handlerEntry = (name: HandlerName): string =>
   fileURLToPath(new URL(`../functions/handlers/${name}.ts`, import.meta.url));
+
+type Reader = (env: Env) => unknown;
+/** What the functions that use the table and the key material read, beside the settings. */
+const SEALING: readonly Reader[] = [settingsFromEnv, tableNameFromEnv, secretArnFromEnv];
+
+/**
+ * What each deployed function reads from its environment at cold start: the readers its entry calls
+ * (functions/config.ts, functions/cognito/challenge.ts), each of which throws naming a variable that
+ * is missing or malformed. `OtpFunction` runs the same readers on the environment it deploys, so such
+ * a variable fails `cdk synth` rather than the function's cold start.
+ */
+const COLD_START_READERS: Readonly<Record<HandlerName, readonly Reader[]>> = {
+  start: [...SEALING, channelsFromEnv, voiceFallbackFromEnv],
+  check: SEALING,
+  status: [settingsFromEnv, tableNameFromEnv],
+  cancel: [settingsFromEnv, tableNameFromEnv],
+  'voice-fallback': [...SEALING, voiceCallChannelsFromEnv],
+  'cognito-define': [settingsFromEnv, tableNameFromEnv],
+  'cognito-create': [...SEALING, channelsFromEnv, cognitoOptionsFromEnv],
+  'cognito-verify': SEALING,
+  // Powertools' names and the event bus only, each with a default.
+  activity: [],
+  'delivery-receipts': SEALING,
+  'key-rotation': [keyRotationFromEnv],
+};
+
+/**
+ * Well-formed stand-ins for values known only at deploy time: a reference to the table, a secret, the
+ * workflow, or a phone number or configuration set made in the same app. Of these, only presence is
+ * checked at synth. A reference in any other variable reads as unset (a setting keeps its default).
+ */
+const REFERENCE_STAND_INS: Readonly<Record<string, string>> = {
+  [TABLE_NAME]: 'onetime-table',
+  [SECRET_ARN]: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:onetime-AbCdEf',
+  [KEY_ROTATION_SECRET_ARN]: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:onetime-AbCdEf',
+  [VOICE_FALLBACK_STATE_MACHINE_ARN]: 'arn:aws:states:us-east-1:123456789012:stateMachine:onetime',
+  [VOICE_ORIGINATION_IDENTITY]: 'pool-0123456789abcdef',
+  [SMS_ORIGINATION_NUMBER]: '+18885550100',
+  [EMAIL_CONFIGURATION_SET]: 'onetime-email',
+  [VOICE_CONFIGURATION_SET]: 'onetime-voice',
+};
+
+/**
+ * What `handler`'s cold start would refuse in the environment `fn` is deployed with (as the template
+ * has it, with every variable added after construction): one message per reader that throws.
+ */
+function coldStartErrors(fn: OtpFunction, handler: HandlerName): string[] {
+  const environment = Stack.of(fn).resolve((fn.node.defaultChild as CfnFunction).environment) as
+    | { variables?: Record<string, unknown> }
+    | undefined;
+  const env: Env = {};
+  for (const [name, value] of Object.entries(environment?.variables ?? {})) {
+    if (typeof value === 'string') env[name] = value;
+    else if (REFERENCE_STAND_INS[name] !== undefined) env[name] = REFERENCE_STAND_INS[name];
+  }
+  return COLD_START_READERS[handler].flatMap((read) => {
+    try {
+      read(env);
+      return [];
+    } catch (error) {
+      return [`the ${handler} function would fail at cold start: ${(error as Error).message}`];
+    }
+  });
+}
 
 /**
  * How every onetime function is bundled. The construct (through CDK's local esbuild) and
@@ -142,6 +229,9 @@ const PARAMS_AND_SECRETS = ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSec
  *
  * Every prop can be overridden; `environment` and `bundling` are merged with the defaults. A function
  * that needs the key material names it (`secret`), and gets it through the extension, nothing else.
+ *
+ * The environment of a deployed entry (`handlerEntry`) is checked at synth by the readers that entry
+ * calls at cold start (`COLD_START_READERS`): a variable missing or malformed fails `cdk synth`.
  */
 export class OtpFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: OtpFunctionProps) {
@@ -172,11 +262,14 @@ export class OtpFunction extends NodejsFunction {
       role,
       bundling: { ...OTP_BUNDLING, ...functionProps.bundling },
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        ...(secret ? { SECRET_ARN: secret.secretArn } : {}),
+        [NODE_OPTIONS]: '--enable-source-maps',
+        ...(secret ? { [SECRET_ARN]: secret.secretArn } : {}),
         ...functionProps.environment,
       },
     });
+
+    const handler = HANDLERS.find((name) => handlerEntry(name) === functionProps.entry);
+    if (handler) this.node.addValidation({ validate: () => coldStartErrors(this, handler) });
 
     // Lambda writes the function's logs with the function's role: that log group and nothing else.
     this.logGroup.grantWrite(role);
