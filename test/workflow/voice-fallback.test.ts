@@ -5,7 +5,7 @@
  * to the same code the Lambda runs, with the test service's store, sealer and senders.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { beforeAll, describe, expect, inject, it, onTestFinished, vi } from 'vitest';
 import { DeliveryError } from '../../functions/core/errors.ts';
 import { destinationKeyOf } from '../../functions/core/ids.ts';
 import type { MessageSender, WorkflowStarter } from '../../functions/core/ports.ts';
@@ -34,11 +34,6 @@ const phone = (i: number) => `+1415555${String(200 + i).padStart(4, '0')}`;
 let template: ReturnType<ReturnType<typeof synthesize>['template']['toJSON']>;
 let tableLogicalId: string;
 let functionLogicalId: string;
-
-/** Every starter of the file, for the final scan of every execution's input, output and history. */
-const starters: LocalWorkflowStarter[] = [];
-/** Every code and full number the tests sent, for the same scan. */
-const secrets = new Set<string>();
 
 beforeAll(async () => {
   const synthesized = synthesize(FULL_PROPS);
@@ -80,6 +75,18 @@ interface Harness {
   item(id: string): Promise<Record<string, { S?: string; N?: string; BOOL?: boolean }> | undefined>;
   /** With `holdReads`: lets the workflow's read (the first state after the wait) go on. */
   releaseReads(): void;
+  /** Every code and full number `send` sent: no execution of this harness may hold one. */
+  secrets: Set<string>;
+}
+
+/** Where an execution's input, output, error or history holds one of `secrets`, as findings. */
+function secretsIn(workflow: LocalWorkflowStarter, secrets: Set<string>): string[] {
+  const findings: string[] = [];
+  for (const execution of [...workflow.executions.values(), ...workflow.runs]) {
+    const text = JSON.stringify([execution.input, execution.output, execution.error, execution.events]);
+    for (const secret of secrets) if (text.includes(secret)) findings.push(`${execution.name}: ${secret}`);
+  }
+  return findings;
 }
 
 /**
@@ -106,7 +113,8 @@ function heldReadsClient() {
 /**
  * A test service whose start route starts executions on a local workflow over the same table. With
  * `waitMs` the background executions really wait, and with `holdReads` they stop after the wait until
- * `releaseReads()`; the tests that run executions by hand use `run`.
+ * `releaseReads()`; the tests that run executions by hand use `run`. When the test ends, the workflow
+ * stops and every execution it ran is scanned for the codes and numbers the harness sent.
  */
 async function harness(
   options: {
@@ -117,6 +125,7 @@ async function harness(
   } = {},
 ): Promise<Harness> {
   const started: string[] = [];
+  const secrets = new Set<string>();
   let workflow: LocalWorkflowStarter | undefined;
   const proxy: WorkflowStarter = {
     async startVoiceFallback(id) {
@@ -137,7 +146,11 @@ async function harness(
     retryIntervalOverrides: { [STATE.call]: 0, [STATE.read]: 0, [STATE.recordFailure]: 0 },
     definition: definitionFor(s.tableName),
   }).attach(s.api.deps);
-  starters.push(workflow);
+  const own = workflow;
+  onTestFinished(async () => {
+    await own.stop();
+    expect(secretsIn(own, secrets)).toEqual([]);
+  });
   const api = routes(s);
   return {
     s,
@@ -146,6 +159,7 @@ async function harness(
     started,
     box,
     releaseReads: reads.release,
+    secrets,
     async send(to) {
       secrets.add(to).add(to.slice(1));
       const sent = await api.send({ to, channel: 'sms' });
@@ -215,10 +229,6 @@ describe('Voice fallback: the definition', () => {
 });
 
 describe('Voice fallback: executions', () => {
-  afterAll(async () => {
-    await Promise.all(starters.map((w) => w.stop()));
-  });
-
   it('calls an unverified SMS verification once, reading the same code, which then approves', async () => {
     const h = await harness();
     const { id, code } = await h.send(phone(1));
