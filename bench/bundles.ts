@@ -18,7 +18,7 @@ import { toItem } from '../functions/adapters/dynamodb/items.ts';
 import type { StoredStatus } from '../functions/core/verification.ts';
 import { esbuildOptions, handlerEntry } from '../infra/otp-function.ts';
 import { apiGatewayEvent, matchRoute } from '../local/api-event.ts';
-import { startExtensionStub } from '../test/infra/extension-stub.ts';
+import { startExtensionStub } from '../test/support/extension-stub.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

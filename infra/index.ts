@@ -18,10 +18,10 @@ export {
   OtpCognitoTriggers,
   type OtpCognitoTriggersProps,
 } from './cognito-triggers.ts';
-export * from './delivery-receipts.ts';
 export { settingsEnvironment } from './environment.ts';
-export { MIN_ROTATION_PERIOD, OtpKeyRotation, type OtpKeyRotationProps } from './key-rotation.ts';
+export * from './otp-delivery-receipts.ts';
 export { BUNDLE, esbuildOptions, OTP_BUNDLING, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
+export { MIN_ROTATION_PERIOD, OtpKeyRotation, type OtpKeyRotationProps } from './otp-key-rotation.ts';
 export { OtpService } from './otp-service.ts';
 export type {
   OtpAlarmProps,

@@ -20,12 +20,12 @@ import { OtpActivityStream } from './activity-stream.ts';
 import { createApi } from './api.ts';
 import { channelEnvironment, grantChannelSends, grantVoice } from './channels.ts';
 import { type OtpCognitoOptions, OtpCognitoTriggers } from './cognito-triggers.ts';
-import { OtpDeliveryReceipts } from './delivery-receipts.ts';
 import { settingsEnvironment } from './environment.ts';
-import { OtpKeyRotation } from './key-rotation.ts';
 import { addAlarmStatus, createAlarms, createDashboard, createLogMetrics } from './monitoring.ts';
 import { acknowledgeStarGrants } from './nag.ts';
+import { OtpDeliveryReceipts } from './otp-delivery-receipts.ts';
 import { handlerEntry, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
+import { OtpKeyRotation } from './otp-key-rotation.ts';
 import type { OtpFunctionName, OtpServiceProps } from './otp-service-props.ts';
 import { VoiceFallbackWorkflow } from './voice-fallback-workflow.ts';
 

@@ -5,7 +5,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OtpDeliveryReceipts, type OtpDeliveryReceiptsProps } from '../../infra/delivery-receipts.ts';
+import { OtpDeliveryReceipts, type OtpDeliveryReceiptsProps } from '../../infra/otp-delivery-receipts.ts';
 import { actionsOf, ENV, resources, type Statement, statements } from '../support/synth.ts';
 
 /** A small stack: a table and a secret as OtpService makes them, and the receipts on them. */

@@ -29,7 +29,7 @@ export interface OtpKeyRotationProps {
 /**
  * Rotates the key material on a schedule, with the same two steps as `npm run rotate-key`: a function
  * runs every 15 minutes and, from the secret alone, stages a new key when the current one is `every`
- * old, or promotes a key staged at least ten minutes before (functions/adapters/key-rotation.ts).
+ * old, or promotes a key staged at least ten minutes before (functions/adapters/secret-key-rotation.ts).
  * No pending code is lost (docs/deploy.md, "Rotate the key").
  */
 export class OtpKeyRotation extends Construct {
