@@ -1,5 +1,5 @@
 /**
- * Lambda entry for delivery receipts (infra/delivery-receipts.ts): SNS SMS delivery status logs
+ * Lambda entry for delivery receipts (infra/otp-delivery-receipts.ts): SNS SMS delivery status logs
  * (CloudWatch Logs subscription), SES events (EventBridge rule) and SMS-Voice v2 voice events (SNS
  * topic). Built once per cold start: the sealer (to key destinations as the store does) and the
  * delivery store part only — one conditional UpdateItem per receipt, nothing else.

@@ -5,7 +5,7 @@ import { keyRotationFromEnv } from '../config.ts';
 import { logger } from '../wiring/powertools-log.ts';
 
 /**
- * Lambda entry for the scheduled key rotation (infra/key-rotation.ts), run every 15 minutes: stages a
+ * Lambda entry for the scheduled key rotation (infra/otp-key-rotation.ts), run every 15 minutes: stages a
  * new key once the current one is `KEY_ROTATION_EVERY_SECONDS` old, and promotes it ten minutes later
  * (functions/adapters/secret-key-rotation.ts). Reads and writes the secret with the Secrets Manager API: it
  * seals nothing, so it needs neither the extension nor the table.
