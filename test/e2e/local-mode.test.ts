@@ -89,7 +89,9 @@ const env = (extra: Record<string, string>) => ({
   ...extra,
 });
 
-describe('npm start (local mode)', () => {
+// One server's life, in order: its last test stops the server the others use, so the order is fixed
+// (`shuffle: false`) rather than left to chance.
+describe('npm start (local mode)', { shuffle: false }, () => {
   let port: number;
   let base: string;
   let started: Started;

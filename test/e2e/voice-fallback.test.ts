@@ -106,7 +106,10 @@ async function callFor(id: string): Promise<OutboxMessage> {
 const fallbackLogLines = (id: string) =>
   output.split('\n').filter((line) => line.includes(id) && /voice fallback/i.test(line));
 
-describe(`Voice fallback in local mode (OTP_VOICE_FALLBACK_SECONDS=${WAIT_SECONDS})`, () => {
+// One server's life, in order: the SIGTERM test stops the server the others use (`shuffle: false`).
+describe(`Voice fallback in local mode (OTP_VOICE_FALLBACK_SECONDS=${WAIT_SECONDS})`, {
+  shuffle: false,
+}, () => {
   it('calls an unverified SMS verification after the wait; the spoken code approves it', async () => {
     const began = Date.now(); // the execution starts after this, so its call cannot come before + WAIT_MS
     const { id, code } = await sendSms('+14155550150');
