@@ -4,6 +4,7 @@ import {
   type DeliveryResult,
   recordDelivery,
 } from '../core/delivery.ts';
+import { canonicalDestination } from '../core/destination.ts';
 import type { ParsedReceipts } from './parsed.ts';
 import { isSesEvent, parseSesEvent } from './ses-events.ts';
 import { isCloudWatchLogsEvent, parseSnsSmsLogs } from './sns-sms-logs.ts';
@@ -86,7 +87,8 @@ function parse(event: unknown): { name: string; source: ParsedReceipts } | undef
 function groupByDestination(receipts: DeliveryReceipt[]): Map<string, DeliveryReceipt[]> {
   const groups = new Map<string, DeliveryReceipt[]>();
   for (const receipt of receipts) {
-    const key = receipt.destination.trim().toLowerCase();
+    // The destination's storage key: receipts that land on one item are written one by one.
+    const key = canonicalDestination(receipt.destination.trim());
     const group = groups.get(key);
     if (group) group.push(receipt);
     else groups.set(key, [receipt]);
