@@ -104,6 +104,23 @@ describe('The voice-fallback call is a phone send', () => {
     });
   });
 
+  it('is a message under the cooldown too: a resend right after the call waits', async () => {
+    const { s, api } = await fallbackService();
+    const to = phone(31);
+    const id = idOf(await api.send({ to, channel: 'sms' }));
+    s.clock.advance(60);
+    expect(await callFallback(s, id)).toEqual({ called: true });
+
+    s.clock.advance(5);
+    const resend = await api.send({ to, channel: 'sms' });
+
+    expect([resend.status, resend.body.error?.reason, resend.headers['retry-after']]).toEqual([
+      429,
+      'cooldown',
+      '25',
+    ]);
+  });
+
   it('is not shown in GET while no call was due', async () => {
     const { api } = await fallbackService();
     const id = idOf(await api.send({ to: phone(30), channel: 'sms' }));
@@ -156,6 +173,31 @@ describe('The resend cooldown belongs to the destination', () => {
       s.clock.advance(1);
     }
     expect(s.outbox.messages).toHaveLength(1);
+  });
+
+  it('keeps the cooldown after a refused resend: the first message did arrive', async () => {
+    const s = await services.create();
+    const api = routes(s);
+    const to = phone(42);
+    idOf(await api.send({ to, channel: 'sms' }));
+    s.clock.advance(30);
+    s.outbox.failNext();
+    expect((await api.send({ to, channel: 'sms' })).status).toBe(502);
+
+    const again = await api.send({ to, channel: 'sms' });
+
+    expect([again.status, again.body.error?.reason]).toEqual([429, 'cooldown']);
+    expect(s.outbox.messages).toHaveLength(1);
+  });
+
+  it('lifts the cooldown after a refused first message: nothing reached the destination', async () => {
+    const s = await services.create();
+    const api = routes(s);
+    const to = phone(43);
+    s.outbox.failNext();
+    expect((await api.send({ to, channel: 'sms' })).status).toBe(502);
+
+    expect((await api.send({ to, channel: 'sms' })).status).toBe(201);
   });
 
   it('lets a new verification start at once after an approval (whoever approved holds the destination)', async () => {

@@ -22,10 +22,13 @@ const MAX_STATE_CHANGES = 10;
  * Seconds until the destination's cooldown ends, or 0. The cooldown belongs to the destination, not
  * to one verification: canceling, burning the attempts or letting a code expire does not restart it.
  * An approved verification lifts it (whoever approved holds the destination), and so does one whose
- * message the channel refused (nothing reached the destination).
+ * only message the channel refused (nothing reached the destination). A refused *resend* does not: its
+ * first message did arrive, and lifting the cooldown then would let anyone who can ask for a resend on
+ * a refused channel send codes back to back.
  */
 function cooldownLeft(current: VerificationRecord, now: number, cooldownMs: number): number {
-  if (current.status === 'approved' || current.status === 'delivery_failed') return 0;
+  if (current.status === 'approved') return 0;
+  if (current.status === 'delivery_failed' && current.sends === 1) return 0;
   return Math.max(0, (current.lastSentAt + cooldownMs - now) / 1000);
 }
 
@@ -98,18 +101,20 @@ export class DynamoSendStore implements SendStore {
         // (see cooldownLeft); never a live one.
         ConditionExpression: `attribute_not_exists(pk) OR (
           (#status <> :pending OR #expiresAt <= :now OR #attempts >= #maxAttempts)
-          AND (#lastSentAt <= :cooldownEdge OR #status IN (:approved, :failed)))`,
+          AND (#lastSentAt <= :cooldownEdge OR #status = :approved OR (#status = :failed AND #sends = :one)))`,
         ExpressionAttributeNames: {
           '#status': 'status',
           '#expiresAt': 'expiresAt',
           '#attempts': 'attempts',
           '#maxAttempts': 'maxAttempts',
           '#lastSentAt': 'lastSentAt',
+          '#sends': 'sends',
         },
         ExpressionAttributeValues: {
           ':pending': { S: 'pending' },
           ':approved': { S: 'approved' },
           ':failed': { S: 'delivery_failed' },
+          ':one': { N: '1' },
           ':now': { N: String(now) },
           ':cooldownEdge': { N: String(now - cooldownMs) },
         },

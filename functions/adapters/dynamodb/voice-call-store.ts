@@ -43,8 +43,14 @@ export class DynamoVoiceCallStore implements VoiceCallStore {
         TableName: this.table.tableName,
         Key: keyOf(id),
         ConditionExpression: `${LIVE_CONDITION} AND (attribute_not_exists(#voiceCall) OR #voiceCall = :failed)`,
-        UpdateExpression: 'SET #voiceCall = :calling, #voiceCallAt = :now',
-        ExpressionAttributeNames: { ...NAMES, '#voiceCall': 'voiceCall', '#voiceCallAt': 'voiceCallAt' },
+        // The call is a message to the destination: the next one waits out the cooldown after it.
+        UpdateExpression: 'SET #voiceCall = :calling, #voiceCallAt = :now, #lastSentAt = :now',
+        ExpressionAttributeNames: {
+          ...NAMES,
+          '#voiceCall': 'voiceCall',
+          '#voiceCallAt': 'voiceCallAt',
+          '#lastSentAt': 'lastSentAt',
+        },
         ExpressionAttributeValues: {
           ...liveValues(id, now),
           ':failed': { S: 'failed' },
@@ -55,7 +61,10 @@ export class DynamoVoiceCallStore implements VoiceCallStore {
     const result = await this.#writer.write(claim, counters, now);
     if (result.kind === 'rejected') return { kind: 'refused', rejection: result.rejection };
     if (result.kind === 'primary_failed') return { kind: 'nothing_to_call' };
-    return { kind: 'claimed', record: { ...record, voiceCall: 'calling', voiceCallAt: now } };
+    return {
+      kind: 'claimed',
+      record: { ...record, voiceCall: 'calling', voiceCallAt: now, lastSentAt: now },
+    };
   }
 
   finishVoiceCall(id: string, outcome: 'called' | 'failed', now: number): Promise<void> {
@@ -68,10 +77,12 @@ export class DynamoVoiceCallStore implements VoiceCallStore {
 
   skipVoiceCall(id: string, reason: SendRejection['kind'], now: number): Promise<void> {
     return this.#recordCall(id, {
-      condition: '(attribute_not_exists(#voiceCall) OR #voiceCall = :failed)',
+      // Still pending: a verification approved meanwhile had no call to skip.
+      condition: '#status = :pending AND (attribute_not_exists(#voiceCall) OR #voiceCall = :failed)',
       update: 'SET #voiceCall = :skipped, #voiceCallAt = :now, #voiceCallSkipped = :reason',
-      names: { '#voiceCallSkipped': 'voiceCallSkipped' },
+      names: { '#voiceCallSkipped': 'voiceCallSkipped', '#status': 'status' },
       values: {
+        ':pending': { S: 'pending' },
         ':failed': { S: 'failed' },
         ':skipped': { S: 'skipped' },
         ':reason': { S: reason },
