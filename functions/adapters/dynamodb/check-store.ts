@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { CheckOutcome, CheckStore } from '../../core/ports.ts';
 import type { VerificationRecord } from '../../core/verification.ts';
@@ -36,7 +37,11 @@ export class DynamoCheckStore implements CheckStore {
       // "Live" is the whole condition: a failure means closed, replaced or unknown.
       whenLive: (record) => ({ kind: 'closed', record }),
     });
-    if (outcome.kind === 'wrong_code' && unmarked && macs.includes(outcome.record.codeMac)) {
+    if (
+      outcome.kind === 'wrong_code' &&
+      unmarked &&
+      macs.some((mac) => sameMac(mac, outcome.record.codeMac))
+    ) {
       return this.#approveUnmarked(outcome.record, now);
     }
     return outcome;
@@ -88,4 +93,11 @@ export class DynamoCheckStore implements CheckStore {
       }));
     }
   }
+}
+
+/** Compares two MACs in constant time. */
+function sameMac(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }
