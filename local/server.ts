@@ -319,7 +319,7 @@ function methodNotAllowed(response: ServerResponse, method: string, path: string
 /** The body as text (API Gateway passes JSON bodies as strings), or `too_large` past the local cap. */
 async function readBody(request: IncomingMessage): Promise<string | null | 'too_large'> {
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > MAX_LOCAL_BODY_BYTES) return 'too_large';
+  if (Number.isFinite(declared) && declared > MAX_LOCAL_BODY_BYTES) return drainThenRefuse(request);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -329,15 +329,38 @@ async function readBody(request: IncomingMessage): Promise<string | null | 'too_
         chunks.push(chunk);
         return;
       }
-      // Keep draining (not destroying) so the 413 still reaches the client.
       request.off('data', onData);
-      request.resume();
       chunks.length = 0;
-      resolve('too_large');
+      resolve(drainThenRefuse(request));
     };
     request.on('data', onData);
     request.once('end', () => resolve(size === 0 ? null : Buffer.concat(chunks).toString('utf8')));
     request.once('error', reject);
+  });
+}
+
+/** Past this much, a body is not read to its end: the connection is cut after the 413. */
+const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads the rest of a body that is too large, discarding it, before the 413 goes out: a server that
+ * answers and closes while the client is still sending makes the client see a broken pipe instead of
+ * the answer.
+ */
+function drainThenRefuse(request: IncomingMessage): Promise<'too_large'> {
+  return new Promise((resolve) => {
+    let drained = 0;
+    const done = () => resolve('too_large');
+    request.on('data', (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained > MAX_DRAINED_BYTES) {
+        request.pause();
+        done();
+      }
+    });
+    request.once('end', done);
+    request.once('error', done);
+    request.resume();
   });
 }
 
