@@ -5,10 +5,13 @@
  * rather than misbehaving later, and `cdk synth` runs these same readers on the environment each
  * function is deployed with (infra/otp-function.ts), so it fails there first.
  */
+import { checkCascadeSetting } from './core/cascade.ts';
 import { MAX_CODE_LENGTH, MIN_CODE_LENGTH } from './core/codes.ts';
 import { DEFAULT_SETTINGS, type Settings } from './core/settings.ts';
 import { checkSmsTemplates } from './core/sms-templates.ts';
 import {
+  CASCADE_QUEUE_URL,
+  CASCADE_STATE_MACHINE_ARN,
   EMAIL_CONFIGURATION_SET,
   EMAIL_FROM_ADDRESS,
   EMAIL_REPLY_TO,
@@ -16,6 +19,7 @@ import {
   KEY_ROTATION_SECRET_ARN,
   OTP_ALLOWED_COUNTRIES,
   OTP_APP_NAME,
+  OTP_CASCADE,
   OTP_CODE_LENGTH,
   OTP_DEFAULT_LOCALE,
   OTP_MAX_ATTEMPTS,
@@ -34,7 +38,6 @@ import {
   SMS_SENDER_ID,
   TABLE_NAME,
   VOICE_CONFIGURATION_SET,
-  VOICE_FALLBACK_STATE_MACHINE_ARN,
   VOICE_ID,
   VOICE_ORIGINATION_IDENTITY,
 } from './env.ts';
@@ -89,6 +92,16 @@ export function settingsFromEnv(env: Env): Settings {
       throw new Error(`${OTP_SMS_TEMPLATES} must be a JSON object of locale -> text`);
     }
     settings.smsTemplates = checkSmsTemplates(parsed);
+  }
+  const cascade = env[OTP_CASCADE];
+  if (cascade) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(cascade);
+    } catch {
+      throw new Error(`${OTP_CASCADE} must be a JSON array of {"channel", "to"?, "afterSeconds"}`);
+    }
+    settings.defaultCascade = checkCascadeSetting(parsed, OTP_CASCADE);
   }
   return settings;
 }
@@ -209,37 +222,21 @@ export function channelsFromEnv(env: Env): ChannelConfig {
   return channels;
 }
 
-/**
- * The start function's voice fallback: the workflow it starts after an SMS, set exactly when it has
- * the voice channel (the construct attaches a workflow whenever voice is on).
- */
-export function voiceFallbackFromEnv(env: Env): string | undefined {
-  const arn = optionalEnv(
+const QUEUE_URL_PATTERN = /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/\d{12}\/[A-Za-z0-9_-]{1,80}$/;
+
+/** The start function's cascade queue: set when the construct built the cascade (its default). */
+export function cascadeQueueFromEnv(env: Env): string | undefined {
+  return optionalEnv(env, CASCADE_QUEUE_URL, QUEUE_URL_PATTERN, 'an SQS queue URL');
+}
+
+/** The cascade's starter: the state machine it starts for a verification still pending. */
+export function cascadeStateMachineFromEnv(env: Env): string {
+  return requiredEnv(
     env,
-    VOICE_FALLBACK_STATE_MACHINE_ARN,
+    CASCADE_STATE_MACHINE_ARN,
     STATE_MACHINE_ARN_PATTERN,
     'a Step Functions state machine ARN',
   );
-  const voice = env[VOICE_ORIGINATION_IDENTITY];
-  if (voice && !arn) {
-    throw new Error(
-      `environment variable ${VOICE_FALLBACK_STATE_MACHINE_ARN} is not set: with the voice channel on ` +
-        `(${VOICE_ORIGINATION_IDENTITY}), an unused SMS code is followed by a call through that workflow`,
-    );
-  }
-  onlyWith(env, VOICE_ORIGINATION_IDENTITY, [VOICE_FALLBACK_STATE_MACHINE_ARN]);
-  return arn;
-}
-
-/** The voice-fallback call task's channels: voice must be on, it is all the task does. */
-export function voiceCallChannelsFromEnv(env: Env): ChannelConfig {
-  const channels = channelsFromEnv(env);
-  if (!channels.voice) {
-    throw new Error(
-      `environment variable ${VOICE_ORIGINATION_IDENTITY} is not set: the voice-fallback call needs the voice channel`,
-    );
-  }
-  return channels;
 }
 
 /** Throws when one of `dependents` is set but `switchName`, without which it means nothing, is not. */

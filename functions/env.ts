@@ -22,6 +22,7 @@ export const OTP_APP_NAME = 'OTP_APP_NAME';
 export const OTP_DEFAULT_LOCALE = 'OTP_DEFAULT_LOCALE';
 export const OTP_ORIGIN_DOMAIN = 'OTP_ORIGIN_DOMAIN';
 export const OTP_SMS_TEMPLATES = 'OTP_SMS_TEMPLATES';
+export const OTP_CASCADE = 'OTP_CASCADE';
 
 // The Cognito triggers' options (functions/cognito/challenge.ts `cognitoOptionsFromEnv`).
 export const OTP_COGNITO_ALLOWED_CHANNELS = 'OTP_COGNITO_ALLOWED_CHANNELS';
@@ -42,8 +43,10 @@ export const VOICE_ORIGINATION_IDENTITY = 'VOICE_ORIGINATION_IDENTITY';
 export const VOICE_ID = 'VOICE_ID';
 export const VOICE_CONFIGURATION_SET = 'VOICE_CONFIGURATION_SET';
 
-// The voice-fallback workflow the start function starts (with the voice channel).
-export const VOICE_FALLBACK_STATE_MACHINE_ARN = 'VOICE_FALLBACK_STATE_MACHINE_ARN';
+// The cascade (infra/cascade-workflow.ts): the queue whose delayed message the start function sends,
+// and the workflow its consumer starts for a verification still pending when the first step is due.
+export const CASCADE_QUEUE_URL = 'CASCADE_QUEUE_URL';
+export const CASCADE_STATE_MACHINE_ARN = 'CASCADE_STATE_MACHINE_ARN';
 
 // The activity stream's EventBridge bus (the account's default bus when unset).
 export const EVENT_BUS_NAME = 'EVENT_BUS_NAME';

@@ -251,13 +251,13 @@ export class OtpActivityStream extends Construct {
         width: 8,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Refused, limited, fallback',
+        title: 'Refused, limited, cascade steps',
         left: [
           this.deliveryFailed,
           this.total('MaxAttemptsReached', fiveMinutes),
-          this.total('VoiceFallbackCalled', fiveMinutes),
-          this.total('VoiceFallbackFailed', fiveMinutes),
-          this.total('VoiceFallbackSkipped', fiveMinutes),
+          this.total('CascadeStepSent', fiveMinutes),
+          this.total('CascadeStepFailed', fiveMinutes),
+          this.total('CascadeStepSkipped', fiveMinutes),
           ...(spendBrakeHits ? [spendBrakeHits] : []),
         ],
         width: 8,

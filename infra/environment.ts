@@ -2,6 +2,7 @@ import { DEFAULT_ALLOWED_COUNTRIES, DEFAULT_SETTINGS } from '../functions/core/s
 import {
   OTP_ALLOWED_COUNTRIES,
   OTP_APP_NAME,
+  OTP_CASCADE,
   OTP_CODE_LENGTH,
   OTP_DEFAULT_LOCALE,
   OTP_MAX_ATTEMPTS,
@@ -45,5 +46,6 @@ export function settingsEnvironment(props: OtpServiceProps): Record<string, stri
   };
   if (props.sms?.originDomain) env[OTP_ORIGIN_DOMAIN] = props.sms.originDomain;
   if (props.sms?.templates) env[OTP_SMS_TEMPLATES] = JSON.stringify(props.sms.templates);
+  if (props.defaultCascade) env[OTP_CASCADE] = JSON.stringify(props.defaultCascade);
   return env;
 }

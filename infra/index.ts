@@ -3,6 +3,7 @@
 export type { RateLimitReason } from '../functions/core/errors.ts';
 export { DEFAULT_ALLOWED_COUNTRIES, DEFAULT_SETTINGS } from '../functions/core/settings.ts';
 export { OtpActivityStream, type OtpActivityStreamProps } from './activity-stream.ts';
+export { CascadeWorkflow, type CascadeWorkflowProps } from './cascade-workflow.ts';
 export {
   channelEnvironment,
   emailAddressOf,
@@ -33,4 +34,3 @@ export type {
   OtpVoiceProps,
 } from './otp-service-props.ts';
 export { OtpStack, type OtpStackProps } from './otp-stack.ts';
-export { VoiceFallbackWorkflow, type VoiceFallbackWorkflowProps } from './voice-fallback-workflow.ts';

@@ -7,10 +7,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { RateLimitReason } from '../functions/core/errors.ts';
+import type { CascadeWorkflow } from './cascade-workflow.ts';
 import type { OtpFunction } from './otp-function.ts';
 import type { OtpAlarmProps, OtpFunctionName } from './otp-service-props.ts';
 import { type RunbookSection, runbook } from './runbook.ts';
-import type { VoiceFallbackWorkflow } from './voice-fallback-workflow.ts';
 
 /** Every reason, with its label on the dashboard (a Record, so a new reason fails to compile here). */
 const RATE_LIMIT_REASONS: Record<RateLimitReason, string> = {
@@ -76,13 +76,13 @@ export interface MonitoredParts {
   readonly api: apigateway.RestApi;
   readonly table: dynamodb.ITable;
   readonly functions: Readonly<Record<OtpFunctionName, OtpFunction>>;
-  readonly voiceFallback?: VoiceFallbackWorkflow | undefined;
+  readonly cascade?: CascadeWorkflow | undefined;
   readonly metrics: OtpLogMetrics;
 }
 
 /**
  * The service's alarms, created in `scope`: API 5xx and p99 latency, each function's throttles and
- * errors, failed voice-fallback calls, and the spend brake. (Refused deliveries are alarmed on by the
+ * errors, cascades that failed, and the spend brake. (Refused deliveries are alarmed on by the
  * activity stream, from the verifications themselves.)
  */
 export function createAlarms(
@@ -147,13 +147,13 @@ export function createAlarms(
       'function-errors',
     );
   }
-  if (parts.voiceFallback) {
+  if (parts.cascade) {
     add(
-      'VoiceFallbackFailuresAlarm',
-      parts.voiceFallback.metricFailures({ period: FIVE_MINUTES }),
+      'CascadeFailuresAlarm',
+      parts.cascade.metricFailures({ period: FIVE_MINUTES }),
       1,
-      'voice-fallback calls that could not be placed (workflow executions failed or timed out)',
-      'voice-fallback-failures',
+      'cascades that could not run (workflow executions failed or timed out, or starts dead-lettered)',
+      'cascade-failures',
     );
   }
   add(

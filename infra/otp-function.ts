@@ -22,16 +22,18 @@ import type { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
 import { cognitoOptionsFromEnv } from '../functions/cognito/challenge.ts';
 import {
+  cascadeQueueFromEnv,
+  cascadeStateMachineFromEnv,
   channelsFromEnv,
   type Env,
   keyRotationFromEnv,
   secretArnFromEnv,
   settingsFromEnv,
   tableNameFromEnv,
-  voiceCallChannelsFromEnv,
-  voiceFallbackFromEnv,
 } from '../functions/config.ts';
 import {
+  CASCADE_QUEUE_URL,
+  CASCADE_STATE_MACHINE_ARN,
   EMAIL_CONFIGURATION_SET,
   KEY_ROTATION_SECRET_ARN,
   NODE_OPTIONS,
@@ -39,7 +41,6 @@ import {
   SMS_ORIGINATION_NUMBER,
   TABLE_NAME,
   VOICE_CONFIGURATION_SET,
-  VOICE_FALLBACK_STATE_MACHINE_ARN,
   VOICE_ORIGINATION_IDENTITY,
 } from '../functions/env.ts';
 
@@ -49,7 +50,8 @@ export const HANDLERS = [
   'check',
   'status',
   'cancel',
-  'voice-fallback',
+  'cascade-start',
+  'cascade-step',
   'cognito-define',
   'cognito-create',
   'cognito-verify',
@@ -74,11 +76,12 @@ const SEALING: readonly Reader[] = [settingsFromEnv, tableNameFromEnv, secretArn
  * a variable fails `cdk synth` rather than the function's cold start.
  */
 const COLD_START_READERS: Readonly<Record<HandlerName, readonly Reader[]>> = {
-  start: [...SEALING, channelsFromEnv, voiceFallbackFromEnv],
+  start: [...SEALING, channelsFromEnv, cascadeQueueFromEnv],
   check: SEALING,
   status: [settingsFromEnv, tableNameFromEnv],
   cancel: [settingsFromEnv, tableNameFromEnv],
-  'voice-fallback': [...SEALING, voiceCallChannelsFromEnv],
+  'cascade-start': [settingsFromEnv, tableNameFromEnv, cascadeStateMachineFromEnv],
+  'cascade-step': [...SEALING, channelsFromEnv],
   'cognito-define': [settingsFromEnv, tableNameFromEnv],
   'cognito-create': [...SEALING, channelsFromEnv, cognitoOptionsFromEnv],
   'cognito-verify': SEALING,
@@ -97,7 +100,8 @@ const REFERENCE_STAND_INS: Readonly<Record<string, string>> = {
   [TABLE_NAME]: 'onetime-table',
   [SECRET_ARN]: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:onetime-AbCdEf',
   [KEY_ROTATION_SECRET_ARN]: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:onetime-AbCdEf',
-  [VOICE_FALLBACK_STATE_MACHINE_ARN]: 'arn:aws:states:us-east-1:123456789012:stateMachine:onetime',
+  [CASCADE_QUEUE_URL]: 'https://sqs.us-east-1.amazonaws.com/123456789012/onetime-cascade',
+  [CASCADE_STATE_MACHINE_ARN]: 'arn:aws:states:us-east-1:123456789012:stateMachine:onetime',
   [VOICE_ORIGINATION_IDENTITY]: 'pool-0123456789abcdef',
   [SMS_ORIGINATION_NUMBER]: '+18885550100',
   [EMAIL_CONFIGURATION_SET]: 'onetime-email',

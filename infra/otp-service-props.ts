@@ -10,7 +10,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import type { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { CascadeStepRequest } from '../functions/core/verification.ts';
 import type { OtpFunctionProps } from './otp-function.ts';
 
 export type OtpFunctionName = 'start' | 'check' | 'status' | 'cancel';
@@ -102,13 +102,23 @@ export interface OtpServiceProps {
   readonly maxSendsPerHour?: number;
   /** Sends per end-user device IP per hour, when a request names `deviceIp`. @default DEFAULT_SETTINGS.maxSendsPerDeviceIpPerHour (20) */
   readonly maxSendsPerDeviceIpPerHour?: number;
-  /** Wait before the voice fallback calls. @default DEFAULT_SETTINGS.voiceFallbackSeconds (60 s) */
+  /**
+   * Wait before the voice fallback calls (`voiceFallback`, and the default after an sms when voice is
+   * on). @default DEFAULT_SETTINGS.voiceFallbackSeconds (60 s)
+   */
   readonly voiceFallbackWait?: Duration;
   /**
-   * STANDARD or EXPRESS for the voice-fallback workflow (docs/voice-fallback.md compares them; EXPRESS
-   * needs a wait of at most 3 minutes). @default StateMachineType.STANDARD
+   * Build the cascade (docs/cascade.md): a queue, two small functions and a Step Functions workflow
+   * that re-deliver a code on other channels while it is not verified. Nothing runs, and nothing is
+   * billed, for a verification without one. @default true
    */
-  readonly voiceFallbackWorkflowType?: StateMachineType;
+  readonly cascade?: boolean;
+  /**
+   * The steps a start request gets when it names no `cascade` (steps that do not fit a request, e.g.
+   * voice after an email, are left out for it). @default a voice call after `voiceFallbackWait`
+   * following an sms, when voice is on; otherwise none
+   */
+  readonly defaultCascade?: readonly CascadeStepRequest[];
   /** ISO 3166 alpha-2 codes allowed for sms and voice; `['*']` for all. @default DEFAULT_ALLOWED_COUNTRIES */
   readonly allowedCountries?: readonly string[];
   /** Spend brake: sms + voice sends per minute, whole service. @default DEFAULT_SETTINGS.phoneSendsPerMinute (60) */

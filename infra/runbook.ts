@@ -8,7 +8,7 @@ export type RunbookSection =
   | 'api-latency'
   | 'function-throttles'
   | 'function-errors'
-  | 'voice-fallback-failures'
+  | 'cascade-failures'
   | 'spend-brake'
   | 'delivery-failures'
   | 'stream-behind'

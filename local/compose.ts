@@ -4,7 +4,7 @@ import type { RetryOptions } from '../functions/adapters/dynamodb/counted-write.
 import { DynamoIdempotencyStore } from '../functions/adapters/dynamodb/idempotency-store.ts';
 import { DynamoVerificationStore } from '../functions/adapters/dynamodb/verification-store.ts';
 import type { SendDeps } from '../functions/core/deps.ts';
-import type { Clock, Log, Senders, WorkflowStarter } from '../functions/core/ports.ts';
+import type { CascadeScheduler, Clock, Log, Senders } from '../functions/core/ports.ts';
 import { Sealer } from '../functions/core/sealing.ts';
 import type { Settings } from '../functions/core/settings.ts';
 import { createCheckRoute } from '../functions/http/check-route.ts';
@@ -26,7 +26,7 @@ export interface ComposeOptions {
   clock?: Clock;
   /** Generated per process when absent: codes do not survive a restart, which is what local mode wants. */
   secret?: Uint8Array;
-  workflow?: WorkflowStarter;
+  cascade?: CascadeScheduler;
   storeOptions?: RetryOptions;
 }
 
@@ -46,7 +46,7 @@ export function composeApi(options: ComposeOptions): ComposedApi {
     clock: options.clock ?? Date.now,
     log: options.log,
     senders: options.senders,
-    ...(options.workflow ? { workflow: options.workflow } : {}),
+    ...(options.cascade ? { cascade: options.cascade } : {}),
   };
   return {
     start: createStartRoute({

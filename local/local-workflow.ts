@@ -1,36 +1,39 @@
 import './polyfills.ts';
 import {
   type DynamoDBClient,
-  GetItemCommand,
-  type GetItemCommandInput,
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { Log, WorkflowStarter } from '../functions/core/ports.ts';
-import { type VoiceFallbackDeps, voiceFallbackTask } from '../functions/workflow/voice-fallback-task.ts';
+import type { CascadeStepDeps } from '../functions/core/cascade-step.ts';
+import type { CascadeScheduler, Log, WorkflowStarter } from '../functions/core/ports.ts';
+import { startCascadeIfPending } from '../functions/workflow/cascade-start.ts';
+import { cascadeTask } from '../functions/workflow/cascade-task.ts';
 import type { AslDefinition } from './workflow-definition.ts';
 
 /**
- * Local mode's Step Functions: the voice-fallback state machine as `cdk synth` renders it (see
- * `synthesizeVoiceFallbackDefinition`), run by aws-local-stepfunctions in this process. Its tasks are
- * bound by state name to the local adapters: the DynamoDB reads and writes go to DynamoDB Local with
- * exactly the parameters the definition builds, and the call task runs the same code as the Lambda
- * (functions/workflow/voice-fallback-task.ts) with local mode's senders (the outbox). The wait comes
- * from OTP_VOICE_FALLBACK_SECONDS.
+ * Local mode's cascade: the delayed queue and its starter, and the state machine as `cdk synth`
+ * renders it (see `synthesizeCascadeDefinition`), run by aws-local-stepfunctions in this process.
+ * `schedule` holds the start back like the SQS delay, then runs the same starter code as the Lambda
+ * (functions/workflow/cascade-start.ts); the task is bound by state name to the same step code
+ * (functions/workflow/cascade-task.ts) with local mode's senders (the outbox), and the failure
+ * record goes to DynamoDB Local with exactly the parameters the definition builds.
  *
- * `startVoiceFallback` behaves like StartExecution on a Standard state machine: one execution per
- * name (the verification id), started in the background; a second start with the same name is a no-op.
+ * `startCascade` behaves like StartExecution on a Standard state machine: one execution per name (the
+ * verification id), started in the background; a second start with the same name is a no-op.
  */
 export interface LocalWorkflowOptions {
   client: DynamoDBClient;
   tableName: string;
-  /** The fallback wait, in milliseconds (local mode: OTP_VOICE_FALLBACK_SECONDS × 1000). */
-  waitMs: number;
   log: Log;
   /** Pause before each retry, per state name, instead of the definition's backoff (tests). */
   retryIntervalOverrides?: Record<string, number | number[]>;
-  /** The ASL to run. Default: synthesized from the construct in infra/voice-fallback-workflow.ts. */
+  /**
+   * Tests: the Wait state takes no time, and this is told how long it would have waited (so a test
+   * clock can move by as much) before the next step task runs.
+   */
+  skipWaits?: (seconds: number) => void;
+  /** The ASL to run. Default: synthesized from the construct in infra/cascade-workflow.ts. */
   definition?: AslDefinition | Promise<AslDefinition>;
   /** Ended executions kept for inspection (a long local session sends many codes). Default 1,000. */
   keepEnded?: number;
@@ -53,10 +56,10 @@ export interface LocalExecution {
 
 interface Loaded {
   machine: StateMachine;
-  states: { wait: string; read: string; call: string; recordFailure: string };
+  states: { place: string; wait: string; recordFailure: string };
 }
 
-export class LocalWorkflowStarter implements WorkflowStarter {
+export class LocalCascade implements CascadeScheduler, WorkflowStarter {
   /**
    * Executions by name (the verification id), oldest first: every running one and the most recent
    * ended ones (`keepEnded`). Unnamed runs are under `runs`.
@@ -69,26 +72,48 @@ export class LocalWorkflowStarter implements WorkflowStarter {
   readonly #options: LocalWorkflowOptions;
   readonly #loaded: Promise<Loaded>;
   readonly #aborts = new Set<() => void>();
+  /** Delayed starts not yet due (the queue's messages). */
+  readonly #delayed = new Set<NodeJS.Timeout>();
+  #deps: CascadeStepDeps | undefined;
   #task: ((input: unknown) => Promise<unknown>) | undefined;
   #stopped = false;
 
   constructor(options: LocalWorkflowOptions) {
     this.#options = options;
     this.#loaded = (async () => {
-      const workflow = await import('../infra/voice-fallback-workflow.ts');
+      const workflow = await import('../infra/cascade-workflow.ts');
       const definition = await (options.definition ?? synthesizeLocalDefinition(options.tableName));
       return {
         machine: new StateMachine(definition as unknown as StateMachineDefinition),
-        states: workflow.VOICE_FALLBACK_STATES,
+        states: workflow.CASCADE_STATES,
       };
     })();
     this.#loaded.catch(() => {}); // reported by ready() and by each execution
   }
 
-  /** The engine's dependencies for the call task: the API's own (same store, same secret, same senders). */
-  attach(deps: VoiceFallbackDeps): this {
-    this.#task = voiceFallbackTask(deps);
+  /** The engine's dependencies for the step task: the API's own (same store, same secret, same senders). */
+  attach(deps: CascadeStepDeps): this {
+    this.#deps = deps;
+    this.#task = cascadeTask(deps);
     return this;
+  }
+
+  /** The delayed message: after `delaySeconds`, the starter's check, then the workflow if still pending. */
+  async schedule(verificationId: string, delaySeconds: number): Promise<void> {
+    if (this.#stopped) throw new Error('the local workflow is stopped');
+    const deps = this.#deps;
+    if (!deps) throw new Error('LocalCascade.attach(deps) was not called');
+    const timer = setTimeout(() => {
+      this.#delayed.delete(timer);
+      const body = JSON.stringify({ verificationId });
+      startCascadeIfPending(
+        { store: deps.store, workflow: this, clock: deps.clock, log: deps.log },
+        body,
+      ).catch((error: unknown) =>
+        deps.log.error('cascade workflow not started', { verificationId, error: String(error) }),
+      );
+    }, delaySeconds * 1000);
+    this.#delayed.add(timer);
   }
 
   /** Resolves once the definition is rendered and accepted; rejects with the reason otherwise. */
@@ -96,7 +121,7 @@ export class LocalWorkflowStarter implements WorkflowStarter {
     await this.#loaded;
   }
 
-  async startVoiceFallback(verificationId: string): Promise<void> {
+  async startCascade(verificationId: string): Promise<void> {
     if (this.#stopped) throw new Error('the local workflow is stopped');
     if (this.#names.has(verificationId)) return; // ExecutionAlreadyExists: harmless, as in AWS
     this.#names.add(verificationId);
@@ -132,9 +157,11 @@ export class LocalWorkflowStarter implements WorkflowStarter {
     await Promise.all([...this.executions.values(), ...this.runs].map((e) => e.done));
   }
 
-  /** Aborts every running execution (a pending wait ends at once) and waits for them to settle. */
+  /** Drops the delayed starts, aborts every running execution (a wait ends at once), waits for them. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    for (const timer of this.#delayed) clearTimeout(timer);
+    this.#delayed.clear();
     for (const abort of this.#aborts) abort();
     await this.idle();
   }
@@ -171,7 +198,7 @@ export class LocalWorkflowStarter implements WorkflowStarter {
         const cause = (error as { cause?: { name?: string; message?: string } }).cause;
         execution.status = 'FAILED';
         execution.error = { error: cause?.name ?? 'Error', cause: cause?.message ?? String(error) };
-        log.error('voice fallback workflow failed', {
+        log.error('cascade workflow failed', {
           execution: execution.name,
           error: execution.error.error,
         });
@@ -182,35 +209,31 @@ export class LocalWorkflowStarter implements WorkflowStarter {
     } catch (error) {
       execution.status = 'FAILED';
       execution.error = { error: 'LocalWorkflowError', cause: String(error) };
-      log.error('voice fallback workflow could not run', { execution: execution.name, error: String(error) });
+      log.error('cascade workflow could not run', { execution: execution.name, error: String(error) });
     }
   }
 
   #runOptions(states: Loaded['states']): RunOptions {
-    const { client, waitMs, retryIntervalOverrides } = this.#options;
+    const { client, retryIntervalOverrides, skipWaits } = this.#options;
     return {
       noThrowOnAbort: true,
       overrides: {
-        waitTimeOverrides: { [states.wait]: waitMs },
         ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}),
+        ...(skipWaits ? { waitTimeOverrides: { [states.wait]: 0 } } : {}),
         taskResourceLocalHandlers: {
           // Step Functions' DynamoDB integration sends the state's parameters as the API request
           // and answers with the API's response; its errors are named `DynamoDB.<exception>`.
-          [states.read]: async (input) => {
-            const { Item } = await dynamo(() =>
-              client.send(new GetItemCommand(input as unknown as GetItemCommandInput)),
-            );
-            return (Item ? { Item } : {}) as never;
-          },
           [states.recordFailure]: async (input) => {
             await dynamo(() =>
               client.send(new UpdateItemCommand(input as unknown as UpdateItemCommandInput)),
             );
             return {};
           },
-          [states.call]: async (input) => {
-            if (!this.#task) throw new Error('LocalWorkflowStarter.attach(deps) was not called');
-            return (await this.#task(input)) as never;
+          [states.place]: async (input) => {
+            if (!this.#task) throw new Error('LocalCascade.attach(deps) was not called');
+            const output = (await this.#task(input)) as { waitSeconds?: number };
+            if (skipWaits && output.waitSeconds !== undefined) skipWaits(output.waitSeconds);
+            return output as never;
           },
         },
       },
@@ -219,12 +242,12 @@ export class LocalWorkflowStarter implements WorkflowStarter {
 }
 
 /**
- * The voice-fallback ASL as `cdk synth` renders it, for a table of this name. Loaded on demand:
- * aws-cdk-lib (about a second to import) is only needed for this.
+ * The cascade ASL as `cdk synth` renders it, for a table of this name. Loaded on demand: aws-cdk-lib
+ * (about a second to import) is only needed for this.
  */
 export async function synthesizeLocalDefinition(tableName: string): Promise<AslDefinition> {
-  const { synthesizeVoiceFallbackDefinition } = await import('./workflow-definition.ts');
-  return synthesizeVoiceFallbackDefinition({ tableName });
+  const { synthesizeCascadeDefinition } = await import('./workflow-definition.ts');
+  return synthesizeCascadeDefinition({ tableName });
 }
 
 async function dynamo<T>(send: () => Promise<T>): Promise<T> {

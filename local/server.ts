@@ -10,7 +10,7 @@ import { type LocalActivity, startLocalActivity } from './activity-stream.ts';
 import { apiGatewayEvent, matchRoute } from './api-event.ts';
 import { type ComposedApi, composeApi } from './compose.ts';
 import { createVerificationTable, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
-import { LocalWorkflowStarter, synthesizeLocalDefinition } from './local-workflow.ts';
+import { LocalCascade, synthesizeLocalDefinition } from './local-workflow.ts';
 import { Outbox } from './outbox.ts';
 import { LocalDeliveryReceipts } from './outbox-receipts.ts';
 import { PAGE, PAGE_CSP } from './page.ts';
@@ -89,9 +89,9 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   });
   const port = await listen(server, options.port ?? 3000);
 
-  // The voice-fallback workflow's definition, synthesized from the construct while Java starts.
-  const voiceFallbackDefinition = synthesizeLocalDefinition(LOCAL_TABLE_NAME);
-  voiceFallbackDefinition.catch(() => {}); // awaited below
+  // The cascade workflow's definition, synthesized from the construct while Java starts.
+  const cascadeDefinition = synthesizeLocalDefinition(LOCAL_TABLE_NAME);
+  cascadeDefinition.catch(() => {}); // awaited below
   let dynamodb: DynamoDbLocal | undefined;
   let activity: LocalActivity | undefined;
   try {
@@ -99,7 +99,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     await createVerificationTable(dynamodb.client, LOCAL_TABLE_NAME);
     // Turns the table's stream on, so it must come before the first write.
     activity = await startLocalActivity({ client: dynamodb.client, tableName: LOCAL_TABLE_NAME, log });
-    await voiceFallbackDefinition;
+    await cascadeDefinition;
   } catch (error) {
     await closeServer(server);
     await activity?.stop();
@@ -109,13 +109,12 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       : error;
   }
 
-  // The outbox answers for voice too, so an unverified SMS gets its fallback call after the wait.
-  const workflow = new LocalWorkflowStarter({
+  // The outbox answers for every channel, so an unverified code gets its cascade's steps in time.
+  const cascade = new LocalCascade({
     client: dynamodb.client,
     tableName: LOCAL_TABLE_NAME,
-    waitMs: settings.voiceFallbackSeconds * 1000,
     log,
-    definition: voiceFallbackDefinition,
+    definition: cascadeDefinition,
   });
   // The outbox "delivers" every message: each one is recorded as a delivery receipt (GET: delivered).
   const receipts = new LocalDeliveryReceipts({ client: dynamodb.client, tableName: LOCAL_TABLE_NAME, log });
@@ -125,9 +124,9 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     settings,
     senders: receipts.wrap(outbox.senders()),
     log,
-    workflow,
+    cascade,
   });
-  workflow.attach(api.deps);
+  cascade.attach(api.deps);
   receipts.attach(api.deps);
   ready();
 
@@ -138,7 +137,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     stop() {
       stopping ??= (async () => {
         await closeServer(server);
-        await workflow.stop(); // pending waits end now: nothing keeps the process alive
+        await cascade.stop(); // pending waits end now: nothing keeps the process alive
         await activity?.stop();
         await dynamodb.stop();
       })();

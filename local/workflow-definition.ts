@@ -1,13 +1,12 @@
 import { rmSync } from 'node:fs';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { VOICE_FALLBACK_STATES, VoiceFallbackWorkflow } from '../infra/voice-fallback-workflow.ts';
+import { CASCADE_STATES, CascadeWorkflow } from '../infra/cascade-workflow.ts';
 
 /**
- * The voice-fallback workflow's definition as local mode and the tests run it: the ASL taken from a
- * synthesized template (the construct's own, in infra/voice-fallback-workflow.ts), references
+ * The cascade workflow's definition as local mode and the tests run it: the ASL taken from a
+ * synthesized template (the construct's own, in infra/cascade-workflow.ts), references
  * resolved, so what runs here is what `cdk synth` produces, not a copy.
  */
 /** An Amazon States Language document (the part local mode and the tests need to look at). */
@@ -35,21 +34,21 @@ const PSEUDO_PARAMETERS: Record<string, string> = {
 };
 
 /**
- * The ASL of the voice-fallback state machine in a synthesized template, with its references
+ * The ASL of the cascade state machine in a synthesized template, with its references
  * resolved: what Step Functions would run once CloudFormation filled them in. Throws when a reference
  * is not given (a silent placeholder would hide a change in the definition).
  */
-export function voiceFallbackDefinitionFromTemplate(
+export function cascadeDefinitionFromTemplate(
   template: { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> },
   references: TemplateReferences = {},
 ): AslDefinition {
   const machines = Object.entries(template.Resources ?? {}).filter(
     ([, resource]) =>
       resource.Type === 'AWS::StepFunctions::StateMachine' &&
-      JSON.stringify(resource.Properties?.['DefinitionString'] ?? '').includes(VOICE_FALLBACK_STATES.call),
+      JSON.stringify(resource.Properties?.['DefinitionString'] ?? '').includes(CASCADE_STATES.place),
   );
   if (machines.length !== 1) {
-    throw new Error(`expected one voice-fallback state machine in the template, found ${machines.length}`);
+    throw new Error(`expected one cascade state machine in the template, found ${machines.length}`);
   }
   const [, machine] = machines[0]!;
   const text = resolveFn(machine.Properties!['DefinitionString'], references);
@@ -82,37 +81,41 @@ function resolveFn(value: unknown, references: TemplateReferences): unknown {
   throw new Error(`cannot resolve ${JSON.stringify(value)} outside CloudFormation`);
 }
 
-/** The ARN local mode gives the voice function (nothing is invoked at it: the task is bound locally). */
-export const LOCAL_VOICE_FUNCTION_ARN =
-  'arn:aws:lambda:us-east-1:000000000000:function:onetime-voice-fallback';
+/** The ARN local mode gives the step function (nothing is invoked at it: the task is bound locally). */
+export const LOCAL_STEP_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:onetime-cascade-step';
 
 /**
- * Synthesizes the workflow construct on its own (the table and the function imported by name and
+ * Synthesizes the workflow construct on its own (the table and the step function imported by name and
  * ARN) and returns the ASL from the synthesized template, references resolved. Local mode runs this,
  * so it runs what `cdk synth` produces, not a copy; the tests check it equals the definition inside
  * the full OtpStack template.
  */
-export function synthesizeVoiceFallbackDefinition(options: {
+export function synthesizeCascadeDefinition(options: {
   tableName: string;
   functionArn?: string;
-  workflowType?: sfn.StateMachineType;
 }): AslDefinition {
   // Without the built-in CloudFormation schema check (2 s of WebAssembly): `cdk synth` and the tests
   // run it on the real stack, whose definition the tests compare with this one.
   const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new Stack(app, 'OnetimeVoiceFallback');
-  new VoiceFallbackWorkflow(stack, 'VoiceFallback', {
+  const stack = new Stack(app, 'OnetimeCascade');
+  new CascadeWorkflow(stack, 'Cascade', {
     table: dynamodb.Table.fromTableName(stack, 'Table', options.tableName),
-    voiceFunction: lambda.Function.fromFunctionArn(
+    stepFunction: lambda.Function.fromFunctionArn(
       stack,
-      'VoiceFunction',
-      options.functionArn ?? LOCAL_VOICE_FUNCTION_ARN,
+      'StepFunction',
+      options.functionArn ?? LOCAL_STEP_FUNCTION_ARN,
     ),
-    ...(options.workflowType ? { workflowType: options.workflowType } : {}),
+    // Only its event source and environment are added; its code is never run.
+    starterFunction: new lambda.Function(stack, 'StarterFunction', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('export const handler = () => {}'),
+    }),
+    codeValidity: Duration.minutes(5),
   });
   const assembly = app.synth();
   try {
-    return voiceFallbackDefinitionFromTemplate(assembly.getStackByName(stack.stackName).template);
+    return cascadeDefinitionFromTemplate(assembly.getStackByName(stack.stackName).template);
   } finally {
     // The assembly is a temporary directory; nothing of it is needed any more.
     rmSync(assembly.directory, { recursive: true, force: true });

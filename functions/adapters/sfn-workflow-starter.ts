@@ -2,8 +2,8 @@ import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@
 import type { WorkflowStarter } from '../core/ports.ts';
 
 /**
- * Starts the voice-fallback state machine. The execution is named after the verification and its
- * input is the id alone (never the code or the number), so a duplicate start is a harmless no-op.
+ * Starts the cascade state machine. The execution is named after the verification and its input is
+ * the id alone (never the code or a destination), so a duplicate start is a harmless no-op.
  */
 export class StepFunctionsWorkflowStarter implements WorkflowStarter {
   constructor(
@@ -11,7 +11,7 @@ export class StepFunctionsWorkflowStarter implements WorkflowStarter {
     private readonly stateMachineArn: string,
   ) {}
 
-  async startVoiceFallback(verificationId: string): Promise<void> {
+  async startCascade(verificationId: string): Promise<void> {
     try {
       await this.client.send(
         new StartExecutionCommand({

@@ -37,9 +37,9 @@ export const ACTIVITY_METRICS = [
   'Canceled',
   'DeliveryFailed',
   'Expired',
-  'VoiceFallbackCalled',
-  'VoiceFallbackFailed',
-  'VoiceFallbackSkipped',
+  'CascadeStepSent',
+  'CascadeStepFailed',
+  'CascadeStepSkipped',
 ] as const;
 export type ActivityMetric = (typeof ACTIVITY_METRICS)[number];
 
@@ -74,7 +74,8 @@ const METRIC_OF: Record<ClosedStatus, ActivityMetric> = {
  *   one still pending with attempts left was expired (the store replaces nothing live) → `expired`;
  * - same id: `sends` up → `Resent` per send; `attempts` up → `WrongCode` per attempt, and reaching
  *   `maxAttempts` while pending → `max_attempts_reached`; stored status pending → approved, canceled,
- *   delivery_failed → that event; `voiceCall` → called / failed / skipped → `VoiceFallbackCalled` / `…Failed` / `…Skipped`;
+ *   delivery_failed → that event; a cascade step → sent / failed / skipped → `CascadeStepSent` / `…Failed` / `…Skipped`, counted under
+ *   the step's channel;
  * - removed (TTL) while still pending with attempts left → `expired`.
  */
 export function activityOf(
@@ -109,7 +110,7 @@ const wasLeftPending = (record: VerificationRecord) =>
 /** The state every new verification starts in. */
 const FRESH = { status: 'pending', attempts: 0, sends: 1 } as const satisfies Partial<VerificationRecord>;
 
-type Before = Pick<VerificationRecord, 'status' | 'attempts' | 'sends' | 'voiceCall'>;
+type Before = Pick<VerificationRecord, 'status' | 'attempts' | 'sends' | 'cascade'>;
 
 function changes(activity: Activity, before: Before, after: VerificationRecord, observedAt: number): void {
   const count = (metric: ActivityMetric, times = 1) => {
@@ -128,12 +129,14 @@ function changes(activity: Activity, before: Before, after: VerificationRecord, 
     const at = after.status === 'approved' ? after.approvedAt : after.closedAt;
     close(activity, after, after.status, at ?? observedAt, observedAt);
   }
-  if (after.voiceCall !== before.voiceCall) {
-    if (after.voiceCall === 'called') count('VoiceFallbackCalled');
-    if (after.voiceCall === 'failed') count('VoiceFallbackFailed');
-    // A limit (the destination's hourly one, the spend brake) refused the call: it was not placed.
-    if (after.voiceCall === 'skipped') count('VoiceFallbackSkipped');
-  }
+  after.cascade?.forEach((step, index) => {
+    if (step.state === before.cascade?.[index]?.state) return;
+    const channel = { channel: step.channel };
+    if (step.state === 'sent') activity.counts.push({ metric: 'CascadeStepSent', ...channel });
+    if (step.state === 'failed') activity.counts.push({ metric: 'CascadeStepFailed', ...channel });
+    // A limit (the destination's hourly one, the spend brake) refused the step: it was not sent.
+    if (step.state === 'skipped') activity.counts.push({ metric: 'CascadeStepSkipped', ...channel });
+  });
 }
 
 function close(

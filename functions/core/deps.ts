@@ -1,4 +1,4 @@
-import type { Clock, Log, Senders, VerificationStore, WorkflowStarter } from './ports.ts';
+import type { CascadeScheduler, Clock, Log, Senders, VerificationStore } from './ports.ts';
 import type { Sealer } from './sealing.ts';
 import type { Settings } from './settings.ts';
 
@@ -15,8 +15,8 @@ export interface EngineDeps<Store = VerificationStore> {
   log: Log;
 }
 
-/** Sending also needs the channels, and for sms the optional voice-fallback workflow. */
+/** Sending also needs the channels, and the cascade's scheduler where the cascade is on. */
 export interface SendDeps extends EngineDeps {
   senders: Senders;
-  workflow?: WorkflowStarter;
+  cascade?: CascadeScheduler;
 }

@@ -97,26 +97,30 @@ export interface SendStore {
   markDeliveryFailed(id: string, now: number): Promise<void>;
 }
 
-export type VoiceCallClaim =
-  | { kind: 'claimed'; record: VerificationRecord }
-  /** Not pending any more, replaced, or its call already claimed: nothing to call. */
-  | { kind: 'nothing_to_call' }
-  /** A limit the call counts under is full: the call must not be placed. */
+/** How a cascade step's claim ended. */
+export type StepClaim =
+  | { kind: 'claimed' }
+  /** The verification closed, was replaced, or another execution claimed the step first. */
+  | { kind: 'taken' }
+  /** A limit the step counts under is full: it must not be sent. */
   | { kind: 'refused'; rejection: SendRejection };
 
-export interface VoiceCallStore {
+/** The cascade's steps on a verification (functions/core/cascade-step.ts). */
+export interface CascadeStore {
+  /** The verification as it is now (a consistent read). */
+  get(id: string): Promise<VerificationRecord | undefined>;
   /**
-   * Claims the one fallback voice call of a live verification (pending, unexpired, attempts left, no
-   * call claimed or only a failed one), counting it under `limits` in the same write like any send.
+   * Claims step `index` of a live verification while it is `waiting`, counting it under `limits` in
+   * the same write like any send, so a retried or duplicated execution never sends it twice.
    */
-  claimVoiceCall(id: string, limits: SendLimits, now: number): Promise<VoiceCallClaim>;
-  /** Records how the claimed call ended. */
-  finishVoiceCall(id: string, outcome: 'called' | 'failed', now: number): Promise<void>;
-  /** Records that a limit refused the call (it was not placed), unless a call was claimed meanwhile. */
-  skipVoiceCall(id: string, reason: SendRejection['kind'], now: number): Promise<void>;
+  claimStep(record: VerificationRecord, index: number, limits: SendLimits, now: number): Promise<StepClaim>;
+  /** Records how a claimed step ended. */
+  finishStep(id: string, index: number, outcome: 'sent' | 'failed', now: number): Promise<void>;
+  /** Records that a limit refused a waiting step (it was not sent), while the verification is pending. */
+  skipStep(id: string, index: number, reason: RateLimitReason, now: number): Promise<void>;
 }
 
-export interface VerificationStore extends CheckStore, ReadStore, CancelStore, SendStore, VoiceCallStore {}
+export interface VerificationStore extends CheckStore, ReadStore, CancelStore, SendStore, CascadeStore {}
 
 /**
  * Delivery receipts: records one on the current verification of a destination, by one conditional
@@ -152,9 +156,18 @@ export interface IdempotencyStore {
   release(key: string): Promise<void>;
 }
 
-/** Starts the voice-fallback workflow for a verification (only its id ever goes in). */
+/**
+ * Starts a verification's cascade when its first step is due: a delayed message whose consumer starts
+ * the workflow only if the verification is still pending then (most are verified before). Only the id
+ * goes in.
+ */
+export interface CascadeScheduler {
+  schedule(verificationId: string, delaySeconds: number): Promise<void>;
+}
+
+/** Starts the cascade workflow: one execution per verification, named after it, its id the only input. */
 export interface WorkflowStarter {
-  startVoiceFallback(verificationId: string): Promise<void>;
+  startCascade(verificationId: string): Promise<void>;
 }
 
 /** The current time in epoch milliseconds; injected so tests can move it. */

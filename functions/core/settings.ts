@@ -1,4 +1,5 @@
 import type { SmsTemplates } from './sms-templates.ts';
+import type { CascadeStepRequest } from './verification.ts';
 
 /**
  * Every behaviour setting of the engine, with the contract's defaults. The CDK construct passes them
@@ -17,8 +18,13 @@ export interface Settings {
   maxSendsPerHour: number;
   /** Sends per end-user device IP per clock hour, when the request names `deviceIp`. */
   maxSendsPerDeviceIpPerHour: number;
-  /** Seconds the voice-fallback workflow waits before calling. */
+  /** Seconds the voice fallback (`voiceFallback`, the default cascade after an sms) waits before calling. */
   voiceFallbackSeconds: number;
+  /**
+   * The cascade a start request gets when it names none (functions/core/cascade.ts); unset: a voice
+   * call after an sms when voice is on. Steps that do not fit a request (voice after email) are left out.
+   */
+  defaultCascade?: readonly CascadeStepRequest[];
   /** ISO 3166 alpha-2 codes allowed for sms and voice; `['*']` allows every country. */
   allowedCountries: readonly string[];
   /** Spend brake: sms + voice sends per minute across the whole service. */

@@ -1,3 +1,4 @@
+import { cascadeFor, newCascadeSteps } from './cascade.ts';
 import { generateCode } from './codes.ts';
 import type { SendDeps } from './deps.ts';
 import { parseDestination } from './destination.ts';
@@ -8,7 +9,7 @@ import { sendLimits } from './limits.ts';
 import { maskDestination } from './masking.ts';
 import { renderMessage, resolveLocale } from './messages.ts';
 import type { SendRejection } from './ports.ts';
-import type { Channel, VerificationRecord } from './verification.ts';
+import type { CascadeStepRequest, Channel, VerificationRecord } from './verification.ts';
 import { sendView } from './views.ts';
 
 export interface StartRequest {
@@ -16,6 +17,8 @@ export interface StartRequest {
   channel: Channel;
   locale?: string | undefined;
   voiceFallback?: boolean | undefined;
+  /** The steps that follow the first send (functions/core/cascade.ts). */
+  cascade?: CascadeStepRequest[] | undefined;
   deviceIp?: string | undefined;
 }
 
@@ -37,6 +40,12 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
   if (!sender) throw invalidRequest(`The ${request.channel} channel is not configured.`, 'channel');
 
   const destination = parseDestination(request.channel, request.to, settings.allowedCountries);
+  // A step needs its channel and the workflow that places it.
+  const steps = cascadeFor(
+    request,
+    settings,
+    (channel) => deps.cascade !== undefined && !!deps.senders[channel],
+  );
   const destinationKey = sealer.destinationKey(destination.canonical);
   const now = clock();
   const id = newVerificationId(destinationKey);
@@ -60,8 +69,7 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     attempts: 0,
     maxAttempts: settings.maxAttempts,
     sends: 1,
-    voiceFallback:
-      request.channel === 'sms' && deps.workflow !== undefined && request.voiceFallback !== false,
+    ...(steps.length === 0 ? {} : { cascade: newCascadeSteps(steps, id, sealer, settings.allowedCountries) }),
   };
   const deviceIpKey =
     request.deviceIp === undefined ? undefined : sealer.deviceIpKey(deviceIpBucket(request.deviceIp));
@@ -111,12 +119,13 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     country: destination.country,
   });
 
-  if (outcome.kind === 'created' && stored.voiceFallback && deps.workflow) {
+  const firstStep = stored.cascade?.[0];
+  if (outcome.kind === 'created' && firstStep && deps.cascade) {
     try {
-      await deps.workflow.startVoiceFallback(stored.id);
+      await deps.cascade.schedule(stored.id, firstStep.afterSeconds);
     } catch (error) {
-      // The SMS is out; a missing fallback call must not turn a delivered code into an error.
-      log.error('voice fallback workflow did not start', { verificationId: stored.id, error: String(error) });
+      // The code is out; a missing follow-up must not turn a delivered code into an error.
+      log.error('cascade was not scheduled', { verificationId: stored.id, error: String(error) });
     }
   }
 

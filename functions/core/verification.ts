@@ -17,6 +17,44 @@ export interface StoredDelivery {
 export const CHANNELS = ['sms', 'email', 'voice'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/* The cascade's steps (rules in cascade.ts): as a request names them, and as the record stores them. */
+
+/** A step as a request (or the `OTP_CASCADE` default) names it. */
+export interface CascadeStepRequest {
+  channel: Channel;
+  /** Where this step goes; the request's own `to` when absent. */
+  to?: string | undefined;
+  /** Seconds after the send before it (the first send, or the previous step). */
+  afterSeconds: number;
+}
+
+/**
+ * A step's progress, as stored: `waiting` until its time, `sending` once claimed (by a conditional
+ * write, so a duplicated execution never sends it twice), then `sent` or `failed` (the channel refused
+ * it), or `skipped` when a limit it counts under refused it (`reason`).
+ */
+export type StepState = 'waiting' | 'sending' | 'sent' | 'failed' | 'skipped';
+
+/** A step's own destination, sealed like the verification's (only its key and mask are readable). */
+export interface StepDestination {
+  /** Keyed hash of the destination: its hourly limit counts the step. */
+  key: string;
+  sealedTo: string;
+  maskedTo: string;
+}
+
+export interface CascadeStep {
+  channel: Channel;
+  afterSeconds: number;
+  state: StepState;
+  /** Absent when the step goes to the verification's own destination. */
+  destination?: StepDestination;
+  /** When it was claimed, and then when it was sent, failed or skipped. */
+  at?: number;
+  /** The limit that skipped it. */
+  reason?: RateLimitReason;
+}
+
 export const STATUSES = [
   'pending',
   'approved',
@@ -63,16 +101,8 @@ export interface VerificationRecord {
   /** Fixed when the verification starts, so a settings change never alters a live one. */
   maxAttempts: number;
   sends: number;
-  voiceFallback: boolean;
-  /**
-   * The fallback voice call: `calling` once claimed (a conditional write, so a retried or duplicated
-   * workflow never calls twice), `called` when the provider accepted it, `failed` when it refused
-   * (which lets the workflow's retry claim it again), `skipped` when a limit it counts under (the
-   * destination's hourly limit, the spend brake) refused it, with the limit in `voiceCallSkipped`.
-   */
-  voiceCall?: 'calling' | 'called' | 'failed' | 'skipped';
-  voiceCallAt?: number;
-  voiceCallSkipped?: RateLimitReason;
+  /** The steps that follow the first send (functions/core/cascade.ts); absent when there are none. */
+  cascade?: CascadeStep[];
   approvedAt?: number;
   /** When the last guess was counted (the last attempt's time for `max_attempts_reached`). */
   lastGuessAt?: number;

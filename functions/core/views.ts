@@ -1,3 +1,4 @@
+import type { CascadeStep } from './verification.ts';
 import { attemptsRemaining, effectiveStatus, type VerificationRecord } from './verification.ts';
 
 /** The shapes the API answers with (see the contract). Destinations only ever leave masked. */
@@ -26,16 +27,35 @@ export function statusView(record: VerificationRecord, now: number) {
     attemptsRemaining: attemptsRemaining(record),
     /** The latest delivery receipt (functions/core/delivery.ts); `unknown` until one arrives. */
     delivery: record.delivery ?? 'unknown',
-    ...(record.voiceCall === undefined ? {} : { voiceCall: voiceCallView(record) }),
+    ...(record.cascade === undefined
+      ? {}
+      : { cascade: record.cascade.map((step) => stepView(record, step, now)) }),
   };
 }
 
-/** The fallback call as `GET` shows it: what happened and when, and which limit skipped it. */
-function voiceCallView(record: VerificationRecord) {
+/**
+ * A cascade step as `GET` shows it: its channel and masked destination, and what became of it:
+ * `scheduled` (still to come), `sending`, `sent` or `failed` (the channel refused it) with when, or
+ * `skipped` with why: the limit that refused it, or the verification's own status when it closed
+ * before the step was due (`approved`, `canceled`, `expired`, …).
+ */
+function stepView(record: VerificationRecord, step: CascadeStep, now: number) {
+  const base = {
+    channel: step.channel,
+    to: step.destination?.maskedTo ?? record.maskedTo,
+    afterSeconds: step.afterSeconds,
+  };
+  if (step.state === 'waiting') {
+    const status = effectiveStatus(record, now);
+    return status === 'pending'
+      ? { ...base, status: 'scheduled' }
+      : { ...base, status: 'skipped', reason: status };
+  }
   return {
-    status: record.voiceCall,
-    at: iso(record.voiceCallAt ?? record.createdAt),
-    ...(record.voiceCallSkipped === undefined ? {} : { reason: record.voiceCallSkipped }),
+    ...base,
+    status: step.state,
+    ...(step.at === undefined ? {} : { at: iso(step.at) }),
+    ...(step.reason === undefined ? {} : { reason: step.reason }),
   };
 }
 

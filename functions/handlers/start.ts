@@ -3,8 +3,8 @@
  * construct configured them. Each channel's client is loaded on first use only.
  */
 import { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency-store.ts';
-import { channelsFromEnv, voiceFallbackFromEnv } from '../config.ts';
-import type { WorkflowStarter } from '../core/ports.ts';
+import { cascadeQueueFromEnv, channelsFromEnv } from '../config.ts';
+import type { CascadeScheduler } from '../core/ports.ts';
 import { createStartRoute } from '../http/start-route.ts';
 import { engineDeps } from '../wiring/engine-deps.ts';
 import { powertoolsLog } from '../wiring/powertools-log.ts';
@@ -13,21 +13,20 @@ import { buildSenders } from '../wiring/senders.ts';
 
 const senders = buildSenders(channelsFromEnv(env));
 
-// Set exactly when voice is on.
-const stateMachineArn = voiceFallbackFromEnv(env);
-let workflow: WorkflowStarter | undefined;
-if (stateMachineArn) {
-  let starter: Promise<WorkflowStarter> | undefined;
-  workflow = {
-    async startVoiceFallback(verificationId) {
-      starter ??= Promise.all([
-        import('@aws-sdk/client-sfn'),
-        import('../adapters/sfn-workflow-starter.ts'),
+// Set when the construct built the cascade; the SQS client is loaded on the first cascade only.
+const queueUrl = cascadeQueueFromEnv(env);
+let cascade: CascadeScheduler | undefined;
+if (queueUrl) {
+  let scheduler: Promise<CascadeScheduler> | undefined;
+  cascade = {
+    async schedule(verificationId, delaySeconds) {
+      scheduler ??= Promise.all([
+        import('@aws-sdk/client-sqs'),
+        import('../adapters/sqs-cascade-scheduler.ts'),
       ]).then(
-        ([{ SFNClient }, { StepFunctionsWorkflowStarter }]) =>
-          new StepFunctionsWorkflowStarter(new SFNClient({}), stateMachineArn),
+        ([{ SQSClient }, { SqsCascadeScheduler }]) => new SqsCascadeScheduler(new SQSClient({}), queueUrl),
       );
-      return (await starter).startVoiceFallback(verificationId);
+      return (await scheduler).schedule(verificationId, delaySeconds);
     },
   };
 }
@@ -36,7 +35,7 @@ export const handler = lambdaHandler(
   createStartRoute({
     ...(await engineDeps()),
     senders,
-    ...(workflow ? { workflow } : {}),
+    ...(cascade ? { cascade } : {}),
     idempotency: new DynamoIdempotencyStore(table.client, table.tableName),
   }),
   powertoolsLog,

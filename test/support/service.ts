@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { inject } from 'vitest';
-import type { Log, Senders, WorkflowStarter } from '../../functions/core/ports.ts';
+import type { CascadeScheduler, Log, Senders } from '../../functions/core/ports.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../functions/core/settings.ts';
 import { callApi } from '../../local/api-event.ts';
 import { type ComposedApi, composeApi } from '../../local/compose.ts';
@@ -45,7 +45,7 @@ export async function createTestService(
   options: {
     settings?: Partial<Settings>;
     senders?: Senders;
-    workflow?: WorkflowStarter;
+    cascade?: CascadeScheduler;
     /** Where the clock starts (epoch ms); default: `testClockStart()`, never before the real time. */
     startAt?: number;
     /** A client of the run's DynamoDB Local to use instead of a plain one (e.g. with fault injection). */
@@ -81,7 +81,7 @@ export async function createTestService(
     log,
     clock: () => clock.now,
     secret,
-    ...(options.workflow ? { workflow: options.workflow } : {}),
+    ...(options.cascade ? { cascade: options.cascade } : {}),
   });
 
   async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {

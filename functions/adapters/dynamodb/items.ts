@@ -1,5 +1,12 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { Channel, StoredStatus, VerificationRecord } from '../../core/verification.ts';
+import type { RateLimitReason } from '../../core/errors.ts';
+import type {
+  CascadeStep,
+  Channel,
+  StepState,
+  StoredStatus,
+  VerificationRecord,
+} from '../../core/verification.ts';
 
 /**
  * How a verification is laid out as a DynamoDB item (see docs/storage.md). Written by hand rather
@@ -31,13 +38,10 @@ export function toItem(record: VerificationRecord): Item {
     attempts: { N: String(record.attempts) },
     maxAttempts: { N: String(record.maxAttempts) },
     sends: { N: String(record.sends) },
-    voiceFallback: { BOOL: record.voiceFallback },
     ttl: { N: String(Math.ceil(record.expiresAt / 1000) + KEEP_AFTER_EXPIRY_SECONDS) },
   };
   if (record.country !== undefined) item['country'] = { S: record.country };
-  if (record.voiceCall !== undefined) item['voiceCall'] = { S: record.voiceCall };
-  if (record.voiceCallAt !== undefined) item['voiceCallAt'] = { N: String(record.voiceCallAt) };
-  if (record.voiceCallSkipped !== undefined) item['voiceCallSkipped'] = { S: record.voiceCallSkipped };
+  if (record.cascade !== undefined) item['cascade'] = { L: record.cascade.map(stepToItem) };
   if (record.approvedAt !== undefined) item['approvedAt'] = { N: String(record.approvedAt) };
   if (record.lastGuessAt !== undefined) item['lastGuessAt'] = { N: String(record.lastGuessAt) };
   if (record.closedAt !== undefined) item['closedAt'] = { N: String(record.closedAt) };
@@ -72,7 +76,6 @@ export function fromItem(item: Item): VerificationRecord {
     attempts: n('attempts'),
     maxAttempts: n('maxAttempts'),
     sends: n('sends'),
-    voiceFallback: item['voiceFallback']?.BOOL ?? false,
   };
   // The check's one write counts every guess and sets `status` from the code marker (check-store.ts),
   // so an approval written that way has counted the approving guess too: `attempts` answers the wrong
@@ -83,12 +86,8 @@ export function fromItem(item: Item): VerificationRecord {
   }
   const country = item['country']?.S;
   if (country !== undefined) record.country = country;
-  const voiceCall = item['voiceCall']?.S;
-  if (voiceCall !== undefined) record.voiceCall = voiceCall as NonNullable<VerificationRecord['voiceCall']>;
-  if (item['voiceCallAt']?.N !== undefined) record.voiceCallAt = n('voiceCallAt');
-  const voiceCallSkipped = item['voiceCallSkipped']?.S;
-  if (voiceCallSkipped !== undefined)
-    record.voiceCallSkipped = voiceCallSkipped as NonNullable<VerificationRecord['voiceCallSkipped']>;
+  const cascade = item['cascade']?.L;
+  if (cascade !== undefined) record.cascade = cascade.map((step) => stepFromItem(step.M ?? {}));
   if (item['approvedAt']?.N !== undefined) record.approvedAt = n('approvedAt');
   if (item['lastGuessAt']?.N !== undefined) record.lastGuessAt = n('lastGuessAt');
   if (item['closedAt']?.N !== undefined) record.closedAt = n('closedAt');
@@ -97,6 +96,44 @@ export function fromItem(item: Item): VerificationRecord {
   if (item['deliveryAt']?.N !== undefined) record.deliveryAt = n('deliveryAt');
   if (item['deliverySentAt']?.N !== undefined) record.deliverySentAt = n('deliverySentAt');
   return record;
+}
+
+/**
+ * A cascade step as a map in the item's `cascade` list; the workflow's writes address its fields by
+ * index (`cascade[1].state`). A step to a destination of its own carries it sealed, keyed and masked.
+ */
+function stepToItem(step: CascadeStep): AttributeValue {
+  const item: Item = {
+    channel: { S: step.channel },
+    afterSeconds: { N: String(step.afterSeconds) },
+    state: { S: step.state },
+  };
+  if (step.destination !== undefined) {
+    item['destinationKey'] = { S: step.destination.key };
+    item['sealedTo'] = { S: step.destination.sealedTo };
+    item['maskedTo'] = { S: step.destination.maskedTo };
+  }
+  if (step.at !== undefined) item['at'] = { N: String(step.at) };
+  if (step.reason !== undefined) item['reason'] = { S: step.reason };
+  return { M: item };
+}
+
+function stepFromItem(item: Item): CascadeStep {
+  const step: CascadeStep = {
+    channel: item['channel']?.S as Channel,
+    afterSeconds: Number(item['afterSeconds']?.N),
+    state: item['state']?.S as StepState,
+  };
+  const key = item['destinationKey']?.S;
+  const sealedTo = item['sealedTo']?.S;
+  const maskedTo = item['maskedTo']?.S;
+  if (key !== undefined && sealedTo !== undefined && maskedTo !== undefined) {
+    step.destination = { key, sealedTo, maskedTo };
+  }
+  if (item['at']?.N !== undefined) step.at = Number(item['at'].N);
+  const reason = item['reason']?.S;
+  if (reason !== undefined) step.reason = reason as RateLimitReason;
+  return step;
 }
 
 /**

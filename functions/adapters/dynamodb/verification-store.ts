@@ -1,12 +1,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { NewVerification, SendRejection, VerificationStore } from '../../core/ports.ts';
+import type { RateLimitReason } from '../../core/errors.ts';
+import type { NewVerification, VerificationStore } from '../../core/ports.ts';
 import type { SendLimits, VerificationRecord } from '../../core/verification.ts';
 import { DynamoCancelStore } from './cancel-store.ts';
+import { DynamoCascadeStore } from './cascade-store.ts';
 import { DynamoCheckStore } from './check-store.ts';
 import type { RetryOptions } from './counted-write.ts';
 import { DynamoReadStore } from './read-store.ts';
 import { DynamoSendStore } from './send-store.ts';
-import { DynamoVoiceCallStore } from './voice-call-store.ts';
 
 /**
  * The whole verification store on one DynamoDB table (layout and access patterns: docs/storage.md),
@@ -25,7 +26,7 @@ export class DynamoVerificationStore implements VerificationStore {
   readonly #read: DynamoReadStore;
   readonly #cancel: DynamoCancelStore;
   readonly #send: DynamoSendStore;
-  readonly #voice: DynamoVoiceCallStore;
+  readonly #cascade: DynamoCascadeStore;
 
   constructor(client: DynamoDBClient, tableName: string, options: RetryOptions = {}) {
     const table = { client, tableName };
@@ -33,7 +34,7 @@ export class DynamoVerificationStore implements VerificationStore {
     this.#read = new DynamoReadStore(table);
     this.#cancel = new DynamoCancelStore(table);
     this.#send = new DynamoSendStore(table, options);
-    this.#voice = new DynamoVoiceCallStore(table, options);
+    this.#cascade = new DynamoCascadeStore(table, options);
   }
 
   guess(id: string, macs: readonly string[], now: number) {
@@ -54,13 +55,13 @@ export class DynamoVerificationStore implements VerificationStore {
   markDeliveryFailed(id: string, now: number) {
     return this.#send.markDeliveryFailed(id, now);
   }
-  claimVoiceCall(id: string, limits: SendLimits, now: number) {
-    return this.#voice.claimVoiceCall(id, limits, now);
+  claimStep(record: VerificationRecord, index: number, limits: SendLimits, now: number) {
+    return this.#cascade.claimStep(record, index, limits, now);
   }
-  skipVoiceCall(id: string, reason: SendRejection['kind'], now: number) {
-    return this.#voice.skipVoiceCall(id, reason, now);
+  finishStep(id: string, index: number, outcome: 'sent' | 'failed', now: number) {
+    return this.#cascade.finishStep(id, index, outcome, now);
   }
-  finishVoiceCall(id: string, outcome: 'called' | 'failed', now: number) {
-    return this.#voice.finishVoiceCall(id, outcome, now);
+  skipStep(id: string, index: number, reason: RateLimitReason, now: number) {
+    return this.#cascade.skipStep(id, index, reason, now);
   }
 }

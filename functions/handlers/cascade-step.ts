@@ -1,19 +1,19 @@
 /**
- * Lambda entry for the voice-fallback workflow's call task (infra/voice-fallback-workflow.ts). Input:
- * `{"verificationId": "<id>"}`; output: `{"verificationId", "called"}`, never the code or the number.
- * Built once per cold start; the voice client is loaded on the first call.
+ * Lambda entry for the cascade workflow's step task (infra/cascade-workflow.ts). Input:
+ * `{"verificationId": "<id>"}`; output: `{"verificationId", "done", "waitSeconds"?}`, never the code
+ * or a destination. Built once per cold start; each channel's client is loaded on its first step.
  */
 import type { Context } from 'aws-lambda';
-import { voiceCallChannelsFromEnv } from '../config.ts';
+import { channelsFromEnv } from '../config.ts';
 import { engineDeps } from '../wiring/engine-deps.ts';
 import { powertoolsLog } from '../wiring/powertools-log.ts';
 import { env, refreshKeysIfStale } from '../wiring/runtime.ts';
 import { buildSenders } from '../wiring/senders.ts';
-import { voiceFallbackTask } from '../workflow/voice-fallback-task.ts';
+import { cascadeTask } from '../workflow/cascade-task.ts';
 
-const task = voiceFallbackTask({
+const task = cascadeTask({
   ...(await engineDeps()),
-  senders: buildSenders(voiceCallChannelsFromEnv(env)),
+  senders: buildSenders(channelsFromEnv(env)),
 });
 
 export const handler = async (event: unknown, context: Context) => {
