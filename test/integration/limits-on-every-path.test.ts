@@ -1,12 +1,13 @@
 /**
  * Every message a verification sends counts under the destination's limits, and phone messages under
- * the spend brake, whatever path sends it: the voice-fallback call like the SMS it follows, and a new
- * verification right after the previous one was canceled or ran out of attempts (the cooldown belongs
- * to the destination). Over DynamoDB Local; the fallback call runs the workflow task's engine call.
+ * the spend brake, whatever path sends it: the voice-fallback call (a cascade step) like the SMS it
+ * follows, and a new verification right after the previous one was canceled or ran out of attempts
+ * (the cooldown belongs to the destination). Over DynamoDB Local; the call runs the workflow task's
+ * engine call.
  */
 import { describe, expect, it } from 'vitest';
-import type { WorkflowStarter } from '../../functions/core/ports.ts';
-import { placeVoiceFallbackCall } from '../../functions/core/voice-fallback.ts';
+import { placeDueSteps } from '../../functions/core/cascade-step.ts';
+import type { CascadeScheduler } from '../../functions/core/ports.ts';
 import { auditedServices } from '../support/audit.ts';
 import { wrongCodeFor } from '../support/codes.ts';
 import { routes, type TestService } from '../support/service.ts';
@@ -18,17 +19,23 @@ const phone = (i: number) => `+1415555${String(300 + i).padStart(4, '0')}`;
 /** A service whose SMS ask for the fallback (the workflow itself is tested in test/workflow/). */
 async function fallbackService(settings: Parameters<typeof services.create>[0] = {}) {
   const started: string[] = [];
-  const workflow: WorkflowStarter = {
-    async startVoiceFallback(id) {
+  const cascade: CascadeScheduler = {
+    async schedule(id) {
       started.push(id);
     },
   };
-  const s = await services.create({ ...settings, workflow });
+  // A 30 s fallback wait: the calls below come within the same minute of the spend brake as their SMS.
+  const s = await services.create({ ...settings, settings: { voiceFallbackSeconds: 30, ...settings.settings }, cascade });
   return { s, api: routes(s), started };
 }
 
 const voiceCalls = (s: TestService) => s.outbox.messages.filter((m) => m.channel === 'voice');
-const callFallback = (s: TestService, id: string) => placeVoiceFallbackCall(s.api.deps, id);
+/** Runs the step task for `id`, and answers what GET then shows of its call (the first cascade step). */
+async function callFallback(s: TestService, id: string) {
+  await placeDueSteps(s.api.deps, id);
+  const step = ((await routes(s).get(id)).body['cascade'] as Array<Record<string, unknown>>)[0]!;
+  return step['status'] === 'sent' ? { called: true } : { called: false, reason: step['reason'] };
+}
 
 describe('The voice-fallback call is a phone send', () => {
   it('is refused by a full spend brake: 3 unverified SMS under a brake of 3 a minute bring no call', async () => {
@@ -47,14 +54,13 @@ describe('The voice-fallback call is a phone send', () => {
     const shown = (await api.get(ids[0]!)).body;
     expect(shown).toMatchObject({
       status: 'pending',
-      voiceCall: { status: 'skipped', at: new Date(s.clock.now).toISOString(), reason: 'spend_limit' },
+      cascade: [
+        { channel: 'voice', status: 'skipped', at: new Date(s.clock.now).toISOString(), reason: 'spend_limit' },
+      ],
     });
     // Skipped is final: the workflow's retry or a duplicate execution does not call later.
     s.clock.advance(60);
-    expect(await callFallback(s, ids[0]!)).toEqual({
-      called: false,
-      reason: 'not_pending_or_already_called',
-    });
+    expect(await callFallback(s, ids[0]!)).toEqual({ called: false, reason: 'spend_limit' });
     expect(voiceCalls(s)).toHaveLength(0);
   });
 
@@ -75,10 +81,15 @@ describe('The voice-fallback call is a phone send', () => {
       { called: false, reason: 'spend_limit' },
     ]);
     expect(voiceCalls(s)).toHaveLength(1);
-    expect((await api.get(ids[0]!)).body['voiceCall']).toEqual({
-      status: 'called',
-      at: new Date(s.clock.now).toISOString(),
-    });
+    expect((await api.get(ids[0]!)).body['cascade']).toEqual([
+      {
+        channel: 'voice',
+        to: '+1********10',
+        afterSeconds: 30,
+        status: 'sent',
+        at: new Date(s.clock.now).toISOString(),
+      },
+    ]);
   });
 
   it("is refused by the destination's hourly limit, and counts toward it when placed", async () => {
@@ -98,10 +109,9 @@ describe('The voice-fallback call is a phone send', () => {
     s.clock.advance(31);
     expect((await api.send({ to: other, channel: 'sms' })).status).toBe(200); // resend: 2 of 2
     expect(await callFallback(s, otherId)).toEqual({ called: false, reason: 'destination_limit' });
-    expect((await api.get(otherId)).body['voiceCall']).toMatchObject({
-      status: 'skipped',
-      reason: 'destination_limit',
-    });
+    expect((await api.get(otherId)).body['cascade']).toMatchObject([
+      { status: 'skipped', reason: 'destination_limit' },
+    ]);
   });
 
   it('is a message under the cooldown too: a resend right after the call waits', async () => {
@@ -121,10 +131,13 @@ describe('The voice-fallback call is a phone send', () => {
     ]);
   });
 
-  it('is not shown in GET while no call was due', async () => {
-    const { api } = await fallbackService();
+  it('is shown in GET as scheduled while no call was due', async () => {
+    const { api, started } = await fallbackService();
     const id = idOf(await api.send({ to: phone(30), channel: 'sms' }));
-    expect((await api.get(id)).body).not.toHaveProperty('voiceCall');
+    expect(started).toEqual([id]);
+    expect((await api.get(id)).body['cascade']).toEqual([
+      { channel: 'voice', to: '+1********30', afterSeconds: 30, status: 'scheduled' },
+    ]);
   });
 });
 
