@@ -27,7 +27,13 @@ import {
   type StatusChange,
 } from '../../functions/core/activity.ts';
 import type { Log } from '../../functions/core/ports.ts';
-import type { Channel, StoredStatus, VerificationRecord } from '../../functions/core/verification.ts';
+import type {
+  CascadeStep,
+  Channel,
+  StepState,
+  StoredStatus,
+  VerificationRecord,
+} from '../../functions/core/verification.ts';
 import { MemoryActivityMetrics, MemoryEventPublisher } from '../../local/memory-activity.ts';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
@@ -52,7 +58,7 @@ const record = (overrides: Partial<VerificationRecord> = {}): VerificationRecord
   attempts: 0,
   maxAttempts: 5,
   sends: 1,
-  voiceFallback: true,
+  cascade: [{ channel: 'voice', afterSeconds: 60, state: 'waiting' }],
   ...overrides,
 });
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -61,6 +67,11 @@ const metricsOf = (activity: Activity) => activity.counts.map((c) => c.metric);
 describe('activityOf: one stored change, what it counts and publishes', () => {
   const pending = record();
   const at = T0 + 10_000;
+  /** The pending verification with its one (voice) cascade step changed. */
+  const withStep = (change: Partial<CascadeStep>): VerificationRecord => ({
+    ...pending,
+    cascade: [{ channel: 'voice', afterSeconds: 60, state: 'waiting', ...change }],
+  });
 
   it('a new verification counts Sent with its channel and country, and publishes nothing', () => {
     expect(activityOf(undefined, pending, at)).toEqual({
@@ -134,22 +145,22 @@ describe('activityOf: one stored change, what it counts and publishes', () => {
     ]);
   });
 
-  it('the fallback call counts VoiceFallbackCalled or VoiceFallbackFailed once it ends, not when claimed', () => {
-    const calling = { ...pending, voiceCall: 'calling' as const };
+  it('a cascade step counts CascadeStepSent or CascadeStepFailed under its own channel once it ends, not when claimed', () => {
+    const calling = withStep({ state: 'sending', at });
     expect(activityOf(pending, calling, at)).toEqual({ events: [], counts: [] });
-    expect(activityOf(calling, { ...pending, voiceCall: 'called' }, at).counts).toEqual([
-      { metric: 'VoiceFallbackCalled', channel: 'sms' },
+    expect(activityOf(calling, withStep({ state: 'sent', at }), at).counts).toEqual([
+      { metric: 'CascadeStepSent', channel: 'voice' },
     ]);
-    expect(activityOf(calling, { ...pending, voiceCall: 'failed' }, at).counts).toEqual([
-      { metric: 'VoiceFallbackFailed', channel: 'sms' },
+    expect(activityOf(calling, withStep({ state: 'failed', at }), at).counts).toEqual([
+      { metric: 'CascadeStepFailed', channel: 'voice' },
     ]);
   });
 
-  it('a fallback call a limit refused counts VoiceFallbackSkipped, and publishes no status change', () => {
-    const skipped = { ...pending, voiceCall: 'skipped' as const, voiceCallSkipped: 'spend_limit' as const };
+  it('a cascade step a limit refused counts CascadeStepSkipped, and publishes no status change', () => {
+    const skipped = withStep({ state: 'skipped', at, reason: 'spend_limit' });
     expect(activityOf(pending, skipped, at)).toEqual({
       events: [],
-      counts: [{ metric: 'VoiceFallbackSkipped', channel: 'sms' }],
+      counts: [{ metric: 'CascadeStepSkipped', channel: 'voice' }],
     });
   });
 
@@ -197,7 +208,7 @@ describe('activityOf: one stored change, what it counts and publishes', () => {
   });
 
   it('a write that changes nothing it tracks (e.g. the claim time) gives nothing', () => {
-    expect(activityOf(pending, { ...pending, voiceCallAt: at }, at)).toEqual({ events: [], counts: [] });
+    expect(activityOf(pending, { ...pending, lastSentAt: at }, at)).toEqual({ events: [], counts: [] });
     expect(activityOf(undefined, undefined, at)).toEqual({ events: [], counts: [] });
   });
 });
@@ -224,9 +235,15 @@ const arbRecord = (id = fc.stringMatching(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{14}
     attempts: fc.integer({ min: 0, max: 6 }),
     maxAttempts: fc.integer({ min: 1, max: 5 }),
     sends: fc.integer({ min: 1, max: 6 }),
-    voiceFallback: fc.boolean(),
-    voiceCall: fc.option(
-      fc.constantFrom<'calling' | 'called' | 'failed' | 'skipped'>('calling', 'called', 'failed', 'skipped'),
+    cascade: fc.option(
+      fc.array(
+        fc.record({
+          channel: fc.constantFrom<Channel>('sms', 'voice', 'email'),
+          afterSeconds: fc.integer({ min: 1, max: 120 }),
+          state: fc.constantFrom<StepState>('waiting', 'sending', 'sent', 'failed', 'skipped'),
+        }),
+        { maxLength: 3 },
+      ),
       { nil: undefined },
     ),
     approvedAt: fc.option(fc.integer({ min: T0, max: T0 + TTL }), { nil: undefined }),
@@ -320,7 +337,7 @@ describe('activityOf: properties', () => {
     | { kind: 'advance'; seconds: number }
     | { kind: 'send'; channel: Channel; delivered: boolean }
     | { kind: 'wrong' | 'approve' | 'cancel' | 'claim' | 'ttl' }
-    | { kind: 'finish'; outcome: 'called' | 'failed' };
+    | { kind: 'finish'; outcome: 'sent' | 'failed' };
   const arbOp: fc.Arbitrary<Op> = fc.oneof(
     {
       weight: 3,
@@ -346,7 +363,7 @@ describe('activityOf: properties', () => {
       weight: 1,
       arbitrary: fc.record({
         kind: fc.constant('finish' as const),
-        outcome: fc.constantFrom('called', 'failed' as const),
+        outcome: fc.constantFrom('sent', 'failed' as const),
       }),
     },
   );
@@ -387,15 +404,10 @@ describe('activityOf: properties', () => {
       else if (op.kind === 'approve' && live(current))
         write({ ...current, status: 'approved', approvedAt: now });
       else if (op.kind === 'cancel' && live(current)) write({ ...current, status: 'canceled' });
-      else if (
-        op.kind === 'claim' &&
-        live(current) &&
-        current.voiceCall !== 'calling' &&
-        current.voiceCall !== 'called'
-      )
-        write({ ...current, voiceCall: 'calling', voiceCallAt: now });
-      else if (op.kind === 'finish' && current?.voiceCall === 'calling')
-        write({ ...current, voiceCall: op.outcome, voiceCallAt: now });
+      else if (op.kind === 'claim' && live(current) && current.cascade?.[0]?.state === 'waiting')
+        write({ ...current, cascade: [{ channel: 'voice', afterSeconds: 60, state: 'sending', at: now }] });
+      else if (op.kind === 'finish' && current?.cascade?.[0]?.state === 'sending')
+        write({ ...current, cascade: [{ channel: 'voice', afterSeconds: 60, state: op.outcome, at: now }] });
       else if (op.kind === 'ttl' && current && now >= current.expiresAt) write(undefined);
     }
     return { changes, created: serial, now };

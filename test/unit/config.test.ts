@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  cascadeQueueFromEnv,
+  cascadeStateMachineFromEnv,
   channelsFromEnv,
   emailAddressIn,
   keyRotationFromEnv,
   secretArnFromEnv,
   settingsFromEnv,
   tableNameFromEnv,
-  voiceCallChannelsFromEnv,
-  voiceFallbackFromEnv,
 } from '../../functions/config.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../functions/core/settings.ts';
 
@@ -294,37 +294,43 @@ describe('channelsFromEnv', () => {
   });
 });
 
-describe('voiceFallbackFromEnv (the start function)', () => {
-  it('is the workflow ARN with the voice channel, and nothing without it', () => {
-    const voice = { VOICE_ORIGINATION_IDENTITY: '+18885550100' };
-    expect(voiceFallbackFromEnv({ ...voice, VOICE_FALLBACK_STATE_MACHINE_ARN: STATE_MACHINE })).toBe(
-      STATE_MACHINE,
+describe('the cascade variables', () => {
+  const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/onetime-CascadeQueue1A2B3C';
+
+  it("the start function's queue is optional (no cascade without it) and must be an SQS queue URL", () => {
+    expect(cascadeQueueFromEnv({ CASCADE_QUEUE_URL: QUEUE })).toBe(QUEUE);
+    expect(cascadeQueueFromEnv({})).toBeUndefined();
+    expect(() => cascadeQueueFromEnv({ CASCADE_QUEUE_URL: 'CascadeQueue' })).toThrow(
+      /CASCADE_QUEUE_URL must be an SQS queue URL/,
     );
-    expect(voiceFallbackFromEnv({})).toBeUndefined();
   });
 
-  it('refuses voice without the workflow, the workflow without voice, and a malformed ARN', () => {
-    const voice = { VOICE_ORIGINATION_IDENTITY: '+18885550100' };
-    expect(() => voiceFallbackFromEnv(voice)).toThrow(
-      'environment variable VOICE_FALLBACK_STATE_MACHINE_ARN is not set',
+  it("the starter's state machine is required and must be an ARN", () => {
+    expect(cascadeStateMachineFromEnv({ CASCADE_STATE_MACHINE_ARN: STATE_MACHINE })).toBe(STATE_MACHINE);
+    expect(() => cascadeStateMachineFromEnv({})).toThrow(
+      'environment variable CASCADE_STATE_MACHINE_ARN is not set',
     );
-    expect(() => voiceFallbackFromEnv({ VOICE_FALLBACK_STATE_MACHINE_ARN: STATE_MACHINE })).toThrow(
-      'VOICE_FALLBACK_STATE_MACHINE_ARN is set but VOICE_ORIGINATION_IDENTITY is not',
+    expect(() => cascadeStateMachineFromEnv({ CASCADE_STATE_MACHINE_ARN: 'Cascade' })).toThrow(
+      /must be a Step Functions state machine ARN/,
     );
-    expect(() =>
-      voiceFallbackFromEnv({ ...voice, VOICE_FALLBACK_STATE_MACHINE_ARN: 'VoiceFallback' }),
-    ).toThrow(/VOICE_FALLBACK_STATE_MACHINE_ARN must be a Step Functions state machine ARN/);
   });
-});
 
-describe('voiceCallChannelsFromEnv (the voice-fallback call)', () => {
-  it('needs the voice channel', () => {
-    expect(voiceCallChannelsFromEnv({ VOICE_ORIGINATION_IDENTITY: '+18885550100' }).voice).toEqual({
-      originationIdentity: '+18885550100',
-    });
-    expect(() => voiceCallChannelsFromEnv({})).toThrow(
-      'environment variable VOICE_ORIGINATION_IDENTITY is not set',
+  it('OTP_CASCADE is the default cascade: its shape is checked at start-up', () => {
+    const steps = [
+      { channel: 'voice', afterSeconds: 30 },
+      { channel: 'email', to: 'a@example.com', afterSeconds: 60 },
+    ];
+    expect(settingsFromEnv({ OTP_CASCADE: JSON.stringify(steps) }).defaultCascade).toEqual(steps);
+    expect(settingsFromEnv({}).defaultCascade).toBeUndefined();
+    expect(() => settingsFromEnv({ OTP_CASCADE: '{' })).toThrow(/OTP_CASCADE must be a JSON array/);
+    expect(() => settingsFromEnv({ OTP_CASCADE: '[{"channel":"fax","afterSeconds":30}]' })).toThrow(
+      /OTP_CASCADE \[0\]\.channel is not one of/,
     );
+    expect(() => settingsFromEnv({ OTP_CASCADE: '[{"channel":"sms","afterSeconds":0}]' })).toThrow(
+      /afterSeconds is not a whole number/,
+    );
+    const four = Array.from({ length: 4 }, () => ({ channel: 'sms', afterSeconds: 10 }));
+    expect(() => settingsFromEnv({ OTP_CASCADE: JSON.stringify(four) })).toThrow(/more than 3 steps/);
   });
 });
 

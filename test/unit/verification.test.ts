@@ -31,7 +31,7 @@ const record = (overrides: Partial<VerificationRecord> = {}): VerificationRecord
   attempts: 0,
   maxAttempts: 5,
   sends: 1,
-  voiceFallback: false,
+
   ...overrides,
 });
 
