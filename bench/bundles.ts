@@ -165,7 +165,6 @@ function storedVerification(status: StoredStatus) {
     attempts: 0,
     maxAttempts: 5,
     sends: 1,
-    voiceFallback: false,
   });
 }
 

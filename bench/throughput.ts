@@ -94,7 +94,6 @@ async function rawEngine(endpoint: string) {
         attempts: 0,
         maxAttempts: 5,
         sends: 1,
-        voiceFallback: false,
       };
       items.push(toItem(record));
       pairs.push([id, record.codeMac]);

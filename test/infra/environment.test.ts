@@ -141,16 +141,18 @@ describe('Environment: checked at synth by the readers the functions run at cold
     expect(alone('check', { [ENV.TABLE_NAME]: '' })).toThrow(
       '[Alone/Function] the check function would fail at cold start: environment variable TABLE_NAME is not set',
     );
-    // The start function with voice starts the fallback workflow: without its ARN, no call would follow.
-    expect(alone('start', { [ENV.VOICE_ORIGINATION_IDENTITY]: '+18885550100' })).toThrow(
-      'the start function would fail at cold start: environment variable VOICE_FALLBACK_STATE_MACHINE_ARN is not set',
+    // The cascade's starter starts the workflow: without its ARN, no step would follow.
+    expect(alone('cascade-start', {})).toThrow(
+      'the cascade-start function would fail at cold start: environment variable CASCADE_STATE_MACHINE_ARN is not set',
     );
     expect(
-      alone('start', {
-        [ENV.VOICE_ORIGINATION_IDENTITY]: '+18885550100',
-        [ENV.VOICE_FALLBACK_STATE_MACHINE_ARN]: 'arn:aws:states:eu-west-1:123456789012:stateMachine:Fallback',
+      alone('cascade-start', {
+        [ENV.CASCADE_STATE_MACHINE_ARN]: 'arn:aws:states:eu-west-1:123456789012:stateMachine:Cascade',
       }),
     ).not.toThrow();
+    expect(alone('start', { [ENV.CASCADE_QUEUE_URL]: 'not a queue' })).toThrow(
+      /CASCADE_QUEUE_URL must be an SQS queue URL/,
+    );
     expect(alone('key-rotation', { [ENV.KEY_ROTATION_EVERY_SECONDS]: '86400' })).toThrow(
       'the key-rotation function would fail at cold start: environment variable KEY_ROTATION_SECRET_ARN is not set',
     );

@@ -3,7 +3,6 @@ import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ALLOWED_COUNTRIES, DEFAULT_SETTINGS } from '../../functions/core/settings.ts';
 import { OtpService } from '../../infra/otp-service.ts';
@@ -224,37 +223,6 @@ describe('OtpService: the functions', () => {
     expect(start['VOICE_ORIGINATION_IDENTITY']).toBeUndefined();
     expect(actionsOf(statementsOf(minimal.template, 'start'))).not.toContain('ses:SendEmail');
     expect(actionsOf(statementsOf(minimal.template, 'start'))).not.toContain('sms-voice:SendVoiceMessage');
-  });
-});
-
-describe('OtpService: the voice-fallback hook', () => {
-  const arn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:voice-fallback';
-  const build = (voice: boolean) => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new Stack(app, 'Hook', { env: { account: '123456789012', region: 'eu-west-1' } });
-    const otp = new OtpService(
-      stack,
-      'OtpService',
-      voice ? { voice: { originationIdentity: 'phone-abc' } } : {},
-    );
-    return { stack, otp, workflow: StateMachine.fromStateMachineArn(stack, 'Workflow', arn) };
-  };
-
-  it('gives the start function the workflow ARN and leave to start it, nothing more', () => {
-    const { stack, otp, workflow } = build(true);
-    otp.attachVoiceFallback(workflow);
-    const template = Template.fromStack(stack);
-    expect(envOf({ template } as Synthesized, 'start')['VOICE_FALLBACK_STATE_MACHINE_ARN']).toBe(arn);
-    const starts = statementsOf(template, 'start').filter((s) =>
-      asList(s.Action).includes('states:StartExecution'),
-    );
-    expect(starts).toEqual([expect.objectContaining({ Resource: arn })]);
-    expect(envOf({ template } as Synthesized, 'check')['VOICE_FALLBACK_STATE_MACHINE_ARN']).toBeUndefined();
-  });
-
-  it('refuses a workflow when there is no voice channel to call with', () => {
-    const { otp, workflow } = build(false);
-    expect(() => otp.attachVoiceFallback(workflow)).toThrow(/voice/);
   });
 });
 

@@ -3,19 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { CASCADE_STATES } from '../../infra/cascade-workflow.ts';
 import { esbuildOptions, handlerEntry } from '../../infra/otp-function.ts';
-import { OtpService } from '../../infra/otp-service.ts';
-import { VOICE_FALLBACK_STATES } from '../../infra/voice-fallback-workflow.ts';
 import { createVerificationTable, localDynamoDbClient } from '../../local/dynamodb-local.ts';
-import {
-  LOCAL_VOICE_FUNCTION_ARN,
-  voiceFallbackDefinitionFromTemplate,
-} from '../../local/workflow-definition.ts';
+import { cascadeDefinitionFromTemplate, LOCAL_STEP_FUNCTION_ARN } from '../../local/workflow-definition.ts';
 import { startExtensionStub } from '../support/extension-stub.ts';
 import {
   actionsOf,
@@ -32,16 +26,10 @@ import {
 } from '../support/synth.ts';
 
 let full: Synthesized;
-let express: Synthesized;
 let smsOnly: Synthesized;
 
 beforeAll(() => {
   full = synthesize(FULL_PROPS);
-  express = synthesize({
-    ...FULL_PROPS,
-    voiceFallbackWorkflowType: StateMachineType.EXPRESS,
-    voiceFallbackWait: Duration.seconds(90),
-  });
   smsOnly = synthesize({});
 });
 
@@ -53,10 +41,12 @@ function only(s: Synthesized, type: string, prefix = ''): [string, Resource] {
 
 const stateMachineOf = (s: Synthesized) => only(s, 'AWS::StepFunctions::StateMachine');
 const tableIdOf = (s: Synthesized) => only(s, 'AWS::DynamoDB::Table')[0];
-const voiceFunctionOf = (s: Synthesized) =>
+const cascadeFunctionOf = (s: Synthesized, name: 'CascadeStep' | 'CascadeStart') =>
   Object.entries(resources(s.template, 'AWS::Lambda::Function')).find(([id]) =>
-    id.startsWith('OtpServiceVoiceFallbackFunction'),
+    id.startsWith(`OtpService${name}Function`),
   )!;
+const envOf = (resource: Resource) =>
+  (resource.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
 
 /** Statements of the policies attached to a role, by the role's logical id. */
 function statementsOfRole(s: Synthesized, roleId: string): Statement[] {
@@ -82,78 +72,64 @@ function flat(value: unknown): string {
 const resourcesOf = (list: Statement[], action: string) =>
   list.filter((st) => asList(st.Action).includes(action)).flatMap((st) => asList(st.Resource).map(flat));
 
-describe('Voice fallback workflow: the state machine', () => {
-  it('is a Standard workflow by default, and Express when the prop asks', () => {
+describe('Cascade: the state machine', () => {
+  it('is one Standard workflow, built by default (even with SMS alone), and none with `cascade: false`', () => {
     expect(stateMachineOf(full)[1].Properties['StateMachineType']).toBe('STANDARD');
-    expect(stateMachineOf(express)[1].Properties['StateMachineType']).toBe('EXPRESS');
-  });
-
-  it('exists only where voice is configured', () => {
-    expect(Object.keys(resources(smsOnly.template, 'AWS::StepFunctions::StateMachine'))).toEqual([]);
-    const env = (
-      functionOf(smsOnly.template, 'start')[1].Properties['Environment'] as {
-        Variables: Record<string, unknown>;
-      }
-    ).Variables;
-    expect(env['VOICE_FALLBACK_STATE_MACHINE_ARN']).toBeUndefined();
-  });
-
-  it('refuses an Express workflow whose wait would not fit its 5 minutes', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new Stack(app, 'TooLong');
+    expect(stateMachineOf(smsOnly)[1].Properties['StateMachineType']).toBe('STANDARD');
+    const off = synthesize({ cascade: false });
+    expect(Object.keys(resources(off.template, 'AWS::StepFunctions::StateMachine'))).toEqual([]);
     expect(
-      () =>
-        new OtpService(stack, 'Otp', {
-          voice: { originationIdentity: 'phone-0123456789abcdef' },
-          voiceFallbackWorkflowType: StateMachineType.EXPRESS,
-          voiceFallbackWait: Duration.minutes(4),
-        }),
-    ).toThrow(/at most 180 s/);
+      Object.keys(resources(off.template, 'AWS::SQS::Queue')).filter((id) => id.includes('Cascade')),
+    ).toEqual([]);
+    expect(envOf(functionOf(off.template, 'start')[1])['CASCADE_QUEUE_URL']).toBeUndefined();
   });
 
-  it('logs every event (not the execution data) to its own log group, and traces with X-Ray', () => {
+  it('loops: place the due steps, wait what the task answered, and again, until done; it times out after the code', () => {
+    const definition = cascadeDefinitionFromTemplate(full.template.toJSON(), {
+      refs: { [tableIdOf(full)]: 'table' },
+      getAtts: { [`${cascadeFunctionOf(full, 'CascadeStep')[0]}.Arn`]: LOCAL_STEP_FUNCTION_ARN },
+    });
+    expect(definition.StartAt).toBe(CASCADE_STATES.place);
+    expect(definition.States[CASCADE_STATES.wait]).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.waitSeconds',
+    });
+    expect(definition.States[CASCADE_STATES.more]).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.done', BooleanEquals: false, Next: CASCADE_STATES.wait }],
+      Default: CASCADE_STATES.done,
+    });
+    // FULL_PROPS: a 10-minute code, then 10 minutes for the last step's retries.
+    expect(definition['TimeoutSeconds']).toBe(1200);
+  });
+
+  it('logs errors only (not the execution data) to its own log group, and traces with X-Ray', () => {
     const [, machine] = stateMachineOf(full);
-    const [logGroupId, logGroup] = only(full, 'AWS::Logs::LogGroup', 'OtpServiceVoiceFallbackLogs');
+    const [logGroupId, logGroup] = only(full, 'AWS::Logs::LogGroup', 'OtpServiceCascadeLogs');
     expect(machine.Properties['LoggingConfiguration']).toEqual({
       Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } } }],
       IncludeExecutionData: false,
-      Level: 'ALL',
+      Level: 'ERROR',
     });
     expect(machine.Properties['TracingConfiguration']).toEqual({ Enabled: true });
     expect(logGroup.Properties['LogGroupName']).toMatch(/^\/aws\/vendedlogs\/states\//);
-    expect(logGroup.Properties['RetentionInDays']).toBe(30);
   });
 
-  it('waits the configured time, and times out only well after it', () => {
-    const waitOf = (s: Synthesized) => {
-      const definition = voiceFallbackDefinitionFromTemplate(s.template.toJSON(), {
-        refs: { [tableIdOf(s)]: 'table' },
-        getAtts: { [`${voiceFunctionOf(s)[0]}.Arn`]: LOCAL_VOICE_FUNCTION_ARN },
-      });
-      return [definition.States[VOICE_FALLBACK_STATES.wait]!['Seconds'], definition['TimeoutSeconds']];
-    };
-    expect(waitOf(full)).toEqual([60, 660]);
-    expect(waitOf(express)).toEqual([90, 300]);
-  });
-
-  it('its role reads and writes the table only, and invokes the call function only', () => {
+  it('its role updates the table only (the failure record), and invokes the step function only', () => {
     const [, machine] = stateMachineOf(full);
     const policy = statementsOfRole(full, roleIdOf(machine, 'RoleArn'));
     const tableArn = `arn:<AWS::Partition>:dynamodb:eu-west-1:123456789012:table/<${tableIdOf(full)}>`;
-    const [voiceId] = voiceFunctionOf(full);
-
-    expect(resourcesOf(policy, 'dynamodb:GetItem')).toEqual([tableArn]);
+    const [stepId] = cascadeFunctionOf(full, 'CascadeStep');
     expect(resourcesOf(policy, 'dynamodb:UpdateItem')).toEqual([tableArn]);
-    expect(resourcesOf(policy, 'lambda:InvokeFunction')).toEqual([`<${voiceId}.Arn>`, `<${voiceId}.Arn>:*`]);
+    expect(resourcesOf(policy, 'lambda:InvokeFunction')).toEqual([`<${stepId}.Arn>`, `<${stepId}.Arn>:*`]);
     const dataActions = actionsOf(policy).filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:'));
-    expect(dataActions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'lambda:InvokeFunction']);
-    // Only X-Ray and log delivery, which have no resource-level permissions, are on "*".
+    expect(dataActions.sort()).toEqual(['dynamodb:UpdateItem', 'lambda:InvokeFunction']);
     for (const st of policy.filter((s) => JSON.stringify(s.Resource) === '"*"')) {
       for (const action of asList(st.Action)) expect(action).toMatch(/^(xray|logs):/);
     }
   });
 
-  it('alarms when an execution fails or times out (the Catch path ends in a Fail state)', () => {
+  it('alarms when an execution fails or times out, or a start is dead-lettered', () => {
     const [machineId] = stateMachineOf(full);
     full.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([
@@ -166,76 +142,108 @@ describe('Voice fallback workflow: the state machine', () => {
             },
           }),
         }),
+        Match.objectLike({
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({
+              Namespace: 'AWS/SQS',
+              MetricName: 'ApproximateNumberOfMessagesVisible',
+            }),
+          }),
+        }),
       ]),
     });
   });
 });
 
-describe('Voice fallback workflow: the functions', () => {
-  it('the call function may read and update the table (the counted claim), read the secret and call, and nothing else', () => {
-    const [, fn] = voiceFunctionOf(full);
-    const policy = statementsOfRole(full, roleIdOf(fn, 'Role'));
+describe('Cascade: the delayed start', () => {
+  it('is an encrypted queue with a dead-letter queue, whose messages live no longer than a code', () => {
+    const queues = Object.keys(resources(full.template, 'AWS::SQS::Queue')).filter((id) =>
+      id.includes('Cascade'),
+    );
+    expect(queues).toHaveLength(2);
+    const [, queue] = only(full, 'AWS::SQS::Queue', 'OtpServiceCascadeQueue');
+    expect(queue.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 600,
+      RedrivePolicy: { maxReceiveCount: 5 },
+    });
+  });
+
+  it('the start function gets the queue URL and may send to it, and may start no execution', () => {
+    const [queueId] = only(full, 'AWS::SQS::Queue', 'OtpServiceCascadeQueue');
+    expect(envOf(functionOf(full.template, 'start')[1])['CASCADE_QUEUE_URL']).toEqual({ Ref: queueId });
+    const policy = statementsOf(full.template, 'start');
+    expect(resourcesOf(policy, 'sqs:SendMessage')).toEqual([`<${queueId}.Arn>`]);
+    expect(actionsOf(policy).filter((a) => a.startsWith('states:'))).toEqual([]);
+  });
+
+  it('the starter reads the table, consumes the queue in batches, and alone may start this state machine', () => {
+    const [machineId] = stateMachineOf(full);
+    const [queueId] = only(full, 'AWS::SQS::Queue', 'OtpServiceCascadeQueue');
+    const [starterId, starter] = cascadeFunctionOf(full, 'CascadeStart');
+    expect(envOf(starter)['CASCADE_STATE_MACHINE_ARN']).toEqual({ Ref: machineId });
+    const policy = statementsOfRole(full, roleIdOf(starter, 'Role'));
     const data = actionsOf(policy)
       .filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:'))
       .sort();
     expect(data).toEqual([
-      'dynamodb:BatchGetItem',
       'dynamodb:GetItem',
-      'dynamodb:UpdateItem',
-      'secretsmanager:DescribeSecret',
-      'secretsmanager:GetSecretValue',
-      'sms-voice:SendVoiceMessage',
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+      'states:StartExecution',
     ]);
-    expect(resourcesOf(policy, 'dynamodb:UpdateItem')).toEqual([`<${tableIdOf(full)}.Arn>`]);
-    expect(resourcesOf(policy, 'sms-voice:SendVoiceMessage')).toEqual([
-      'arn:<AWS::Partition>:sms-voice:eu-west-1:123456789012:phone-number/phone-0123456789abcdef',
-      'arn:<AWS::Partition>:sms-voice:eu-west-1:123456789012:opt-out-list/*',
-      // The configuration set whose event destination reports call outcomes (delivery receipts).
-      expect.stringMatching(
-        /^arn:<AWS::Partition>:sms-voice:eu-west-1:123456789012:configuration-set\/[\w-]+-voice$/,
-      ),
-    ]);
-    const env = (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
-    expect(env).toMatchObject({
-      VOICE_ORIGINATION_IDENTITY: 'phone-0123456789abcdef',
-      VOICE_ID: 'JOANNA',
-      TABLE_NAME: { Ref: tableIdOf(full) },
-      OTP_APP_NAME: 'Acme',
-    });
-    expect(env['EMAIL_FROM_ADDRESS']).toBeUndefined();
-    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
-    expect(fn.Properties['TracingConfig']).toEqual({ Mode: 'Active' });
-  });
-
-  it('the start function gets the ARN and may start executions of this state machine only', () => {
-    const [machineId] = stateMachineOf(full);
-    const env = (
-      functionOf(full.template, 'start')[1].Properties['Environment'] as {
-        Variables: Record<string, unknown>;
-      }
-    ).Variables;
-    expect(env['VOICE_FALLBACK_STATE_MACHINE_ARN']).toEqual({ Ref: machineId });
-    const policy = statementsOf(full.template, 'start');
     expect(resourcesOf(policy, 'states:StartExecution')).toEqual([`<${machineId}>`]);
-    expect(actionsOf(policy).filter((a) => a.startsWith('states:'))).toEqual(['states:StartExecution']);
-    // No other function may start it.
     const starters = statements(full.template).filter((st) =>
       asList(st.Action).includes('states:StartExecution'),
     );
     expect(starters).toHaveLength(1);
+    full.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionName: { Ref: starterId },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('the step function may read and update the table (the counted claim), read the secret and send on every channel', () => {
+    const [, fn] = cascadeFunctionOf(full, 'CascadeStep');
+    const policy = statementsOfRole(full, roleIdOf(fn, 'Role'));
+    const data = actionsOf(policy).filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:'));
+    expect(new Set(data)).toEqual(
+      new Set([
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'sms-voice:SendVoiceMessage',
+        'sns:Publish',
+        'ses:SendEmail',
+      ]),
+    );
+    expect(resourcesOf(policy, 'dynamodb:UpdateItem')).toEqual([`<${tableIdOf(full)}.Arn>`]);
+    expect(envOf(fn)).toMatchObject({
+      VOICE_ORIGINATION_IDENTITY: 'phone-0123456789abcdef',
+      TABLE_NAME: { Ref: tableIdOf(full) },
+      OTP_APP_NAME: 'Acme',
+    });
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
   });
 });
 
-describe('Voice fallback workflow: the call function bundle', () => {
-  it('loads like the deployed bundle and answers a task input with the id and `called` only', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'onetime-voice-bundle-'));
+describe('Cascade: the step function bundle', () => {
+  it('loads like the deployed bundle and answers a task input with the id and `done` only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'onetime-cascade-bundle-'));
     const extension = await startExtensionStub();
     try {
-      const entry = handlerEntry('voice-fallback');
+      const entry = handlerEntry('cascade-step');
       const file = join(dir, 'index.mjs');
       await build(esbuildOptions(entry, file));
       const client = localDynamoDbClient(inject('dynamodbEndpoint'));
-      const tableName = `voice-bundle-${Date.now()}`;
+      const tableName = `cascade-bundle-${Date.now()}`;
       await createVerificationTable(client, tableName);
 
       const id = `${'A'.repeat(22)}.${'B'.repeat(14)}`;
@@ -265,8 +273,8 @@ describe('Voice fallback workflow: the call function bundle', () => {
       });
       const last = stdout.trim().split('\n').at(-1)!;
       expect(JSON.parse(last)).toEqual({
-        answer: { verificationId: id, called: false },
-        error: 'VoiceTaskInvalidInput',
+        answer: { verificationId: id, done: true },
+        error: 'CascadeTaskInvalidInput',
       });
       client.destroy();
     } finally {
