@@ -1,6 +1,6 @@
 import { App, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { checkCascadeSetting } from '../functions/core/cascade.ts';
 import type { OtpServiceProps } from './otp-service-props.ts';
 import { OtpStack } from './otp-stack.ts';
 
@@ -11,8 +11,8 @@ import { OtpStack } from './otp-stack.ts';
  *     -c voiceOriginationIdentity=phone-0123abcd -c originDomain=acme.example -c allowedCountries=US,CA
  *
  * Context keys: stackName, appName, fromAddress, replyTo, emailConfigurationSet, originationNumber,
- * senderId, originDomain, voiceOriginationIdentity, voiceId, voiceFallbackWorkflowType (STANDARD |
- * EXPRESS), allowedCountries, alarmTopicArn, eventBusName, removalPolicy (retain | destroy),
+ * senderId, originDomain, voiceOriginationIdentity, voiceId, cascade (true | false), defaultCascade (JSON),
+ * allowedCountries, alarmTopicArn, eventBusName, removalPolicy (retain | destroy),
  * keyRotationDays (rotate the key material every N days; off when unset).
  */
 const app = new App();
@@ -36,9 +36,21 @@ if (removal !== undefined && removal !== 'retain' && removal !== 'destroy') {
   throw new Error(`-c removalPolicy must be "retain" or "destroy" (got "${removal}")`);
 }
 
-const workflowType = context('voiceFallbackWorkflowType')?.toUpperCase();
-if (workflowType !== undefined && workflowType !== 'STANDARD' && workflowType !== 'EXPRESS') {
-  throw new Error(`-c voiceFallbackWorkflowType must be "STANDARD" or "EXPRESS" (got "${workflowType}")`);
+const cascade = context('cascade');
+if (cascade !== undefined && cascade !== 'true' && cascade !== 'false') {
+  throw new Error(`-c cascade must be "true" or "false" (got "${cascade}")`);
+}
+// The same JSON as a request's `cascade` (and OTP_CASCADE); its shape is checked here, at synth.
+const defaultCascadeJson = context('defaultCascade');
+let defaultCascade: OtpServiceProps['defaultCascade'];
+if (defaultCascadeJson !== undefined) {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(defaultCascadeJson);
+  } catch {
+    throw new Error(`-c defaultCascade must be JSON: [{"channel", "to"?, "afterSeconds"}]`);
+  }
+  defaultCascade = checkCascadeSetting(parsed, '-c defaultCascade');
 }
 
 const keyRotationDays = context('keyRotationDays');
@@ -73,7 +85,8 @@ new OtpStack(app, context('stackName') ?? 'Onetime', {
     ...(voiceOriginationIdentity
       ? { voice: { originationIdentity: voiceOriginationIdentity, ...(voiceId ? { voiceId } : {}) } }
       : {}),
-    ...(workflowType ? { voiceFallbackWorkflowType: StateMachineType[workflowType] } : {}),
+    ...(cascade === 'false' ? { cascade: false } : {}),
+    ...(defaultCascade ? { defaultCascade } : {}),
     ...(removal === 'destroy' ? { removalPolicy: RemovalPolicy.DESTROY } : {}),
     ...(keyRotationDays ? { keyRotation: { every: Duration.days(Number(keyRotationDays)) } } : {}),
   } satisfies OtpServiceProps,

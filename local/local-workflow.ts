@@ -33,8 +33,8 @@ export interface LocalWorkflowOptions {
    * clock can move by as much) before the next step task runs.
    */
   skipWaits?: (seconds: number) => void;
-  /** The ASL to run. Default: synthesized from the construct in infra/cascade-workflow.ts. */
-  definition?: AslDefinition | Promise<AslDefinition>;
+  /** The ASL to run, as synthesized from the construct in infra/cascade-workflow.ts (synthesizeLocalDefinition). */
+  definition: AslDefinition | Promise<AslDefinition>;
   /** Ended executions kept for inspection (a long local session sends many codes). Default 1,000. */
   keepEnded?: number;
 }
@@ -82,7 +82,7 @@ export class LocalCascade implements CascadeScheduler, WorkflowStarter {
     this.#options = options;
     this.#loaded = (async () => {
       const workflow = await import('../infra/cascade-workflow.ts');
-      const definition = await (options.definition ?? synthesizeLocalDefinition(options.tableName));
+      const definition = await options.definition;
       return {
         machine: new StateMachine(definition as unknown as StateMachineDefinition),
         states: workflow.CASCADE_STATES,
@@ -245,9 +245,12 @@ export class LocalCascade implements CascadeScheduler, WorkflowStarter {
  * The cascade ASL as `cdk synth` renders it, for a table of this name. Loaded on demand: aws-cdk-lib
  * (about a second to import) is only needed for this.
  */
-export async function synthesizeLocalDefinition(tableName: string): Promise<AslDefinition> {
+export async function synthesizeLocalDefinition(
+  tableName: string,
+  codeValiditySeconds: number,
+): Promise<AslDefinition> {
   const { synthesizeCascadeDefinition } = await import('./workflow-definition.ts');
-  return synthesizeCascadeDefinition({ tableName });
+  return synthesizeCascadeDefinition({ tableName, codeValiditySeconds });
 }
 
 async function dynamo<T>(send: () => Promise<T>): Promise<T> {

@@ -90,7 +90,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   const port = await listen(server, options.port ?? 3000);
 
   // The cascade workflow's definition, synthesized from the construct while Java starts.
-  const cascadeDefinition = synthesizeLocalDefinition(LOCAL_TABLE_NAME);
+  const cascadeDefinition = synthesizeLocalDefinition(LOCAL_TABLE_NAME, settings.ttlSeconds);
   cascadeDefinition.catch(() => {}); // awaited below
   let dynamodb: DynamoDbLocal | undefined;
   let activity: LocalActivity | undefined;

@@ -92,6 +92,8 @@ export const LOCAL_STEP_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:fu
  */
 export function synthesizeCascadeDefinition(options: {
   tableName: string;
+  /** The code's validity (the workflow times out after it); local mode passes OTP_TTL_SECONDS. */
+  codeValiditySeconds: number;
   functionArn?: string;
 }): AslDefinition {
   // Without the built-in CloudFormation schema check (2 s of WebAssembly): `cdk synth` and the tests
@@ -111,7 +113,7 @@ export function synthesizeCascadeDefinition(options: {
       handler: 'index.handler',
       code: lambda.Code.fromInline('export const handler = () => {}'),
     }),
-    codeValidity: Duration.minutes(5),
+    codeValidity: Duration.seconds(options.codeValiditySeconds),
   });
   const assembly = app.synth();
   try {

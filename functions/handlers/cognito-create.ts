@@ -1,7 +1,7 @@
 /**
  * Lambda entry for the user pool's Create Auth Challenge trigger: sends codes through the same
- * engine, channels and limits as `POST /v1/verifications` (no voice-fallback workflow: a Cognito
- * session is too short for it).
+ * engine, channels and limits as `POST /v1/verifications` (no cascade: a Cognito session is too
+ * short for one).
  */
 import type { Context, CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import { cognitoOptionsFromEnv } from '../cognito/challenge.ts';

@@ -4,7 +4,7 @@ import type { ChannelConfig } from '../config.ts';
 import type { Senders } from '../core/ports.ts';
 
 /**
- * The senders for the channels a sending function (start, Cognito create, the voice-fallback call) has,
+ * The senders for the channels a sending function (start, Cognito create, the cascade's step) has,
  * as its environment configures them (`channelsFromEnv`): SMS is always on (SNS); email when it has
  * a from address (SES); voice when it has an origination identity (AWS End User Messaging SMS and
  * Voice). Each channel's client is loaded on first use only.
