@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../local/dynamodb-local.ts';
 
 /**
- * The voice fallback end to end in local mode: local mode's entry (what `npm start` runs) in a
+ * The cascade end to end in local mode (the voice fallback, and a three-step cascade): local mode's entry (what `npm start` runs) in a
  * child process with a 4-second fallback wait, real HTTP,
  * the synthesized state machine run by aws-local-stepfunctions, DynamoDB Local on Java. An SMS left
  * unverified gets a call in the outbox reading the same code, which approves; one verified in time
@@ -104,10 +104,10 @@ async function callFor(id: string): Promise<OutboxMessage> {
 
 /** Local mode's log lines (JSON, one a line) about the fallback of `id`: the call task logs each outcome. */
 const fallbackLogLines = (id: string) =>
-  output.split('\n').filter((line) => line.includes(id) && /voice fallback/i.test(line));
+  output.split('\n').filter((line) => line.includes(id) && /cascade step/i.test(line));
 
 // One server's life, in order: the SIGTERM test stops the server the others use (`shuffle: false`).
-describe(`Voice fallback in local mode (OTP_VOICE_FALLBACK_SECONDS=${WAIT_SECONDS})`, {
+describe(`Cascade in local mode (OTP_VOICE_FALLBACK_SECONDS=${WAIT_SECONDS})`, {
   shuffle: false,
 }, () => {
   it('calls an unverified SMS verification after the wait; the spoken code approves it', async () => {
@@ -139,6 +139,51 @@ describe(`Voice fallback in local mode (OTP_VOICE_FALLBACK_SECONDS=${WAIT_SECOND
     const later = await sendSms('+14155550153');
     await callFor(later.id);
     expect((await outbox()).filter((m) => m.verificationId === id).map((m) => m.channel)).toEqual(['sms']);
+  }, 90_000);
+
+  it('runs a three-step cascade in order, each step once with the same code, shown in GET', async () => {
+    const to = '+14155550154';
+    const sent = await post('/v1/verifications', {
+      to,
+      channel: 'sms',
+      cascade: [
+        { channel: 'voice', afterSeconds: 1 },
+        { channel: 'email', to: 'cascade@example.com', afterSeconds: 1 },
+        { channel: 'sms', afterSeconds: 1 },
+      ],
+    });
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201);
+    const id = sent.body['id'] as string;
+    const deadline = Date.now() + POLL_DEADLINE_MS;
+    let messages: OutboxMessage[] = [];
+    while ((messages = (await outbox()).filter((m) => m.verificationId === id)).length < 4) {
+      if (Date.now() > deadline) throw new Error(`cascade of ${id} incomplete:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(messages.map((m) => [m.channel, m.to])).toEqual([
+      ['sms', to],
+      ['voice', to],
+      ['email', 'cascade@example.com'],
+      ['sms', to],
+    ]);
+    const code = /\b(\d{6})\b/.exec(messages[0]!.body)?.[1];
+    expect(spokenCode(messages[1]!.body)).toBe(code);
+    expect(messages[2]!.body).toContain(code);
+    expect(messages[3]!.body).toContain(code);
+    // Each a second or more after the one before it.
+    for (let i = 1; i < 4; i++) {
+      expect(Date.parse(messages[i]!.sentAt) - Date.parse(messages[i - 1]!.sentAt)).toBeGreaterThanOrEqual(
+        990,
+      );
+    }
+    const shown = (await (await fetch(`${base}/v1/verifications/${id}`)).json()) as { cascade: unknown };
+    expect(shown.cascade).toMatchObject([
+      { channel: 'voice', to: '+1********54', status: 'sent' },
+      { channel: 'email', to: 'c***@example.com', status: 'sent' },
+      { channel: 'sms', to: '+1********54', status: 'sent' },
+    ]);
+    const check = await post(`/v1/verifications/${id}/check`, { code });
+    expect(check.body).toMatchObject({ status: 'approved' });
   }, 90_000);
 
   it('stops at once on SIGTERM with an execution still waiting, and it never calls', async () => {
