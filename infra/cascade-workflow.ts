@@ -197,7 +197,7 @@ export class CascadeWorkflow extends Construct {
       tracingEnabled: true,
       logs: {
         destination: this.logGroup,
-        level: sfn.LogLevel.ERROR,
+        level: sfn.LogLevel.ALL,
         includeExecutionData: props.logExecutionData ?? false,
       },
     });

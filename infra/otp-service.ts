@@ -82,6 +82,13 @@ export class OtpService extends Construct {
     this.#channelProps = withReceiptConfigurationSets(this, props);
     this.#removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.#logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    // An empty identity would turn voice off without a word; every function would run without it.
+    this.node.addValidation({
+      validate: () =>
+        props.voice && !props.voice.originationIdentity
+          ? ['voice.originationIdentity is empty: name the phone number, pool or ARN that places calls']
+          : [],
+    });
 
     this.table = this.#createTable();
     this.secret = this.#createSecret();

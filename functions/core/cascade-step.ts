@@ -26,7 +26,7 @@ export async function placeDueSteps(deps: CascadeStepDeps, verificationId: strin
   for (let round = 0; record !== undefined && round < 2 * (record.cascade?.length ?? 0) + 1; round++) {
     const now = clock();
     if (effectiveStatus(record, now) !== 'pending' || record.cascade === undefined) break;
-    const next = nextStep(record.cascade, record.createdAt, now);
+    const next = nextStep(record, now);
     if (next.kind === 'done') break;
     if (next.kind === 'wait') return { done: false, waitSeconds: next.seconds };
 

@@ -11,7 +11,13 @@ import { EngineError, invalidRequest } from './errors.ts';
 import { maskDestination } from './masking.ts';
 import type { Sealer } from './sealing.ts';
 import type { Settings } from './settings.ts';
-import { type CascadeStep, type CascadeStepRequest, CHANNELS, type Channel } from './verification.ts';
+import {
+  type CascadeStep,
+  type CascadeStepRequest,
+  CHANNELS,
+  type Channel,
+  type VerificationRecord,
+} from './verification.ts';
 
 /** At most this many steps follow the first send (Vonage's workflows: three messages in all). */
 export const MAX_CASCADE_STEPS = 3;
@@ -155,18 +161,24 @@ export type NextStep =
 
 /**
  * The next step to place at `now`: the first `waiting` one. It is due `afterSeconds` after the send
- * before it (the first send at `createdAt`, or the previous step once claimed); a previous step that
- * failed or was skipped sent nothing, so the next one is due at once.
+ * before it (the first send at `createdAt`, or the previous step once claimed); a previous send that
+ * failed or was skipped sent nothing, so the next one is due at once. So is the first step when the
+ * message before it is known to have failed: refused by the channel at the start, or a failed receipt.
  */
-export function nextStep(steps: readonly CascadeStep[], createdAt: number, now: number): NextStep {
+export function nextStep(
+  record: Pick<VerificationRecord, 'cascade' | 'createdAt' | 'delivery' | 'deliveryAt'>,
+  now: number,
+): NextStep {
+  const steps = record.cascade ?? [];
   const index = steps.findIndex((step) => step.state === 'waiting');
   if (index < 0) return { kind: 'done' };
   const previous = steps[index - 1];
   const step = steps[index]!;
   let dueAt: number;
-  if (previous === undefined) dueAt = createdAt + step.afterSeconds * 1000;
+  if (previous === undefined && record.delivery === 'failed') dueAt = record.deliveryAt ?? record.createdAt;
+  else if (previous === undefined) dueAt = record.createdAt + step.afterSeconds * 1000;
   else if (previous.state === 'failed' || previous.state === 'skipped') dueAt = previous.at ?? now;
-  else dueAt = (previous.at ?? createdAt) + step.afterSeconds * 1000;
+  else dueAt = (previous.at ?? record.createdAt) + step.afterSeconds * 1000;
   // Within a second counts as due: Step Functions' waits are whole seconds and never early by more.
   const seconds = Math.ceil((dueAt - now) / 1000);
   return seconds <= 0 ? { kind: 'due', index } : { kind: 'wait', index, seconds };

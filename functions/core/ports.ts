@@ -95,6 +95,11 @@ export interface SendStore {
   startOrResend(input: NewVerification, now: number): Promise<StartOutcome>;
   /** Closes a verification whose message the channel refused. */
   markDeliveryFailed(id: string, now: number): Promise<void>;
+  /**
+   * Records that the channel refused a new verification's first message, leaving it pending: its
+   * cascade moves on to the first step at once.
+   */
+  recordFailedFirstSend(id: string, now: number): Promise<void>;
 }
 
 /** How a cascade step's claim ended. */

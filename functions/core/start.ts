@@ -95,16 +95,25 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     ...(settings.smsTemplates === undefined ? {} : { smsTemplates: settings.smsTemplates }),
   });
 
+  const firstStep = stored.cascade?.[0];
+  // A new verification whose channel refuses the first message moves on to its cascade at once.
+  const movesOn = outcome.kind === 'created' && firstStep !== undefined && deps.cascade !== undefined;
+  let refused = false;
   try {
     await sender.send(message);
   } catch (error) {
-    await store.markDeliveryFailed(stored.id, clock());
     log.warn('delivery failed', {
       verificationId: stored.id,
       channel: request.channel,
       to: stored.maskedTo,
       reason: error instanceof DeliveryError ? error.message : 'unexpected error',
+      ...(movesOn ? { cascade: 'moves on at once' } : {}),
     });
+    refused = true;
+    if (movesOn) await store.recordFailedFirstSend(stored.id, clock());
+    else await store.markDeliveryFailed(stored.id, clock());
+  }
+  if (refused && !movesOn) {
     throw new EngineError(
       502,
       'delivery_failed',
@@ -112,17 +121,18 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     );
   }
 
-  log.info(outcome.kind === 'created' ? 'verification sent' : 'verification resent', {
-    verificationId: stored.id,
-    channel: request.channel,
-    to: stored.maskedTo,
-    country: destination.country,
-  });
+  if (!refused) {
+    log.info(outcome.kind === 'created' ? 'verification sent' : 'verification resent', {
+      verificationId: stored.id,
+      channel: request.channel,
+      to: stored.maskedTo,
+      country: destination.country,
+    });
+  }
 
-  const firstStep = stored.cascade?.[0];
-  if (outcome.kind === 'created' && firstStep && deps.cascade) {
+  if (movesOn) {
     try {
-      await deps.cascade.schedule(stored.id, firstStep.afterSeconds);
+      await deps.cascade!.schedule(stored.id, refused ? 0 : firstStep.afterSeconds);
     } catch (error) {
       // The code is out; a missing follow-up must not turn a delivered code into an error.
       log.error('cascade was not scheduled', { verificationId: stored.id, error: String(error) });
@@ -131,8 +141,14 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
 
   return {
     statusCode: outcome.kind === 'created' ? 201 : 200,
-    body: sendView(stored, now, settings.resendCooldownSeconds),
-    record: stored,
+    body: {
+      ...sendView(stored, now, settings.resendCooldownSeconds),
+      // The first channel refused the message: the code comes by the cascade's first step, now.
+      ...(refused ? { delivery: 'failed' as const } : {}),
+    },
+    record: refused
+      ? { ...stored, delivery: 'failed', deliveryAt: now, deliverySentAt: stored.createdAt }
+      : stored,
   };
 }
 

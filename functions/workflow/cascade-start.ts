@@ -40,7 +40,7 @@ export async function startCascadeIfPending(
     record === undefined ||
     record.cascade === undefined ||
     effectiveStatus(record, now) !== 'pending' ||
-    nextStep(record.cascade, record.createdAt, now).kind === 'done'
+    nextStep(record, now).kind === 'done'
   ) {
     return 'not_needed';
   }

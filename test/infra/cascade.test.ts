@@ -103,13 +103,13 @@ describe('Cascade: the state machine', () => {
     expect(definition['TimeoutSeconds']).toBe(1200);
   });
 
-  it('logs errors only (not the execution data) to its own log group, and traces with X-Ray', () => {
+  it('logs every event (not the execution data) to its own log group, and traces with X-Ray', () => {
     const [, machine] = stateMachineOf(full);
     const [logGroupId, logGroup] = only(full, 'AWS::Logs::LogGroup', 'OtpServiceCascadeLogs');
     expect(machine.Properties['LoggingConfiguration']).toEqual({
       Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } } }],
       IncludeExecutionData: false,
-      Level: 'ERROR',
+      Level: 'ALL',
     });
     expect(machine.Properties['TracingConfiguration']).toEqual({ Enabled: true });
     expect(logGroup.Properties['LogGroupName']).toMatch(/^\/aws\/vendedlogs\/states\//);

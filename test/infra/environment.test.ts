@@ -104,9 +104,7 @@ describe('Environment: checked at synth by the readers the functions run at cold
     expect(() => service({ sms: { senderId: 'Acme Corporation' } }).synth()).toThrow(/SMS_SENDER_ID must be/);
     expect(() =>
       service({ voice: { originationIdentity: 'phone-0123456789abcdef', voiceId: 'Joanna' } }).synth(),
-    ).toThrow(
-      /VoiceFallbackFunction\] the voice-fallback function would fail at cold start: VOICE_ID must be/,
-    );
+    ).toThrow(/CascadeStepFunction\] the cascade-step function would fail at cold start: VOICE_ID must be/);
     expect(() =>
       service({
         email: { fromAddress: 'no-reply@acme.example', configurationSetName: 'otp events' },
@@ -114,17 +112,14 @@ describe('Environment: checked at synth by the readers the functions run at cold
     ).toThrow(/StartFunction\] .*EMAIL_CONFIGURATION_SET must be a configuration set name/);
   });
 
-  it('refuses the voice channel without an origination identity, in the start and the fallback functions', () => {
+  it('refuses the voice channel without an origination identity, in the start and the cascade functions', () => {
     const synth = service({ voice: { originationIdentity: '' } }).synth;
     expect(synth).toThrow(
-      /StartFunction\] .*VOICE_FALLBACK_STATE_MACHINE_ARN is set but VOICE_ORIGINATION_IDENTITY is not/,
+      /StartFunction\] .*VOICE_CONFIGURATION_SET is set but VOICE_ORIGINATION_IDENTITY is not/,
     );
-    expect(synth).toThrow(/VoiceFallbackFunction\] the voice-fallback function would fail at cold start/);
+    expect(synth).toThrow(/CascadeStepFunction\] the cascade-step function would fail at cold start/);
     const withoutReceipts = service({ voice: { originationIdentity: '' }, deliveryReceipts: false }).synth;
-    expect(withoutReceipts).toThrow(
-      'the voice-fallback function would fail at cold start: environment variable VOICE_ORIGINATION_IDENTITY ' +
-        'is not set: the voice-fallback call needs the voice channel',
-    );
+    expect(withoutReceipts).toThrow(/voice.originationIdentity is empty/);
   });
 
   it('refuses a table or secret variable overridden away or malformed', () => {

@@ -113,17 +113,17 @@ describe('OtpService: the secret', () => {
 
   it('puts no secret in any environment: every variable is a setting, a name, an ARN or a reference', () => {
     const allowed =
-      /^(TABLE_NAME|SECRET_ARN|EVENT_BUS_NAME|NODE_OPTIONS|POWERTOOLS_\w+|OTP_\w+|SMS_\w+|EMAIL_\w+|VOICE_\w+|PARAMETERS_SECRETS_EXTENSION_\w+|SECRETS_MANAGER_\w+|SSM_PARAMETER_STORE_\w+|EXTRA)$/;
-    // Every function of the stack: the four routes, the voice-fallback call, the activity stream, the
-    // delivery receipts, and the custom resource that turns SNS SMS delivery-status logging on.
+      /^(TABLE_NAME|SECRET_ARN|EVENT_BUS_NAME|NODE_OPTIONS|POWERTOOLS_\w+|OTP_\w+|SMS_\w+|EMAIL_\w+|VOICE_\w+|PARAMETERS_SECRETS_EXTENSION_\w+|SECRETS_MANAGER_\w+|SSM_PARAMETER_STORE_\w+|CASCADE_(?:QUEUE_URL|STATE_MACHINE_ARN)|EXTRA)$/;
+    // Every function of the stack: the four routes, the cascade's starter and step, the activity
+    // stream, the delivery receipts, and the custom resource that turns SNS SMS delivery-status logging on.
     const functions = Object.values(resources(full.template, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(9);
     for (const fn of functions) {
       const variables =
         (fn.Properties['Environment'] as { Variables: Record<string, unknown> } | undefined)?.Variables ?? {};
       for (const [key, value] of Object.entries(variables)) {
         expect(key).toMatch(allowed);
-        if (key === 'TABLE_NAME' || key === 'SECRET_ARN' || key === 'VOICE_FALLBACK_STATE_MACHINE_ARN') {
+        if (['TABLE_NAME', 'SECRET_ARN', 'CASCADE_QUEUE_URL', 'CASCADE_STATE_MACHINE_ARN'].includes(key)) {
           expect(value).toHaveProperty('Ref');
         } else expect(typeof value, key).toBe('string');
       }
@@ -144,10 +144,10 @@ describe('OtpService: the functions', () => {
       });
       expect(envOf(minimal, name)['NODE_OPTIONS']).toBe('--enable-source-maps');
     }
-    // The four routes, the activity stream's function, the delivery receipts' function and the custom
-    // resource that turns SNS SMS delivery-status logging on.
+    // The four routes, the cascade's starter and step, the activity stream's function, the delivery
+    // receipts' function and the custom resource that turns SNS SMS delivery-status logging on.
     expect(resources(minimal.template, 'AWS::Lambda::Function')).toSatisfy(
-      (fns: object) => Object.keys(fns).length === 7,
+      (fns: object) => Object.keys(fns).length === 9,
     );
   });
 
@@ -263,10 +263,11 @@ describe('OtpService: permissions', () => {
         'logs:DescribeLogGroups',
       ]),
     );
+    // The two functions that send: the start function and the cascade's step.
     const smsStatements = statements(full.template).filter(
       (s) => s.Effect === 'Allow' && asList(s.Action).includes('sns:Publish'),
     );
-    expect(smsStatements).toHaveLength(1);
+    expect(smsStatements).toHaveLength(2);
   });
 
   it('take SNS topics and endpoints back out of the SMS grant', () => {
@@ -674,8 +675,8 @@ describe('OtpService: delivery receipts', () => {
     expect(Object.keys(resources(off.template, 'AWS::SES::ConfigurationSet'))).toHaveLength(0);
     expect(envOf(off, 'start')['EMAIL_CONFIGURATION_SET']).toBeUndefined();
     expect(envOf(off, 'start')['VOICE_CONFIGURATION_SET']).toBeUndefined();
-    // The four routes, the voice-fallback call and the activity stream: no receipts function.
-    expect(Object.keys(resources(off.template, 'AWS::Lambda::Function'))).toHaveLength(6);
+    // The four routes, the cascade's starter and step, and the activity stream: no receipts function.
+    expect(Object.keys(resources(off.template, 'AWS::Lambda::Function'))).toHaveLength(7);
   });
 });
 

@@ -25,7 +25,11 @@ async function fallbackService(settings: Parameters<typeof services.create>[0] =
     },
   };
   // A 30 s fallback wait: the calls below come within the same minute of the spend brake as their SMS.
-  const s = await services.create({ ...settings, settings: { voiceFallbackSeconds: 30, ...settings.settings }, cascade });
+  const s = await services.create({
+    ...settings,
+    settings: { voiceFallbackSeconds: 30, ...settings.settings },
+    cascade,
+  });
   return { s, api: routes(s), started };
 }
 
@@ -55,7 +59,12 @@ describe('The voice-fallback call is a phone send', () => {
     expect(shown).toMatchObject({
       status: 'pending',
       cascade: [
-        { channel: 'voice', status: 'skipped', at: new Date(s.clock.now).toISOString(), reason: 'spend_limit' },
+        {
+          channel: 'voice',
+          status: 'skipped',
+          at: new Date(s.clock.now).toISOString(),
+          reason: 'spend_limit',
+        },
       ],
     });
     // Skipped is final: the workflow's retry or a duplicate execution does not call later.

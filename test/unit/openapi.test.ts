@@ -4,6 +4,7 @@
  * test/integration/openapi-conformance.test.ts holds the real handlers to the same document.
  */
 import { describe, expect, it } from 'vitest';
+import { MAX_CASCADE_STEPS, MAX_STEP_WAIT_SECONDS } from '../../functions/core/cascade.ts';
 import { MAX_CODE_LENGTH, MIN_CODE_LENGTH } from '../../functions/core/codes.ts';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings.ts';
 import { CHANNELS, DELIVERY_STATES, STATUSES } from '../../functions/core/verification.ts';
@@ -58,6 +59,12 @@ describe('docs/openapi.yaml', () => {
     const start = '/components/schemas/StartRequest';
     expect(at(`${start}/properties/locale/default`)).toBe(DEFAULT_SETTINGS.defaultLocale);
     expect(at(`${start}/properties/voiceFallback/default`)).toBe(true);
+    expect(at(`${start}/properties/cascade/maxItems`)).toBe(MAX_CASCADE_STEPS);
+    const step = '/components/schemas/CascadeStepRequest/properties';
+    expect([at(`${step}/afterSeconds/minimum`), at(`${step}/afterSeconds/maximum`)]).toEqual([
+      1,
+      MAX_STEP_WAIT_SECONDS,
+    ]);
     expect(at(`${start}/additionalProperties`)).toBe(true);
     expect(at('/components/schemas/CheckRequest/additionalProperties')).toBe(true);
     expect(at('/components/schemas/CheckRequest/properties/code/minLength')).toBe(MIN_CODE_LENGTH);

@@ -92,6 +92,36 @@ export class DynamoSendStore implements SendStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
+  async recordFailedFirstSend(id: string, now: number): Promise<void> {
+    try {
+      await this.table.client.send(
+        new UpdateItemCommand({
+          TableName: this.table.tableName,
+          Key: keyOf(id),
+          // Recorded like a failed receipt of the first message: GET shows `delivery: failed`.
+          ConditionExpression: '#id = :id AND #status = :pending',
+          UpdateExpression: 'SET #delivery = :failed, #deliveryAt = :now, #deliverySentAt = #createdAt',
+          ExpressionAttributeNames: {
+            '#id': 'id',
+            '#status': 'status',
+            '#delivery': 'delivery',
+            '#deliveryAt': 'deliveryAt',
+            '#deliverySentAt': 'deliverySentAt',
+            '#createdAt': 'createdAt',
+          },
+          ExpressionAttributeValues: {
+            ':id': { S: id },
+            ':pending': { S: 'pending' },
+            ':failed': { S: 'failed' },
+            ':now': { N: String(now) },
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   #createItem(record: VerificationRecord, now: number, cooldownMs: number): TransactWriteItem {
     return {
       Put: {

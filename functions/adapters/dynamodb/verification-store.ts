@@ -55,6 +55,9 @@ export class DynamoVerificationStore implements VerificationStore {
   markDeliveryFailed(id: string, now: number) {
     return this.#send.markDeliveryFailed(id, now);
   }
+  recordFailedFirstSend(id: string, now: number) {
+    return this.#send.recordFailedFirstSend(id, now);
+  }
   claimStep(record: VerificationRecord, index: number, limits: SendLimits, now: number) {
     return this.#cascade.claimStep(record, index, limits, now);
   }

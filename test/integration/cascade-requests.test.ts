@@ -1,0 +1,200 @@
+/**
+ * The cascade as a start request names it, over DynamoDB Local and the real routes: what is accepted
+ * and stored, what is refused (a 400 naming the field), the defaults and the `voiceFallback`
+ * shorthand, a resend, and a first message the channel refuses. Placing the steps is the workflow's
+ * (test/workflow/cascade.test.ts); here the step task's engine call runs directly where a step is due.
+ */
+import { describe, expect, it } from 'vitest';
+import { placeDueSteps } from '../../functions/core/cascade-step.ts';
+import type { CascadeScheduler } from '../../functions/core/ports.ts';
+import { auditedServices } from '../support/audit.ts';
+import { routes } from '../support/service.ts';
+import { idOf } from './helpers.ts';
+
+const services = auditedServices();
+const phone = (i: number) => `+1415555${String(600 + i).padStart(4, '0')}`;
+
+/** A service with the cascade on, recording what the start route scheduled. */
+async function cascadeService(settings: NonNullable<Parameters<typeof services.create>[0]>['settings'] = {}) {
+  const scheduled: Array<[string, number]> = [];
+  const cascade: CascadeScheduler = {
+    async schedule(id, delaySeconds) {
+      scheduled.push([id, delaySeconds]);
+    },
+  };
+  const s = await services.create({ settings, cascade });
+  return { s, api: routes(s), scheduled };
+}
+
+const stepsOf = async (api: ReturnType<typeof routes>, id: string) =>
+  (await api.get(id)).body['cascade'] as Array<Record<string, unknown>> | undefined;
+
+describe('Cascade requests: accepted', () => {
+  it('stores the steps, each with its channel and masked destination, and schedules the first', async () => {
+    const { api, scheduled } = await cascadeService();
+    const id = idOf(
+      await api.send({
+        to: phone(1),
+        channel: 'sms',
+        cascade: [
+          { channel: 'voice', afterSeconds: 30 },
+          { channel: 'email', to: 'Ada.Lovelace@example.com', afterSeconds: 60 },
+        ],
+      }),
+    );
+    expect(scheduled).toEqual([[id, 30]]);
+    expect(await stepsOf(api, id)).toEqual([
+      { channel: 'voice', to: '+1********01', afterSeconds: 30, status: 'scheduled' },
+      { channel: 'email', to: 'a***@example.com', afterSeconds: 60, status: 'scheduled' },
+    ]);
+  });
+
+  it('keeps the cascade on a resend, and schedules nothing more', async () => {
+    const { s, api, scheduled } = await cascadeService();
+    const id = idOf(
+      await api.send({ to: phone(2), channel: 'sms', cascade: [{ channel: 'voice', afterSeconds: 45 }] }),
+    );
+    s.clock.advance(31);
+    const resent = await api.send({ to: phone(2), channel: 'sms' });
+    expect([resent.status, resent.body['id']]).toEqual([200, id]);
+    expect(scheduled).toHaveLength(1);
+    expect(await stepsOf(api, id)).toMatchObject([
+      { channel: 'voice', afterSeconds: 45, status: 'scheduled' },
+    ]);
+  });
+
+  it('gives an sms the voice fallback by default, `voiceFallback: false` or `cascade: []` none, and email none', async () => {
+    const { api, scheduled } = await cascadeService({ voiceFallbackSeconds: 40 });
+    const byDefault = idOf(await api.send({ to: phone(3), channel: 'sms' }));
+    expect(await stepsOf(api, byDefault)).toEqual([
+      { channel: 'voice', to: '+1********03', afterSeconds: 40, status: 'scheduled' },
+    ]);
+    const off = idOf(await api.send({ to: phone(4), channel: 'sms', voiceFallback: false }));
+    const empty = idOf(await api.send({ to: phone(5), channel: 'sms', cascade: [] }));
+    const email = idOf(await api.send({ to: 'no-fallback@example.com', channel: 'email' }));
+    for (const id of [off, empty, email]) expect((await api.get(id)).body).not.toHaveProperty('cascade');
+    expect(scheduled.map(([id]) => id)).toEqual([byDefault]);
+  });
+
+  it('applies the configured default cascade, keeping only the steps that suit the request', async () => {
+    const { api } = await cascadeService({
+      defaultCascade: [
+        { channel: 'voice', afterSeconds: 20 },
+        { channel: 'email', to: 'backup@example.com', afterSeconds: 40 },
+      ],
+    });
+    const sms = idOf(await api.send({ to: phone(6), channel: 'sms' }));
+    expect((await stepsOf(api, sms))?.map((step) => step['channel'])).toEqual(['voice', 'email']);
+    // A voice step cannot follow an email (its `to` is the request's address): only the email step is kept.
+    const email = idOf(await api.send({ to: 'first@example.com', channel: 'email' }));
+    expect(await stepsOf(api, email)).toEqual([
+      { channel: 'email', to: 'b***@example.com', afterSeconds: 40, status: 'scheduled' },
+    ]);
+  });
+});
+
+describe('Cascade requests: refused with a 400 naming the field', () => {
+  const cases: Array<[string, Record<string, unknown>, string]> = [
+    [
+      'four steps',
+      { cascade: Array.from({ length: 4 }, () => ({ channel: 'voice', afterSeconds: 10 })) },
+      'cascade',
+    ],
+    ['an unknown channel', { cascade: [{ channel: 'fax', afterSeconds: 10 }] }, 'cascade[0].channel'],
+    ['a wait of zero', { cascade: [{ channel: 'voice', afterSeconds: 0 }] }, 'cascade[0].afterSeconds'],
+    ['a fractional wait', { cascade: [{ channel: 'voice', afterSeconds: 1.5 }] }, 'cascade[0].afterSeconds'],
+    [
+      'waits past the code',
+      {
+        cascade: [
+          { channel: 'voice', afterSeconds: 200 },
+          { channel: 'sms', afterSeconds: 100 },
+        ],
+      },
+      'cascade[1].afterSeconds',
+    ],
+    [
+      'a step without the destination its channel needs',
+      { cascade: [{ channel: 'email', afterSeconds: 10 }] },
+      'to',
+    ],
+    [
+      'a step destination that is not one',
+      { cascade: [{ channel: 'email', to: 'not-an-address', afterSeconds: 10 }] },
+      'cascade[0].to',
+    ],
+    [
+      'both forms',
+      { cascade: [{ channel: 'voice', afterSeconds: 10 }], voiceFallback: true },
+      'voiceFallback',
+    ],
+    ['not an array', { cascade: { channel: 'voice' } }, 'cascade'],
+  ];
+  for (const [what, extra, field] of cases) {
+    it(`refuses ${what}`, async () => {
+      const { s, api, scheduled } = await cascadeService();
+      const answer = await api.send({ to: phone(10), channel: 'sms', ...extra });
+      expect(
+        [answer.status, answer.body.error?.code, answer.body.error?.field],
+        JSON.stringify(answer.body),
+      ).toEqual([400, 'invalid_request', field]);
+      expect(s.outbox.messages).toHaveLength(0);
+      expect(scheduled).toHaveLength(0);
+    });
+  }
+
+  it('refuses a step on a channel this service does not have, and any cascade where the cascade is off', async () => {
+    const { senders } = await (async () => {
+      const s = await services.create();
+      const { voice: _voice, ...rest } = s.outbox.senders();
+      return { senders: rest };
+    })();
+    const noVoice = await services.create({ senders, cascade: { async schedule() {} } });
+    const answer = await routes(noVoice).send({
+      to: phone(11),
+      channel: 'sms',
+      cascade: [{ channel: 'voice', afterSeconds: 10 }],
+    });
+    expect([answer.status, answer.body.error?.field]).toEqual([400, 'cascade[0].channel']);
+    const off = await services.create();
+    const refused = await routes(off).send({
+      to: phone(12),
+      channel: 'sms',
+      cascade: [{ channel: 'sms', afterSeconds: 10 }],
+    });
+    expect([refused.status, refused.body.error?.field]).toEqual([400, 'cascade[0].channel']);
+  });
+});
+
+describe('Cascade requests: a first message the channel refuses', () => {
+  it('keeps the verification pending, answers 201 with delivery failed, and the first step is due at once', async () => {
+    const { s, api, scheduled } = await cascadeService();
+    s.outbox.failNext();
+    const answer = await api.send({
+      to: phone(20),
+      channel: 'sms',
+      cascade: [{ channel: 'email', to: 'fallback@example.com', afterSeconds: 60 }],
+    });
+    expect([answer.status, answer.body['status'], answer.body['delivery']]).toEqual([
+      201,
+      'pending',
+      'failed',
+    ]);
+    const id = answer.body['id'] as string;
+    expect(scheduled).toEqual([[id, 0]]);
+    expect((await api.get(id)).body).toMatchObject({ status: 'pending', delivery: 'failed' });
+
+    expect(await placeDueSteps(s.api.deps, id)).toEqual({ done: true });
+    const email = s.outbox.messages.filter((m) => m.channel === 'email');
+    expect(email.map((m) => m.to)).toEqual(['fallback@example.com']);
+    const code = s.lastCode('fallback@example.com');
+    expect((await api.check(id, { code })).body).toMatchObject({ status: 'approved' });
+  });
+
+  it('without a cascade, is still a 502 and closes the verification', async () => {
+    const { s, api } = await cascadeService();
+    s.outbox.failNext();
+    const answer = await api.send({ to: 'plain@example.com', channel: 'email' });
+    expect([answer.status, answer.body.error?.code]).toEqual([502, 'delivery_failed']);
+  });
+});
