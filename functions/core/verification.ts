@@ -103,6 +103,8 @@ export interface VerificationRecord {
   sends: number;
   /** The steps that follow the first send (functions/core/cascade.ts); absent when there are none. */
   cascade?: CascadeStep[];
+  /** The error that ended the cascade's workflow (written by its Catch path): no later step follows. */
+  cascadeError?: string;
   approvedAt?: number;
   /** When the last guess was counted (the last attempt's time for `max_attempts_reached`). */
   lastGuessAt?: number;

@@ -47,9 +47,10 @@ function stepView(record: VerificationRecord, step: CascadeStep, now: number) {
   };
   if (step.state === 'waiting') {
     const status = effectiveStatus(record, now);
-    return status === 'pending'
-      ? { ...base, status: 'scheduled' }
-      : { ...base, status: 'skipped', reason: status };
+    if (status !== 'pending') return { ...base, status: 'skipped', reason: status };
+    // The workflow ended on an error (alarmed): nothing will place this step.
+    if (record.cascadeError !== undefined) return { ...base, status: 'skipped', reason: 'cascade_failed' };
+    return { ...base, status: 'scheduled' };
   }
   return {
     ...base,

@@ -86,6 +86,8 @@ export function fromItem(item: Item): VerificationRecord {
   }
   const country = item['country']?.S;
   if (country !== undefined) record.country = country;
+  const cascadeError = item['cascadeError']?.S;
+  if (cascadeError !== undefined) record.cascadeError = cascadeError;
   const cascade = item['cascade']?.L;
   if (cascade !== undefined) record.cascade = cascade.map((step) => stepFromItem(step.M ?? {}));
   if (item['approvedAt']?.N !== undefined) record.approvedAt = n('approvedAt');
