@@ -155,10 +155,12 @@ describe(`Cascade in local mode (OTP_VOICE_FALLBACK_SECONDS=${WAIT_SECONDS})`, {
     expect(sent.status, JSON.stringify(sent.body)).toBe(201);
     const id = sent.body['id'] as string;
     const deadline = Date.now() + POLL_DEADLINE_MS;
-    let messages: OutboxMessage[] = [];
-    while ((messages = (await outbox()).filter((m) => m.verificationId === id)).length < 4) {
+    const ofThis = async () => (await outbox()).filter((m) => m.verificationId === id);
+    let messages = await ofThis();
+    while (messages.length < 4) {
       if (Date.now() > deadline) throw new Error(`cascade of ${id} incomplete:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
+      messages = await ofThis();
     }
     expect(messages.map((m) => [m.channel, m.to])).toEqual([
       ['sms', to],
