@@ -47,6 +47,7 @@ export async function placeVoiceFallbackCall(
     appName: settings.appName,
     ttlSeconds: Math.max(1, Math.ceil((record.expiresAt - now) / 1000)),
     verificationId: record.id,
+    transaction: record.transaction,
   });
   try {
     await voice.send(message);

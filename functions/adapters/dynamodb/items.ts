@@ -1,4 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { canonicalTransaction, type Transaction } from '../../core/transaction.ts';
 import type { Channel, StoredStatus, VerificationRecord } from '../../core/verification.ts';
 
 /**
@@ -35,6 +36,8 @@ export function toItem(record: VerificationRecord): Item {
     ttl: { N: String(Math.ceil(record.expiresAt / 1000) + KEEP_AFTER_EXPIRY_SECONDS) },
   };
   if (record.country !== undefined) item['country'] = { S: record.country };
+  // Stored in the canonical form the MAC covers: the send's condition compares it as it stands.
+  if (record.transaction !== undefined) item['transaction'] = { S: canonicalTransaction(record.transaction) };
   if (record.voiceCall !== undefined) item['voiceCall'] = { S: record.voiceCall };
   if (record.voiceCallAt !== undefined) item['voiceCallAt'] = { N: String(record.voiceCallAt) };
   if (record.voiceCallSkipped !== undefined) item['voiceCallSkipped'] = { S: record.voiceCallSkipped };
@@ -83,6 +86,8 @@ export function fromItem(item: Item): VerificationRecord {
   }
   const country = item['country']?.S;
   if (country !== undefined) record.country = country;
+  const transaction = item['transaction']?.S;
+  if (transaction !== undefined) record.transaction = JSON.parse(transaction) as Transaction;
   const voiceCall = item['voiceCall']?.S;
   if (voiceCall !== undefined) record.voiceCall = voiceCall as NonNullable<VerificationRecord['voiceCall']>;
   if (item['voiceCallAt']?.N !== undefined) record.voiceCallAt = n('voiceCallAt');
