@@ -83,27 +83,35 @@ export function settingsFromEnv(env: Env): Settings {
   if (env[OTP_APP_NAME]) settings.appName = env[OTP_APP_NAME];
   if (env[OTP_DEFAULT_LOCALE]) settings.defaultLocale = env[OTP_DEFAULT_LOCALE];
   if (env[OTP_ORIGIN_DOMAIN]) settings.originDomain = env[OTP_ORIGIN_DOMAIN];
+  return settings;
+}
+
+/**
+ * The settings only the sending doors use (start, the cascade's step, Cognito's triggers, local
+ * mode): your SMS wording (`OTP_SMS_TEMPLATES`) and the default cascade (`OTP_CASCADE`). Read apart
+ * from `settingsFromEnv`, so the check and status bundles carry none of their rules.
+ */
+export function sendSettingsFromEnv(env: Env): Pick<Settings, 'smsTemplates' | 'defaultCascade'> {
+  const read: Pick<Settings, 'smsTemplates' | 'defaultCascade'> = {};
   const smsTemplates = env[OTP_SMS_TEMPLATES];
-  if (smsTemplates) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(smsTemplates);
-    } catch {
-      throw new Error(`${OTP_SMS_TEMPLATES} must be a JSON object of locale -> text`);
-    }
-    settings.smsTemplates = checkSmsTemplates(parsed);
-  }
+  if (smsTemplates)
+    read.smsTemplates = checkSmsTemplates(
+      parseJson(smsTemplates, OTP_SMS_TEMPLATES, 'a JSON object of locale -> text'),
+    );
   const cascade = env[OTP_CASCADE];
   if (cascade) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(cascade);
-    } catch {
-      throw new Error(`${OTP_CASCADE} must be a JSON array of {"channel", "to"?, "afterSeconds"}`);
-    }
-    settings.defaultCascade = checkCascadeSetting(parsed, OTP_CASCADE);
+    const what = 'a JSON array of {"channel", "to"?, "afterSeconds"}';
+    read.defaultCascade = checkCascadeSetting(parseJson(cascade, OTP_CASCADE, what), OTP_CASCADE);
   }
-  return settings;
+  return read;
+}
+
+function parseJson(text: string, name: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`${name} must be ${what}`);
+  }
 }
 
 /** A pattern a value must match, or a test it must pass. */

@@ -28,6 +28,7 @@ import {
   type Env,
   keyRotationFromEnv,
   secretArnFromEnv,
+  sendSettingsFromEnv,
   settingsFromEnv,
   tableNameFromEnv,
 } from '../functions/config.ts';
@@ -76,15 +77,15 @@ const SEALING: readonly Reader[] = [settingsFromEnv, tableNameFromEnv, secretArn
  * a variable fails `cdk synth` rather than the function's cold start.
  */
 const COLD_START_READERS: Readonly<Record<HandlerName, readonly Reader[]>> = {
-  start: [...SEALING, channelsFromEnv, cascadeQueueFromEnv],
+  start: [...SEALING, sendSettingsFromEnv, channelsFromEnv, cascadeQueueFromEnv],
   check: SEALING,
   status: [settingsFromEnv, tableNameFromEnv],
   cancel: [settingsFromEnv, tableNameFromEnv],
   'cascade-start': [settingsFromEnv, tableNameFromEnv, cascadeStateMachineFromEnv],
-  'cascade-step': [...SEALING, channelsFromEnv],
+  'cascade-step': [...SEALING, sendSettingsFromEnv, channelsFromEnv],
   'cognito-define': [settingsFromEnv, tableNameFromEnv],
-  'cognito-create': [...SEALING, channelsFromEnv, cognitoOptionsFromEnv],
-  'cognito-verify': SEALING,
+  'cognito-create': [...SEALING, sendSettingsFromEnv, channelsFromEnv, cognitoOptionsFromEnv],
+  'cognito-verify': [...SEALING, sendSettingsFromEnv],
   // Powertools' names and the event bus only, each with a default.
   activity: [],
   'delivery-receipts': SEALING,

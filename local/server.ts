@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { JsonLog } from '../functions/adapters/json-log.ts';
-import { settingsFromEnv } from '../functions/config.ts';
+import { sendSettingsFromEnv, settingsFromEnv } from '../functions/config.ts';
 import type { Log } from '../functions/core/ports.ts';
 import type { Settings } from '../functions/core/settings.ts';
 import { payloadTooLarge } from '../functions/http/request.ts';
@@ -64,7 +64,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
 
   let settings: Settings;
   try {
-    settings = settingsFromEnv(env);
+    settings = { ...settingsFromEnv(env), ...sendSettingsFromEnv(env) };
   } catch (error) {
     throw new LocalModeStartError(errorMessage(error), { cause: error });
   }

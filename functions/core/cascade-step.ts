@@ -83,6 +83,7 @@ async function sendStep(deps: CascadeStepDeps, record: VerificationRecord, index
     appName: settings.appName,
     ttlSeconds: Math.max(1, Math.ceil((record.expiresAt - now) / 1000)),
     verificationId: record.id,
+    transaction: record.transaction,
     ...(settings.originDomain === undefined ? {} : { originDomain: settings.originDomain }),
     ...(settings.smsTemplates === undefined ? {} : { smsTemplates: settings.smsTemplates }),
   });

@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { EngineError, invalidRequest } from './errors.ts';
+import { invisibleCharacterIn } from './text.ts';
 import type { Channel } from './verification.ts';
 
 /** A destination as the service uses it. */
@@ -16,13 +17,6 @@ export interface Destination {
 }
 
 const MAX_EMAIL_LENGTH = 254;
-/**
- * Characters that show as nothing or only steer how text is shown: Unicode format characters (Cf:
- * zero-width space and joiners, soft hyphen, bidi controls, BOM, tags) and the other default-ignorable
- * code points (variation selectors, Hangul fillers, the combining grapheme joiner). In an address they
- * make one mailbox look like many, or one address look like another.
- */
-const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
 /** Domains whose mailboxes ignore dots in the local part. */
 const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
 /** Deliberately plain: one @, a dot in the domain, no spaces or control characters. */
@@ -40,9 +34,8 @@ export function parseDestination(
   allowedCountries: readonly string[],
 ): Destination {
   if (channel === 'email') {
-    const invisible = INVISIBLE.exec(to)?.[0];
-    if (invisible !== undefined) {
-      const codePoint = `U+${invisible.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    const codePoint = invisibleCharacterIn(to);
+    if (codePoint !== undefined) {
       throw invalidRequest(
         `\`to\` contains an invisible or formatting character (${codePoint}); send the address without it.`,
         'to',

@@ -2,14 +2,18 @@
  * Localised message templates and the renderer that turns a code into an `OutgoingMessage` for one
  * channel. Plain TypeScript, no AWS: the same messages go to SNS/SES/voice and to the local outbox.
  */
+
+import { formatAmount } from './amounts.ts';
 import type { OutgoingMessage } from './ports.ts';
 import {
   fillSmsTemplate,
   isSupported,
+  namesPayment,
   type SmsTemplates,
   SUPPORTED_LOCALES,
   type SupportedLocale,
 } from './sms-templates.ts';
+import type { Transaction } from './transaction.ts';
 import type { Channel } from './verification.ts';
 
 /** The wording of one language. Text and HTML email share these parts so they never drift apart. */
@@ -19,14 +23,19 @@ interface Templates {
   /** Other regions of this language Polly can speak, kept when the request names one (e.g. pt-PT). */
   speechVariants: readonly string[];
   minutes(n: number): string;
-  sms(app: string, code: string, minutes: string): string;
-  subject(app: string): string;
+  /**
+   * What the code approves, as a phrase that follows "code" (with its leading space): " to pay €49.90
+   * to Acme Shop". Every wording below takes it, empty for a code that approves no payment.
+   */
+  pay(amount: string, payee: string): string;
+  sms(app: string, code: string, minutes: string, pay?: string): string;
+  subject(app: string, pay?: string): string;
   /** Email lead-in, followed by the code. */
-  intro(app: string): string;
+  intro(app: string, pay?: string): string;
   expiry(minutes: string): string;
   ignore: string;
   neverShare: string;
-  voiceIntro(app: string): string;
+  voiceIntro(app: string, pay?: string): string;
   voiceRepeat: string;
   voiceGoodbye: string;
 }
@@ -38,13 +47,14 @@ const TEMPLATES = {
     speech: 'en-US',
     speechVariants: ['en-GB', 'en-AU', 'en-IN'],
     minutes: plural('minute', 'minutes'),
-    sms: (app, code, m) => `Your ${app} code is ${code}. It expires in ${m}. Don't share it.`,
-    subject: (app) => `Your ${app} verification code`,
-    intro: (app) => `Your ${app} verification code is:`,
+    pay: (amount, payee) => ` to pay ${amount} to ${payee}`,
+    sms: (app, code, m, pay = '') => `Your ${app} code${pay} is ${code}. It expires in ${m}. Don't share it.`,
+    subject: (app, pay = '') => `Your ${app} verification code${pay}`,
+    intro: (app, pay = '') => `Your ${app} verification code${pay} is:`,
     expiry: (m) => `It expires in ${m}.`,
     ignore: "If you didn't request this code, you can ignore this email.",
     neverShare: 'Never share this code with anyone.',
-    voiceIntro: (app) => `Hello. Your ${app} verification code is:`,
+    voiceIntro: (app, pay = '') => `Hello. Your ${app} verification code${pay} is:`,
     voiceRepeat: 'I repeat:',
     voiceGoodbye: 'Goodbye.',
   },
@@ -52,13 +62,14 @@ const TEMPLATES = {
     speech: 'es-ES',
     speechVariants: ['es-MX', 'es-US'],
     minutes: plural('minuto', 'minutos'),
-    sms: (app, code, m) => `Tu código de ${app} es ${code}. Caduca en ${m}. No lo compartas.`,
-    subject: (app) => `Tu código de verificación de ${app}`,
-    intro: (app) => `Tu código de verificación de ${app} es:`,
+    pay: (amount, payee) => ` para pagar ${amount} a ${payee}`,
+    sms: (app, code, m, pay = '') => `Tu código de ${app}${pay} es ${code}. Caduca en ${m}. No lo compartas.`,
+    subject: (app, pay = '') => `Tu código de verificación de ${app}${pay}`,
+    intro: (app, pay = '') => `Tu código de verificación de ${app}${pay} es:`,
     expiry: (m) => `Caduca en ${m}.`,
     ignore: 'Si no has solicitado este código, puedes ignorar este correo.',
     neverShare: 'No compartas este código con nadie.',
-    voiceIntro: (app) => `Hola. Tu código de verificación de ${app} es:`,
+    voiceIntro: (app, pay = '') => `Hola. Tu código de verificación de ${app}${pay} es:`,
     voiceRepeat: 'Repito:',
     voiceGoodbye: 'Adiós.',
   },
@@ -66,13 +77,15 @@ const TEMPLATES = {
     speech: 'fr-FR',
     speechVariants: ['fr-CA'],
     minutes: plural('minute', 'minutes'),
-    sms: (app, code, m) => `Votre code ${app} est ${code}. Il expire dans ${m}. Ne le partagez pas.`,
-    subject: (app) => `Votre code de vérification ${app}`,
-    intro: (app) => `Votre code de vérification ${app} est :`,
+    pay: (amount, payee) => ` pour payer ${amount} à ${payee}`,
+    sms: (app, code, m, pay = '') =>
+      `Votre code ${app}${pay} est ${code}. Il expire dans ${m}. Ne le partagez pas.`,
+    subject: (app, pay = '') => `Votre code de vérification ${app}${pay}`,
+    intro: (app, pay = '') => `Votre code de vérification ${app}${pay} est :`,
     expiry: (m) => `Il expire dans ${m}.`,
     ignore: "Si vous n'êtes pas à l'origine de cette demande, vous pouvez ignorer cet e-mail.",
     neverShare: 'Ne communiquez jamais ce code à personne.',
-    voiceIntro: (app) => `Bonjour. Votre code de vérification ${app} est :`,
+    voiceIntro: (app, pay = '') => `Bonjour. Votre code de vérification ${app}${pay} est :`,
     voiceRepeat: 'Je répète :',
     voiceGoodbye: 'Au revoir.',
   },
@@ -80,14 +93,15 @@ const TEMPLATES = {
     speech: 'de-DE',
     speechVariants: [],
     minutes: plural('Minute', 'Minuten'),
-    sms: (app, code, m) =>
-      `Ihr Code für ${app} lautet ${code}. Er ist ${m} gültig. Geben Sie ihn nicht weiter.`,
-    subject: (app) => `Ihr Bestätigungscode für ${app}`,
-    intro: (app) => `Ihr Bestätigungscode für ${app} lautet:`,
+    pay: (amount, payee) => ` zur Zahlung von ${amount} an ${payee}`,
+    sms: (app, code, m, pay = '') =>
+      `Ihr Code für ${app}${pay} lautet ${code}. Er ist ${m} gültig. Geben Sie ihn nicht weiter.`,
+    subject: (app, pay = '') => `Ihr Bestätigungscode für ${app}${pay}`,
+    intro: (app, pay = '') => `Ihr Bestätigungscode für ${app}${pay} lautet:`,
     expiry: (m) => `Er ist ${m} gültig.`,
     ignore: 'Falls Sie diesen Code nicht angefordert haben, können Sie diese E-Mail ignorieren.',
     neverShare: 'Geben Sie diesen Code niemals an andere weiter.',
-    voiceIntro: (app) => `Hallo. Ihr Bestätigungscode für ${app} lautet:`,
+    voiceIntro: (app, pay = '') => `Hallo. Ihr Bestätigungscode für ${app}${pay} lautet:`,
     voiceRepeat: 'Ich wiederhole:',
     voiceGoodbye: 'Auf Wiederhören.',
   },
@@ -95,13 +109,15 @@ const TEMPLATES = {
     speech: 'pt-BR',
     speechVariants: ['pt-PT'],
     minutes: plural('minuto', 'minutos'),
-    sms: (app, code, m) => `Seu código de ${app} é ${code}. Ele expira em ${m}. Não o compartilhe.`,
-    subject: (app) => `Seu código de verificação de ${app}`,
-    intro: (app) => `Seu código de verificação de ${app} é:`,
+    pay: (amount, payee) => ` para pagar ${amount} a ${payee}`,
+    sms: (app, code, m, pay = '') =>
+      `Seu código de ${app}${pay} é ${code}. Ele expira em ${m}. Não o compartilhe.`,
+    subject: (app, pay = '') => `Seu código de verificação de ${app}${pay}`,
+    intro: (app, pay = '') => `Seu código de verificação de ${app}${pay} é:`,
     expiry: (m) => `Ele expira em ${m}.`,
     ignore: 'Se você não solicitou este código, ignore este e-mail.',
     neverShare: 'Nunca compartilhe este código com ninguém.',
-    voiceIntro: (app) => `Olá. Seu código de verificação de ${app} é:`,
+    voiceIntro: (app, pay = '') => `Olá. Seu código de verificação de ${app}${pay} é:`,
     voiceRepeat: 'Repetindo:',
     voiceGoodbye: 'Até logo.',
   },
@@ -109,13 +125,15 @@ const TEMPLATES = {
     speech: 'it-IT',
     speechVariants: [],
     minutes: plural('minuto', 'minuti'),
-    sms: (app, code, m) => `Il tuo codice ${app} è ${code}. Scade tra ${m}. Non condividerlo.`,
-    subject: (app) => `Il tuo codice di verifica ${app}`,
-    intro: (app) => `Il tuo codice di verifica ${app} è:`,
+    pay: (amount, payee) => ` per pagare ${amount} a ${payee}`,
+    sms: (app, code, m, pay = '') =>
+      `Il tuo codice ${app}${pay} è ${code}. Scade tra ${m}. Non condividerlo.`,
+    subject: (app, pay = '') => `Il tuo codice di verifica ${app}${pay}`,
+    intro: (app, pay = '') => `Il tuo codice di verifica ${app}${pay} è:`,
     expiry: (m) => `Scade tra ${m}.`,
     ignore: "Se non l'hai richiesto, puoi ignorare questa email.",
     neverShare: 'Non condividere mai questo codice con nessuno.',
-    voiceIntro: (app) => `Ciao. Il tuo codice di verifica ${app} è:`,
+    voiceIntro: (app, pay = '') => `Ciao. Il tuo codice di verifica ${app}${pay} è:`,
     voiceRepeat: 'Ripeto:',
     voiceGoodbye: 'Arrivederci.',
   },
@@ -165,6 +183,11 @@ export interface RenderInput {
   smsTemplates?: SmsTemplates;
   verificationId: string;
   defaultLocale?: string;
+  /**
+   * The payment the code approves (`record.transaction`, as stored): every channel shows it. Absent
+   * or undefined for a code that approves none.
+   */
+  transaction?: Transaction | undefined;
 }
 
 export function renderMessage(input: RenderInput): OutgoingMessage {
@@ -178,34 +201,55 @@ export function renderMessage(input: RenderInput): OutgoingMessage {
     maskedTo: input.maskedTo,
     verificationId: input.verificationId,
   };
+  const tx = input.transaction;
   switch (input.channel) {
-    case 'sms':
-      return { ...base, body: renderSms(t, input, minutes, input.smsTemplates?.[locale]) };
-    case 'email':
-      return { ...base, ...renderEmail(t, input, minutes, locale) };
-    case 'voice':
-      return { ...base, ...renderVoice(t, input.appName, input.code, speechLanguage(locale, input.locale)) };
+    case 'sms': {
+      // Plain spaces: a no-break space (Intl puts them around currencies) would cost GSM-7 encoding.
+      const shown = tx && {
+        amount: formatAmount(tx, locale, 'symbol').replace(/[\u00a0\u202f]/g, ' '),
+        payee: tx.payee,
+      };
+      return { ...base, body: renderSms(t, input, minutes, shown, input.smsTemplates?.[locale]) };
+    }
+    case 'email': {
+      const pay = tx ? t.pay(formatAmount(tx, locale, 'symbol'), tx.payee) : '';
+      return { ...base, ...renderEmail(t, input, minutes, locale, pay) };
+    }
+    case 'voice': {
+      // Spelled out ("49.90 euros"): a voice reads a name more surely than a symbol.
+      const pay = tx ? t.pay(formatAmount(tx, locale, 'name'), tx.payee) : '';
+      const speech = speechLanguage(locale, input.locale);
+      return { ...base, ...renderVoice(t, input.appName, input.code, speech, pay) };
+    }
   }
 }
 
-function renderSms(t: Templates, input: RenderInput, minutes: string, custom: string | undefined): string {
+function renderSms(
+  t: Templates,
+  input: RenderInput,
+  minutes: string,
+  payment: { amount: string; payee: string } | undefined,
+  custom: string | undefined,
+): string {
+  // Custom wording is used only where it fits: it names the payment exactly when there is one.
   const text =
-    custom === undefined
-      ? t.sms(input.appName, input.code, minutes)
+    custom === undefined || namesPayment(custom) !== (payment !== undefined)
+      ? t.sms(input.appName, input.code, minutes, payment ? t.pay(payment.amount, payment.payee) : '')
       : fillSmsTemplate(custom, {
           code: input.code,
           app: input.appName,
           minutes: Math.max(1, Math.ceil(input.ttlSeconds / 60)),
+          ...payment,
         });
   // Origin-bound one-time code (WICG sms-one-time-codes): must be the last line, so iOS, Android and
   // browsers offer the code for autofill only on that domain.
   return input.originDomain ? `${text}\n@${input.originDomain} #${input.code}` : text;
 }
 
-function renderEmail(t: Templates, input: RenderInput, minutes: string, locale: string) {
+function renderEmail(t: Templates, input: RenderInput, minutes: string, locale: string, pay: string) {
   // The code stays out of the subject: subjects show in lock-screen previews and mail logs.
-  const subject = t.subject(input.appName);
-  const intro = t.intro(input.appName);
+  const subject = t.subject(input.appName, pay);
+  const intro = t.intro(input.appName, pay);
   const expiry = t.expiry(minutes);
   const body = `${intro}\n\n${input.code}\n\n${expiry}\n\n${t.ignore} ${t.neverShare}\n`;
   const e = escapeMarkup;
@@ -225,9 +269,10 @@ function renderEmail(t: Templates, input: RenderInput, minutes: string, locale: 
   return { subject, body, html };
 }
 
-function renderVoice(t: Templates, appName: string, code: string, speech: string) {
+function renderVoice(t: Templates, appName: string, code: string, speech: string, pay: string) {
   const digits = [...code];
-  const body = `${t.voiceIntro(appName)} ${digits.join(' ')}. ${t.voiceRepeat} ${digits.join(' ')}. ${t.voiceGoodbye}`;
+  const intro = t.voiceIntro(appName, pay);
+  const body = `${intro} ${digits.join(' ')}. ${t.voiceRepeat} ${digits.join(' ')}. ${t.voiceGoodbye}`;
   // One digit at a time with a pause after each, so a listener can write them down.
   const spoken = digits
     .map((d) => `<say-as interpret-as="characters">${escapeMarkup(d)}</say-as>`)
@@ -237,7 +282,7 @@ function renderVoice(t: Templates, appName: string, code: string, speech: string
   // to pick a native default voice (the message carries no other locale).
   const ssml =
     `<speak><lang xml:lang="${e(speech)}">` +
-    `<p>${e(t.voiceIntro(appName))}</p><break time="700ms"/>${spoken}` +
+    `<p>${e(intro)}</p><break time="700ms"/>${spoken}` +
     `<break time="1s"/><p>${e(t.voiceRepeat)}</p><break time="500ms"/>${spoken}` +
     `<break time="700ms"/><p>${e(t.voiceGoodbye)}</p>` +
     '</lang></speak>';

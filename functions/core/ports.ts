@@ -73,6 +73,13 @@ export interface CheckStore {
    * closed is neither counted nor compared.
    */
   guess(id: string, macs: readonly string[], now: number): Promise<CheckOutcome>;
+  /**
+   * Approves a verification whose guess `guess` has already counted, when one of `macs` is its code's
+   * MAC and it is still pending and unexpired (the attempt limit is not asked again: the counted guess
+   * may have been the last). Counts nothing and answers the approved record, or undefined. The second
+   * write of a check that names no transaction on a verification bound to one (functions/core/check.ts).
+   */
+  approveCounted(id: string, macs: readonly string[], now: number): Promise<VerificationRecord | undefined>;
 }
 
 /** Reads only: the status function is granted GetItem and nothing else. */

@@ -45,17 +45,21 @@ export class Sealer {
     return this.#all.length;
   }
 
-  /** HMAC of the code bound to its verification id, under the current key: what a send stores. */
-  mac(verificationId: string, code: string): string {
-    return macWith(this.#current, verificationId, code);
+  /**
+   * HMAC of the code bound to its verification id, under the current key: what a send stores. A code
+   * that approves a payment is bound to it too: `boundTo` is the transaction's canonical form
+   * (transaction.ts), so the same code with another payment has another MAC.
+   */
+  mac(verificationId: string, code: string, boundTo?: string): string {
+    return macWith(this.#current, verificationId, code, boundTo);
   }
 
   /**
    * The code's MAC under every accepted key, current first: a check matches the stored MAC against
    * all of them in its one conditional write.
    */
-  macs(verificationId: string, code: string): string[] {
-    return this.#all.map((keys) => macWith(keys, verificationId, code));
+  macs(verificationId: string, code: string, boundTo?: string): string[] {
+    return this.#all.map((keys) => macWith(keys, verificationId, code, boundTo));
   }
 
   /** Constant-time comparison of a stored MAC with a fresh one under each accepted key. */
@@ -142,8 +146,13 @@ function namingKeys(secret: Uint8Array): NamingKeys {
   return { destination: derive('onetime/v1/destination'), deviceIp: derive('onetime/v1/device-ip') };
 }
 
-function macWith(keys: CodeKeys, verificationId: string, code: string): string {
-  return createHmac('sha256', keys.mac).update(`${verificationId}\0${code}`).digest('base64url');
+/**
+ * A code without a transaction keeps the MAC it always had (live items stay checkable); one with a
+ * transaction appends it after a second NUL. Neither an id nor a code holds a NUL, so no two inputs meet.
+ */
+function macWith(keys: CodeKeys, verificationId: string, code: string, boundTo?: string): string {
+  const input = `${verificationId}\0${code}${boundTo === undefined ? '' : `\0${boundTo}`}`;
+  return createHmac('sha256', keys.mac).update(input).digest('base64url');
 }
 
 function encrypt(key: Buffer, verificationId: string, plaintext: string): string {

@@ -1,7 +1,11 @@
 /**
  * Your own SMS wording, per supported locale, in place of the built-in one (e.g. the exact text a
  * country's sender registration approved). Placeholders: `{code}` (exactly once), `{app}`, and
- * `{minutes}` (a number). The origin-bound line is still added after it when a domain is set.
+ * `{minutes}` (a number); for a code that approves a payment, `{amount}` (formatted in the locale,
+ * e.g. "€49.90") and `{payee}`, both or neither. A wording that names the payment is used only for
+ * codes bound to one, a wording that does not only for the others (a payment is never left out of
+ * its message); the built-in wording serves the rest. The origin-bound line is still added after it
+ * when a domain is set.
  *
  * Apart from messages.ts, so that reading the settings (every function does) does not bundle every
  * language's templates into the check function.
@@ -31,26 +35,28 @@ export function checkSmsTemplates(templates: unknown): SmsTemplates {
       throw problem(`must be text of 1 to ${MAX_LENGTH} characters`);
     }
     const names = [...text.matchAll(PLACEHOLDER)].map((m) => m[1]);
-    const unknown = names.find((name) => name !== 'code' && name !== 'app' && name !== 'minutes');
+    const unknown = names.find((name) => !/^(code|app|minutes|amount|payee)$/.test(name ?? ''));
     if (unknown !== undefined)
-      throw problem(`unknown placeholder {${unknown}} (use {code}, {app}, {minutes})`);
+      throw problem(`unknown placeholder {${unknown}} (use {code}, {app}, {minutes}, {amount}, {payee})`);
     if (names.filter((name) => name === 'code').length !== 1) throw problem('must hold {code} exactly once');
+    if (names.includes('amount') !== names.includes('payee')) {
+      throw problem('must hold both {amount} and {payee}, or neither');
+    }
   }
   return templates as SmsTemplates;
 }
 
-/** The template with its placeholders filled in. */
+/** Whether a (checked) template names the payment: it is then the wording for codes bound to one. */
+export const namesPayment = (template: string) => template.includes('{amount}');
+
+/** The template with its placeholders filled in (a placeholder without a value stays as written). */
 export function fillSmsTemplate(
   template: string,
-  values: { code: string; app: string; minutes: number },
+  values: { code: string; app: string; minutes: number; amount?: string; payee?: string },
 ): string {
-  return template.replace(PLACEHOLDER, (match, name: string) =>
-    name === 'code'
-      ? values.code
-      : name === 'app'
-        ? values.app
-        : name === 'minutes'
-          ? String(values.minutes)
-          : match,
-  );
+  return template.replace(PLACEHOLDER, (match, name: string) => {
+    const value =
+      name === 'minutes' ? String(values.minutes) : values[name as 'code' | 'app' | 'amount' | 'payee'];
+    return value ?? match;
+  });
 }

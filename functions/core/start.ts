@@ -9,6 +9,7 @@ import { sendLimits } from './limits.ts';
 import { maskDestination } from './masking.ts';
 import { renderMessage, resolveLocale } from './messages.ts';
 import type { SendRejection } from './ports.ts';
+import { canonicalTransaction, type Transaction } from './transaction.ts';
 import type { CascadeStepRequest, Channel, VerificationRecord } from './verification.ts';
 import { sendView } from './views.ts';
 
@@ -20,6 +21,8 @@ export interface StartRequest {
   /** The steps that follow the first send (functions/core/cascade.ts). */
   cascade?: CascadeStepRequest[] | undefined;
   deviceIp?: string | undefined;
+  /** The payment the code approves (normalised by the request schema); bound into the code's MAC. */
+  transaction?: Transaction | undefined;
 }
 
 export interface StartResult {
@@ -59,8 +62,9 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     channel: request.channel,
     ...(destination.country === undefined ? {} : { country: destination.country }),
     status: 'pending',
-    codeMac: sealer.mac(id, code),
+    codeMac: sealer.mac(id, code, request.transaction && canonicalTransaction(request.transaction)),
     sealedCode: sealer.seal(id, code),
+    ...(request.transaction === undefined ? {} : { transaction: request.transaction }),
     codeLength: settings.codeLength,
     locale: resolveLocale(request.locale ?? settings.defaultLocale, settings.defaultLocale),
     createdAt: now,
@@ -91,6 +95,8 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     appName: settings.appName,
     ttlSeconds: Math.max(1, Math.ceil((stored.expiresAt - now) / 1000)),
     verificationId: stored.id,
+    // A resend shows the payment the code was sent for (the request may name none).
+    transaction: stored.transaction,
     ...(settings.originDomain === undefined ? {} : { originDomain: settings.originDomain }),
     ...(settings.smsTemplates === undefined ? {} : { smsTemplates: settings.smsTemplates }),
   });

@@ -1,5 +1,6 @@
 /** The verification record, its statuses, and the rules that decide a status at a given moment. */
 import type { RateLimitReason } from './errors.ts';
+import type { Transaction } from './transaction.ts';
 
 export const DELIVERY_STATES = ['delivered', 'failed', 'unknown'] as const;
 /** What `GET` shows: `unknown` until a receipt says otherwise (an absent attribute is `unknown`). */
@@ -90,8 +91,14 @@ export interface VerificationRecord {
    */
   country?: string;
   status: StoredStatus;
+  /** The code's MAC, bound to `transaction` when there is one (Sealer.mac). */
   codeMac: string;
   sealedCode: string;
+  /**
+   * The payment the code approves, when the start named one: every message shows it, and the code's
+   * MAC covers it, so an item altered to name another payment no longer approves with the code.
+   */
+  transaction?: Transaction;
   codeLength: number;
   locale: string;
   createdAt: number;

@@ -13,6 +13,8 @@ export function sendView(record: VerificationRecord, now: number, resendCooldown
     expiresAt: iso(record.expiresAt),
     attemptsRemaining: attemptsRemaining(record),
     resendAvailableAt: iso(record.lastSentAt + resendCooldownSeconds * 1000),
+    /** The payment the code approves; absent (undefined is not written) when it approves none. */
+    transaction: record.transaction,
   };
 }
 
@@ -27,6 +29,7 @@ export function statusView(record: VerificationRecord, now: number) {
     attemptsRemaining: attemptsRemaining(record),
     /** The latest delivery receipt (functions/core/delivery.ts); `unknown` until one arrives. */
     delivery: record.delivery ?? 'unknown',
+    transaction: record.transaction,
     ...(record.cascade === undefined
       ? {}
       : { cascade: record.cascade.map((step) => stepView(record, step, now)) }),
@@ -67,5 +70,6 @@ export function checkView(record: VerificationRecord, now: number) {
     status,
     valid: status === 'approved',
     attemptsRemaining: attemptsRemaining(record),
+    transaction: record.transaction,
   };
 }

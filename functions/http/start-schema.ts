@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { MAX_CASCADE_STEPS, MAX_STEP_WAIT_SECONDS } from '../core/cascade.ts';
 import { invalidRequest } from '../core/errors.ts';
 import type { StartRequest } from '../core/start.ts';
+import { paymentLimits, readTransaction } from '../core/transaction.ts';
 import { CHANNELS } from '../core/verification.ts';
 
 /** `POST /v1/verifications` body. Unknown members are ignored; `to` is checked per channel by the engine. */
@@ -57,6 +58,14 @@ const StartBody = v.object({
     v.pipe(
       v.string('`deviceIp` must be a string.'),
       v.check((ip) => isIP(ip) !== 0, '`deviceIp` must be an IPv4 or IPv6 address.'),
+    ),
+  ),
+  // Read as a check reads it, then held to the limits of a payment a code may approve (rules and why
+  // not in valibot: core/transaction.ts); a 400 names the member (`transaction.amount`).
+  transaction: v.optional(
+    v.pipe(
+      v.unknown(),
+      v.transform((value) => paymentLimits(readTransaction(value))),
     ),
   ),
 });

@@ -11,6 +11,8 @@ import { type LocalMode, startLocalMode } from '../../local/server.ts';
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const session = readme.split('## A session with curl')[1]?.match(/```sh\n([\s\S]*?)```/)?.[1];
 
+const payment = readme.split('## Approving a payment with curl')[1]?.match(/```sh\n([\s\S]*?)```/)?.[1];
+
 describe('README', () => {
   let local: LocalMode;
   beforeAll(async () => {
@@ -55,6 +57,18 @@ describe('README', () => {
       { channel: 'email', to: 'a***@example.com', afterSeconds: 60, status: 'scheduled' },
     ]);
     expect(outputs).toHaveLength(5);
+  });
+
+  it('payment session works as written: the SMS shows the payment, another payment is a wrong code', async () => {
+    expect(payment, 'README has a ```sh block under "Approving a payment with curl"').toBeDefined();
+    const port = new URL(local.url).port;
+    const script = `set -euo pipefail\n${payment!.replaceAll('localhost:3000', `localhost:${port}`)}`;
+    const { stdout } = await promisify(execFile)('bash', ['-c', script], { timeout: 30_000 });
+    const outputs = stdout.trim().split('\n');
+    expect(outputs[0]).toMatch(/^Your onetime code to pay €49\.90 to Acme Shop is \d{6}\./);
+    const transaction = { amount: '49.90', currency: 'EUR', payee: 'Acme Shop' };
+    expect(JSON.parse(outputs[1]!)).toMatchObject({ valid: false, attemptsRemaining: 4, transaction });
+    expect(JSON.parse(outputs[2]!)).toMatchObject({ valid: true, status: 'approved', transaction });
   });
 
   it('curl session still reads its own SMS when newer messages arrived in between (a slow reader)', async () => {

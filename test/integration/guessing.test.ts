@@ -19,7 +19,7 @@ import { auditedServices } from '../support/audit.ts';
 import { wrongCodeFor } from '../support/codes.ts';
 import { CognitoSimulator } from '../support/cognito-simulator.ts';
 import { routes, type TestService } from '../support/service.ts';
-import { idOf } from './helpers.ts';
+import { barrierClient, idOf } from './helpers.ts';
 
 const services = auditedServices();
 const GUESSES = 50;
@@ -48,38 +48,6 @@ function guessesAround(code: string, count: number, random: () => number) {
   const rightAt = Math.floor(random() * count);
   guesses.splice(rightAt, 0, code);
   return { guesses, rightAt };
-}
-
-/**
- * A DynamoDB Local client that can hold every UpdateItem until `size` of them wait, then let them all
- * go at once: the worst interleaving, every guess in flight before any is decided.
- */
-function barrierClient() {
-  const client = localDynamoDbClient(inject('dynamodbEndpoint'));
-  let gate: { size: number; waiting: Array<() => void> } | undefined;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (gate && context.commandName === 'UpdateItemCommand') {
-        const current = gate;
-        await new Promise<void>((release) => {
-          current.waiting.push(release);
-          if (current.waiting.length >= current.size) {
-            gate = undefined;
-            for (const go of current.waiting) go();
-          }
-        });
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: 'holdUpdates' },
-  );
-  return {
-    client,
-    /** Holds the next `size` UpdateItems and releases them together. */
-    holdNext(size: number) {
-      gate = { size, waiting: [] };
-    },
-  };
 }
 
 /** How many guesses the stored verification counted (and so compared): its raw `attempts`. */

@@ -72,3 +72,35 @@ export async function rawRequest(
   );
   return { status: raw.statusCode, headers, body: JSON.parse(raw.body), raw };
 }
+
+/**
+ * A DynamoDB Local client that can hold every UpdateItem until `size` of them wait, then let them all
+ * go at once: the worst interleaving, every guess in flight before any is decided.
+ */
+export function barrierClient() {
+  const client = localDynamoDbClient(inject('dynamodbEndpoint'));
+  let gate: { size: number; waiting: Array<() => void> } | undefined;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (gate && context.commandName === 'UpdateItemCommand') {
+        const current = gate;
+        await new Promise<void>((release) => {
+          current.waiting.push(release);
+          if (current.waiting.length >= current.size) {
+            gate = undefined;
+            for (const go of current.waiting) go();
+          }
+        });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'holdUpdates' },
+  );
+  return {
+    client,
+    /** Holds the next `size` UpdateItems and releases them together. */
+    holdNext(size: number) {
+      gate = { size, waiting: [] };
+    },
+  };
+}

@@ -333,6 +333,34 @@ const SCENARIOS: Record<string, (produced: Produced) => Promise<void>> = {
     expect(conform(produced, 'start', await firstRequest, body).status).toBe(201);
   },
 
+  'transaction: start 201 and resend 200 carry it, check with and without it, GET shows it, 400 names the member':
+    async (produced) => {
+      const call = caller(produced);
+      const s = await createTestService();
+      const transaction = { amount: '49.9', currency: 'EUR', payee: 'Acme Shop' };
+      const normal = { ...transaction, amount: '49.90' };
+      const created = await call(s, 'start', { body: { to: EMAIL, channel: 'email', transaction } });
+      expect(created.body['transaction']).toEqual(normal);
+      const id = String(created.body['id']);
+      s.clock.advance(31);
+      const resent = await call(s, 'start', { body: { to: EMAIL, channel: 'email' } });
+      expect(resent.status).toBe(200);
+      expect(resent.body['transaction']).toEqual(normal);
+      const code = s.lastCode(EMAIL);
+      const other = { ...normal, amount: '4990.00' };
+      const wrong = await call(s, 'check', { id, body: { code, transaction: other } });
+      expect(wrong.body).toMatchObject({ valid: false, transaction: normal });
+      const right = await call(s, 'check', { id, body: { code } });
+      expect(right.body).toMatchObject({ valid: true, transaction: normal });
+      expect((await call(s, 'get', { id })).body['transaction']).toEqual(normal);
+      const refused = await call(s, 'start', {
+        body: { to: PHONE, channel: 'sms', transaction: { ...transaction, currency: 'eur' } },
+      });
+      expect(refused.body.error).toMatchObject({ code: 'invalid_request', field: 'transaction.currency' });
+      const badCheck = await call(s, 'check', { id, body: { code, transaction: 'EUR 49.90' } });
+      expect(badCheck.body.error).toMatchObject({ code: 'invalid_request', field: 'transaction' });
+    },
+
   'every route: 500 internal_error, without detail, when the store fails': async (produced) => {
     const call = caller(produced);
     const s = await createTestService();

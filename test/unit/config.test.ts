@@ -7,6 +7,7 @@ import {
   emailAddressIn,
   keyRotationFromEnv,
   secretArnFromEnv,
+  sendSettingsFromEnv,
   settingsFromEnv,
   tableNameFromEnv,
 } from '../../functions/config.ts';
@@ -110,10 +111,14 @@ describe('settingsFromEnv', () => {
   describe('OTP_SMS_TEMPLATES', () => {
     it('takes a JSON object of supported locale -> text with {code} once', () => {
       const templates = { en: '{app}: {code} ({minutes} min)', pt: 'Código {code}' };
-      expect(settingsFromEnv({ OTP_SMS_TEMPLATES: JSON.stringify(templates) }).smsTemplates).toEqual(
+      expect(sendSettingsFromEnv({ OTP_SMS_TEMPLATES: JSON.stringify(templates) }).smsTemplates).toEqual(
         templates,
       );
-      expect(settingsFromEnv({}).smsTemplates).toBeUndefined();
+      expect(sendSettingsFromEnv({}).smsTemplates).toBeUndefined();
+      // A sending setting: the check's and status's settings carry none.
+      expect(settingsFromEnv({ OTP_SMS_TEMPLATES: JSON.stringify(templates) })).not.toHaveProperty(
+        'smsTemplates',
+      );
     });
 
     it('refuses, naming what is wrong, what would send a message without its code or with a stray brace', () => {
@@ -129,11 +134,11 @@ describe('settingsFromEnv', () => {
       ];
       for (const [value, message] of cases) {
         expect(
-          () => settingsFromEnv({ OTP_SMS_TEMPLATES: JSON.stringify(value) }),
+          () => sendSettingsFromEnv({ OTP_SMS_TEMPLATES: JSON.stringify(value) }),
           JSON.stringify(value),
         ).toThrow(message);
       }
-      expect(() => settingsFromEnv({ OTP_SMS_TEMPLATES: '{en:' })).toThrow(
+      expect(() => sendSettingsFromEnv({ OTP_SMS_TEMPLATES: '{en:' })).toThrow(
         /OTP_SMS_TEMPLATES must be a JSON object/,
       );
     });
@@ -320,17 +325,19 @@ describe('the cascade variables', () => {
       { channel: 'voice', afterSeconds: 30 },
       { channel: 'email', to: 'a@example.com', afterSeconds: 60 },
     ];
-    expect(settingsFromEnv({ OTP_CASCADE: JSON.stringify(steps) }).defaultCascade).toEqual(steps);
-    expect(settingsFromEnv({}).defaultCascade).toBeUndefined();
-    expect(() => settingsFromEnv({ OTP_CASCADE: '{' })).toThrow(/OTP_CASCADE must be a JSON array/);
-    expect(() => settingsFromEnv({ OTP_CASCADE: '[{"channel":"fax","afterSeconds":30}]' })).toThrow(
+    expect(sendSettingsFromEnv({ OTP_CASCADE: JSON.stringify(steps) }).defaultCascade).toEqual(steps);
+    expect(sendSettingsFromEnv({})).toEqual({});
+    // Only the start function reads it: the others' settings ignore it.
+    expect(settingsFromEnv({ OTP_CASCADE: JSON.stringify(steps) })).not.toHaveProperty('defaultCascade');
+    expect(() => sendSettingsFromEnv({ OTP_CASCADE: '{' })).toThrow(/OTP_CASCADE must be a JSON array/);
+    expect(() => sendSettingsFromEnv({ OTP_CASCADE: '[{"channel":"fax","afterSeconds":30}]' })).toThrow(
       /OTP_CASCADE \[0\]\.channel is not one of/,
     );
-    expect(() => settingsFromEnv({ OTP_CASCADE: '[{"channel":"sms","afterSeconds":0}]' })).toThrow(
+    expect(() => sendSettingsFromEnv({ OTP_CASCADE: '[{"channel":"sms","afterSeconds":0}]' })).toThrow(
       /afterSeconds is not a whole number/,
     );
     const four = Array.from({ length: 4 }, () => ({ channel: 'sms', afterSeconds: 10 }));
-    expect(() => settingsFromEnv({ OTP_CASCADE: JSON.stringify(four) })).toThrow(/more than 3 steps/);
+    expect(() => sendSettingsFromEnv({ OTP_CASCADE: JSON.stringify(four) })).toThrow(/more than 3 steps/);
   });
 });
 

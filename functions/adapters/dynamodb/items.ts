@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { RateLimitReason } from '../../core/errors.ts';
+import { canonicalTransaction, type Transaction } from '../../core/transaction.ts';
 import type {
   CascadeStep,
   Channel,
@@ -42,6 +43,8 @@ export function toItem(record: VerificationRecord): Item {
   };
   if (record.country !== undefined) item['country'] = { S: record.country };
   if (record.cascade !== undefined) item['cascade'] = { L: record.cascade.map(stepToItem) };
+  // Stored in the canonical form the MAC covers: the send's condition compares it as it stands.
+  if (record.transaction !== undefined) item['transaction'] = { S: canonicalTransaction(record.transaction) };
   if (record.approvedAt !== undefined) item['approvedAt'] = { N: String(record.approvedAt) };
   if (record.lastGuessAt !== undefined) item['lastGuessAt'] = { N: String(record.lastGuessAt) };
   if (record.closedAt !== undefined) item['closedAt'] = { N: String(record.closedAt) };
@@ -90,6 +93,8 @@ export function fromItem(item: Item): VerificationRecord {
   if (cascadeError !== undefined) record.cascadeError = cascadeError;
   const cascade = item['cascade']?.L;
   if (cascade !== undefined) record.cascade = cascade.map((step) => stepFromItem(step.M ?? {}));
+  const transaction = item['transaction']?.S;
+  if (transaction !== undefined) record.transaction = JSON.parse(transaction) as Transaction;
   if (item['approvedAt']?.N !== undefined) record.approvedAt = n('approvedAt');
   if (item['lastGuessAt']?.N !== undefined) record.lastGuessAt = n('lastGuessAt');
   if (item['closedAt']?.N !== undefined) record.closedAt = n('closedAt');

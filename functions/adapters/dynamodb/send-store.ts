@@ -4,6 +4,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { NewVerification, SendStore, StartOutcome } from '../../core/ports.ts';
+import { canonicalTransaction } from '../../core/transaction.ts';
 import { effectiveStatus, type VerificationRecord } from '../../core/verification.ts';
 import { CountedWriter, type RetryOptions } from './counted-write.ts';
 import { fromItem, LIVE_CONDITION, liveValues, NAMES, toItem, verificationKey } from './items.ts';
@@ -30,6 +31,19 @@ function cooldownLeft(current: VerificationRecord, now: number, cooldownMs: numb
   if (current.status === 'approved') return 0;
   if (current.status === 'delivery_failed' && current.sends === 1) return 0;
   return Math.max(0, (current.lastSentAt + cooldownMs - now) / 1000);
+}
+
+/**
+ * Whether a start resends the live verification `current` rather than replacing it: a start that
+ * names no payment resends (and the message shows the stored one); one that names a payment resends
+ * only a verification for the same payment, since a code approves only the payment it was sent for.
+ */
+function resendsFor(current: VerificationRecord, request: VerificationRecord): boolean {
+  if (request.transaction === undefined) return true;
+  return (
+    current.transaction !== undefined &&
+    canonicalTransaction(current.transaction) === canonicalTransaction(request.transaction)
+  );
 }
 
 export class DynamoSendStore implements SendStore {
@@ -65,8 +79,12 @@ export class DynamoSendStore implements SendStore {
       const current = result.item && fromItem(result.item);
       const retryAfterSeconds = current && cooldownLeft(current, now, cooldownMs);
       if (retryAfterSeconds) return { kind: 'rejected', rejection: { kind: 'cooldown', retryAfterSeconds } };
-      // Live: resend it. Otherwise the item changed under us (closed, replaced): create again.
-      live = current && effectiveStatus(current, now) === 'pending' ? current : undefined;
+      // Live (for this payment, or any when the request names none): resend it. Otherwise the item
+      // changed under us (closed, replaced): create again.
+      live =
+        current && effectiveStatus(current, now) === 'pending' && resendsFor(current, record)
+          ? current
+          : undefined;
     }
     throw new Error(`send not written: the verification changed state ${MAX_STATE_CHANGES} times meanwhile`);
   }
@@ -123,14 +141,21 @@ export class DynamoSendStore implements SendStore {
   }
 
   #createItem(record: VerificationRecord, now: number, cooldownMs: number): TransactWriteItem {
+    const item = toItem(record);
+    // A live verification is replaced only by one for another payment (its code approves only its own).
+    const otherPayment = item['transaction'] && {
+      clause: ' OR attribute_not_exists(#transaction) OR #transaction <> :transaction',
+      names: { '#transaction': 'transaction' },
+      values: { ':transaction': item['transaction'] },
+    };
     return {
       Put: {
         TableName: this.table.tableName,
-        Item: toItem(record),
-        // Replace a verification that is closed or expired, and past the destination's cooldown
-        // (see cooldownLeft); never a live one.
+        Item: item,
+        // Replace a verification that is closed or expired (or live for another payment), and past the
+        // destination's cooldown (see cooldownLeft); never a live one for the same payment.
         ConditionExpression: `attribute_not_exists(pk) OR (
-          (#status <> :pending OR #expiresAt <= :now OR #attempts >= #maxAttempts)
+          (#status <> :pending OR #expiresAt <= :now OR #attempts >= #maxAttempts${otherPayment?.clause ?? ''})
           AND (#lastSentAt <= :cooldownEdge OR #status = :approved OR (#status = :failed AND #sends = :one)))`,
         ExpressionAttributeNames: {
           '#status': 'status',
@@ -139,6 +164,7 @@ export class DynamoSendStore implements SendStore {
           '#maxAttempts': 'maxAttempts',
           '#lastSentAt': 'lastSentAt',
           '#sends': 'sends',
+          ...otherPayment?.names,
         },
         ExpressionAttributeValues: {
           ':pending': { S: 'pending' },
@@ -147,6 +173,7 @@ export class DynamoSendStore implements SendStore {
           ':one': { N: '1' },
           ':now': { N: String(now) },
           ':cooldownEdge': { N: String(now - cooldownMs) },
+          ...otherPayment?.values,
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },

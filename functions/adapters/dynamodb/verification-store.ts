@@ -40,6 +40,9 @@ export class DynamoVerificationStore implements VerificationStore {
   guess(id: string, macs: readonly string[], now: number) {
     return this.#check.guess(id, macs, now);
   }
+  approveCounted(id: string, macs: readonly string[], now: number) {
+    return this.#check.approveCounted(id, macs, now);
+  }
   get(id: string) {
     return this.#read.get(id);
   }
