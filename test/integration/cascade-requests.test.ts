@@ -198,3 +198,31 @@ describe('Cascade requests: a first message the channel refuses', () => {
     expect([answer.status, answer.body.error?.code]).toEqual([502, 'delivery_failed']);
   });
 });
+
+describe('Cascade requests: a payment', () => {
+  it('every step shows the payment the code approves, like the first message', async () => {
+    const { s, api } = await cascadeService();
+    const transaction = { amount: '49.90', currency: 'EUR', payee: 'Acme Shop' };
+    const id = idOf(
+      await api.send({
+        to: phone(30),
+        channel: 'sms',
+        transaction,
+        cascade: [{ channel: 'email', to: 'payer@example.com', afterSeconds: 30 }],
+      }),
+    );
+    s.clock.advance(30);
+    await placeDueSteps(s.api.deps, id);
+    const [first, step] = s.outbox.messages;
+    for (const message of [first!, step!]) {
+      expect(message.body).toContain('Acme Shop');
+      expect(message.body).toContain('49.90');
+    }
+    expect(step!.channel).toBe('email');
+    const code = s.lastCode('payer@example.com');
+    expect((await api.check(id, { code, transaction })).body).toMatchObject({
+      status: 'approved',
+      transaction,
+    });
+  });
+});
