@@ -5,7 +5,7 @@
  * rather than misbehaving later, and `cdk synth` runs these same readers on the environment each
  * function is deployed with (infra/otp-function.ts), so it fails there first.
  */
-import { MAX_CODE_LENGTH, MIN_CODE_LENGTH } from './core/codes.ts';
+import { CODE_ALPHABETS, isCodeAlphabet, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from './core/codes.ts';
 import { DEFAULT_SETTINGS, type Settings } from './core/settings.ts';
 import { checkSmsTemplates } from './core/sms-templates.ts';
 import {
@@ -16,6 +16,7 @@ import {
   KEY_ROTATION_SECRET_ARN,
   OTP_ALLOWED_COUNTRIES,
   OTP_APP_NAME,
+  OTP_CODE_ALPHABET,
   OTP_CODE_LENGTH,
   OTP_DEFAULT_LOCALE,
   OTP_MAX_ATTEMPTS,
@@ -76,6 +77,13 @@ export function settingsFromEnv(env: Env): Settings {
     if (bad) throw new Error(`${OTP_ALLOWED_COUNTRIES} holds "${bad}", not an ISO 3166 alpha-2 code or *`);
     if (list.length === 0) throw new Error(`${OTP_ALLOWED_COUNTRIES} names no country (use * to allow all)`);
     settings.allowedCountries = list;
+  }
+  const alphabet = env[OTP_CODE_ALPHABET];
+  if (alphabet !== undefined && alphabet !== '') {
+    if (!isCodeAlphabet(alphabet)) {
+      throw new Error(`${OTP_CODE_ALPHABET} must be one of ${CODE_ALPHABETS.join(', ')} (got "${alphabet}")`);
+    }
+    settings.codeAlphabet = alphabet;
   }
   if (env[OTP_APP_NAME]) settings.appName = env[OTP_APP_NAME];
   if (env[OTP_DEFAULT_LOCALE]) settings.defaultLocale = env[OTP_DEFAULT_LOCALE];

@@ -8,6 +8,7 @@
 // The engine's settings (functions/config.ts `settingsFromEnv`): set by the construct from its props,
 // read from the shell in local mode.
 export const OTP_CODE_LENGTH = 'OTP_CODE_LENGTH';
+export const OTP_CODE_ALPHABET = 'OTP_CODE_ALPHABET';
 export const OTP_TTL_SECONDS = 'OTP_TTL_SECONDS';
 export const OTP_MAX_ATTEMPTS = 'OTP_MAX_ATTEMPTS';
 export const OTP_RESEND_COOLDOWN_SECONDS = 'OTP_RESEND_COOLDOWN_SECONDS';

@@ -1,6 +1,7 @@
 import { App, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { isCodeAlphabet } from '../functions/core/codes.ts';
 import type { OtpServiceProps } from './otp-service-props.ts';
 import { OtpStack } from './otp-stack.ts';
 
@@ -10,7 +11,7 @@ import { OtpStack } from './otp-stack.ts';
  *   npx cdk deploy -c fromAddress='"Acme" <no-reply@acme.example>' -c originationNumber=+18885550100 \
  *     -c voiceOriginationIdentity=phone-0123abcd -c originDomain=acme.example -c allowedCountries=US,CA
  *
- * Context keys: stackName, appName, fromAddress, replyTo, emailConfigurationSet, originationNumber,
+ * Context keys: codeAlphabet (digits | alphanumeric), codeLength, stackName, appName, fromAddress, replyTo, emailConfigurationSet, originationNumber,
  * senderId, originDomain, voiceOriginationIdentity, voiceId, voiceFallbackWorkflowType (STANDARD |
  * EXPRESS), allowedCountries, alarmTopicArn, eventBusName, removalPolicy (retain | destroy),
  * keyRotationDays (rotate the key material every N days; off when unset).
@@ -31,6 +32,14 @@ const originDomain = context('originDomain');
 const replyTo = context('replyTo');
 const configurationSetName = context('emailConfigurationSet');
 const voiceId = context('voiceId');
+const codeAlphabet = context('codeAlphabet');
+if (codeAlphabet !== undefined && !isCodeAlphabet(codeAlphabet)) {
+  throw new Error(`-c codeAlphabet must be "digits" or "alphanumeric" (got "${codeAlphabet}")`);
+}
+const codeLength = context('codeLength');
+if (codeLength !== undefined && !/^\d+$/.test(codeLength)) {
+  throw new Error(`-c codeLength must be a whole number (got "${codeLength}")`);
+}
 const removal = context('removalPolicy');
 if (removal !== undefined && removal !== 'retain' && removal !== 'destroy') {
   throw new Error(`-c removalPolicy must be "retain" or "destroy" (got "${removal}")`);
@@ -55,6 +64,8 @@ new OtpStack(app, context('stackName') ?? 'Onetime', {
   ...(eventBusName ? { eventBusName } : {}),
   service: {
     ...(appName ? { appName } : {}),
+    ...(codeAlphabet ? { codeAlphabet } : {}),
+    ...(codeLength ? { codeLength: Number(codeLength) } : {}),
     ...(allowedCountries ? { allowedCountries: allowedCountries.split(',').map((c) => c.trim()) } : {}),
     sms: {
       ...(originationNumber ? { originationNumber } : {}),

@@ -11,6 +11,7 @@ import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { CodeAlphabet } from '../functions/core/codes.ts';
 import type { OtpFunctionProps } from './otp-function.ts';
 
 export type OtpFunctionName = 'start' | 'check' | 'status' | 'cancel';
@@ -90,8 +91,13 @@ export interface OtpAlarmProps {
 }
 
 export interface OtpServiceProps {
-  /** Digits per code, 4–10. @default DEFAULT_SETTINGS.codeLength (6) */
+  /** Symbols per code, 4–10. @default DEFAULT_SETTINGS.codeLength (6) */
   readonly codeLength?: number;
+  /**
+   * `digits`, or `alphanumeric`: upper-case letters and digits without look-alikes (31 symbols, checked
+   * case-insensitively; docs/security.md gives the entropy per length). @default 'digits'
+   */
+  readonly codeAlphabet?: CodeAlphabet;
   /** How long a code stays valid. @default DEFAULT_SETTINGS.ttlSeconds (300 s) */
   readonly ttl?: Duration;
   /** Wrong codes allowed per verification. @default DEFAULT_SETTINGS.maxAttempts (5) */

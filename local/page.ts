@@ -107,7 +107,7 @@ function render(messages) {
     item.append(head);
     if (message.subject) item.append(element('div', 'subject', message.subject));
     item.append(element('pre', 'body', message.body));
-    const code = (/\\b(\\d{4,10})\\b/.exec(message.body) || [])[1];
+    const code = (/(?<![0-9A-Za-z])([0-9A-Z]{4,10})(?![0-9A-Za-z])/.exec(message.body) || [])[1];
     if (code) {
       const use = element('button', 'link', 'Use code ' + code);
       use.type = 'button';
@@ -210,7 +210,7 @@ export const PAGE = `<!doctype html>
     <h2>2. Check it</h2>
     <form id="check-form" autocomplete="off">
       <label class="wide">Verification id<input name="id" readonly placeholder="filled in when a code is sent"></label>
-      <label class="wide">Code<input name="code" inputmode="numeric" placeholder="from the outbox"></label>
+      <label class="wide">Code<input name="code" autocapitalize="characters" spellcheck="false" placeholder="from the outbox"></label>
       <div class="buttons">
         <button type="submit">Check code</button>
         <button type="button" class="secondary" id="status">Status</button>

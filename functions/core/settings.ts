@@ -1,3 +1,4 @@
+import type { CodeAlphabet } from './codes.ts';
 import type { SmsTemplates } from './sms-templates.ts';
 
 /**
@@ -5,8 +6,10 @@ import type { SmsTemplates } from './sms-templates.ts';
  * to the functions as environment variables; local mode reads the same variables (see config.ts).
  */
 export interface Settings {
-  /** Digits per code, 4–10. */
+  /** Symbols per code, 4–10. */
   codeLength: number;
+  /** What codes are made of: `digits`, or `alphanumeric` (letters and digits without look-alikes). */
+  codeAlphabet: CodeAlphabet;
   /** Seconds a code stays valid. */
   ttlSeconds: number;
   /** Wrong codes allowed per verification before it closes. */
@@ -69,6 +72,7 @@ export const DEFAULT_ALLOWED_COUNTRIES: readonly string[] = [
 
 export const DEFAULT_SETTINGS: Settings = {
   codeLength: 6,
+  codeAlphabet: 'digits',
   ttlSeconds: 300,
   maxAttempts: 5,
   resendCooldownSeconds: 30,

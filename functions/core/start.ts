@@ -40,7 +40,7 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
   const destinationKey = sealer.destinationKey(destination.canonical);
   const now = clock();
   const id = newVerificationId(destinationKey);
-  const code = generateCode(settings.codeLength);
+  const code = generateCode(settings.codeLength, settings.codeAlphabet);
 
   const record: VerificationRecord = {
     id,

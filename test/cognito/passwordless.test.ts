@@ -94,6 +94,7 @@ describe('passwordless sign-in through Cognito custom auth', () => {
       channel: 'sms',
       destination: '+1********23',
       codeLength: '6',
+      codeAlphabet: 'digits',
       USERNAME: 'ana',
     });
     expect(messages()).toHaveLength(1);
@@ -124,6 +125,17 @@ describe('passwordless sign-in through Cognito custom auth', () => {
     expect(messages()).toHaveLength(1);
     expect(await status(id)).toMatchObject({ status: 'pending', attemptsRemaining: 4 });
     const signedIn = await pool.respondToAuthChallenge({ session: retry.Session, answer: lastCode() });
+    expect(signedIn.AuthenticationResult).toBeDefined();
+  });
+
+  it('describes codes with letters in the challenge, and accepts one typed in lower case', async () => {
+    const { pool, lastCode } = await signInPool({ settings: { codeAlphabet: 'alphanumeric' } });
+    const started = challenge(await pool.initiateAuth({ username: 'ana' }));
+
+    expect(started.ChallengeParameters).toMatchObject({ codeLength: '6', codeAlphabet: 'alphanumeric' });
+    expect(lastCode()).toMatch(/^[2-9A-HJKMNP-Z]{6}$/);
+    const answer = lastCode().toLowerCase();
+    const signedIn = await pool.respondToAuthChallenge({ session: started.Session, answer });
     expect(signedIn.AuthenticationResult).toBeDefined();
   });
 
@@ -409,7 +421,7 @@ describe('passwordless sign-in through Cognito custom auth', () => {
       expect(messages()).toHaveLength(1);
       expect(shape(ghost.ChallengeParameters)).toEqual({
         ...shape(real.ChallengeParameters),
-        keys: ['USERNAME', 'channel', 'codeLength', 'destination'],
+        keys: ['USERNAME', 'channel', 'codeAlphabet', 'codeLength', 'destination'],
       });
       expect(ghost.ChallengeParameters['destination']).toMatch(/^\+1\*{8}\d{2}$/);
       const firstShown = ghost.ChallengeParameters;

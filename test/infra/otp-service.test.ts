@@ -172,6 +172,7 @@ describe('OtpService: the functions', () => {
   it('receive every setting, with the engine defaults when the props name none', () => {
     expect(envOf(minimal, 'check')).toMatchObject({
       OTP_CODE_LENGTH: String(DEFAULT_SETTINGS.codeLength),
+      OTP_CODE_ALPHABET: 'digits',
       OTP_TTL_SECONDS: String(DEFAULT_SETTINGS.ttlSeconds),
       OTP_MAX_ATTEMPTS: String(DEFAULT_SETTINGS.maxAttempts),
       OTP_RESEND_COOLDOWN_SECONDS: String(DEFAULT_SETTINGS.resendCooldownSeconds),
@@ -188,6 +189,7 @@ describe('OtpService: the functions', () => {
     expect(envOf(minimal, 'check')['OTP_ORIGIN_DOMAIN']).toBeUndefined();
     expect(envOf(full, 'start')).toMatchObject({
       OTP_CODE_LENGTH: '8',
+      OTP_CODE_ALPHABET: 'alphanumeric',
       OTP_TTL_SECONDS: '600',
       OTP_ALLOWED_COUNTRIES: 'US,CA',
       OTP_APP_NAME: 'Acme',

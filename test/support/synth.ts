@@ -10,6 +10,7 @@ export const ALARM_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:ops-alarms';
 export const FULL_PROPS: OtpServiceProps = {
   appName: 'Acme',
   codeLength: 8,
+  codeAlphabet: 'alphanumeric',
   ttl: Duration.minutes(10),
   allowedCountries: ['US', 'CA'],
   sms: { originationNumber: '+18885550100', senderId: 'Acme', originDomain: 'acme.example' },

@@ -86,6 +86,16 @@ describe('settingsFromEnv', () => {
     expect(() => settingsFromEnv({ OTP_CODE_LENGTH: '11' })).toThrow(/OTP_CODE_LENGTH/);
   });
 
+  it('reads OTP_CODE_ALPHABET: digits by default, alphanumeric on demand, anything else refused by name', () => {
+    expect(DEFAULT_SETTINGS.codeAlphabet).toBe('digits');
+    expect(settingsFromEnv({ OTP_CODE_ALPHABET: '' }).codeAlphabet).toBe('digits');
+    expect(settingsFromEnv({ OTP_CODE_ALPHABET: 'alphanumeric' }).codeAlphabet).toBe('alphanumeric');
+    expect(settingsFromEnv({ OTP_CODE_ALPHABET: 'digits' }).codeAlphabet).toBe('digits');
+    for (const bad of ['letters', 'ALPHANUMERIC', 'hex']) {
+      expect(() => settingsFromEnv({ OTP_CODE_ALPHABET: bad }), bad).toThrow(/OTP_CODE_ALPHABET/);
+    }
+  });
+
   it.each(CONTRACT_VARIABLES)('refuses non-integer and out-of-range values of %s, naming it', (name) => {
     for (const bad of ['abc', '1.5', '-1', '1e12', 'NaN', 'Infinity', '5 apples', String(2 ** 53)]) {
       expect(() => settingsFromEnv({ [name]: bad }), `${name}=${bad}`).toThrow(name);

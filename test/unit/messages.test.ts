@@ -121,6 +121,17 @@ describe('renderMessage', () => {
     expect(render('voice', { locale: 'es' }).ssml).toContain('<p>Repito:</p>');
   });
 
+  it('reads a code with letters letter by letter, twice, in SMS and email as it is', () => {
+    const { ssml, body } = render('voice', { code: 'X7K9PQ' });
+    const spoken = [...ssml!.matchAll(/<say-as interpret-as="characters">([0-9A-Z])<\/say-as>/g)].map(
+      (m) => m[1],
+    );
+    expect(spoken.join('')).toBe('X7K9PQX7K9PQ');
+    expect(body).toContain('X 7 K 9 P Q.');
+    expect(render('sms', { code: 'X7K9PQ' }).body).toContain('X7K9PQ');
+    expect(render('email', { code: 'X7K9PQ' }).html).toContain('>X7K9PQ</p>');
+  });
+
   it('names the speech language in the SSML, keeping a known region', () => {
     expect(render('voice').ssml).toContain('<lang xml:lang="en-US">');
     expect(render('voice', { locale: 'pt-PT' }).ssml).toContain('<lang xml:lang="pt-PT">');

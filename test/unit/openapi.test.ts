@@ -4,7 +4,7 @@
  * test/integration/openapi-conformance.test.ts holds the real handlers to the same document.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_CODE_LENGTH, MIN_CODE_LENGTH } from '../../functions/core/codes.ts';
+import { MAX_GUESS_LENGTH, MIN_CODE_LENGTH } from '../../functions/core/codes.ts';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings.ts';
 import { CHANNELS, DELIVERY_STATES, STATUSES } from '../../functions/core/verification.ts';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../functions/http/idempotency.ts';
@@ -61,7 +61,7 @@ describe('docs/openapi.yaml', () => {
     expect(at(`${start}/additionalProperties`)).toBe(true);
     expect(at('/components/schemas/CheckRequest/additionalProperties')).toBe(true);
     expect(at('/components/schemas/CheckRequest/properties/code/minLength')).toBe(MIN_CODE_LENGTH);
-    expect(at('/components/schemas/CheckRequest/properties/code/maxLength')).toBe(MAX_CODE_LENGTH);
+    expect(at('/components/schemas/CheckRequest/properties/code/maxLength')).toBe(MAX_GUESS_LENGTH);
     // The examples are what a default service answers: 5 attempts, 300 s validity, 30 s cooldown.
     const created = object(
       at(`${operationPointer('start')}/responses/201/content/application~1json/example`),
