@@ -38,6 +38,10 @@ import {
   VOICE_FALLBACK_STATE_MACHINE_ARN,
   VOICE_ID,
   VOICE_ORIGINATION_IDENTITY,
+  WHATSAPP_META_API_VERSION,
+  WHATSAPP_PHONE_NUMBER_ID,
+  WHATSAPP_TEMPLATE_LANGUAGES,
+  WHATSAPP_TEMPLATE_NAME,
 } from './env.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -155,7 +159,24 @@ export interface ChannelConfig {
   email?: { fromAddress: string; replyTo?: string; configurationSetName?: string };
   /** On with `VOICE_ORIGINATION_IDENTITY` (AWS End User Messaging SMS and Voice). */
   voice?: { originationIdentity: string; voiceId?: string; configurationSetName?: string };
+  /** On with `WHATSAPP_PHONE_NUMBER_ID` (AWS End User Messaging Social). */
+  whatsapp?: WhatsAppConfig;
 }
+
+export interface WhatsAppConfig {
+  phoneNumberId: string;
+  templateName: string;
+  /** Meta language codes the template is approved in, the fallback first. */
+  templateLanguages: readonly string[];
+  metaApiVersion: string;
+}
+
+/** What WhatsApp uses when only its phone number id is set. */
+export const WHATSAPP_DEFAULTS = {
+  templateName: 'verification_code',
+  templateLanguages: ['en_US'],
+  metaApiVersion: 'v20.0',
+} as const;
 
 /** SES and SMS-Voice configuration set names alike. */
 const CONFIGURATION_SET = /^[A-Za-z0-9_-]{1,64}$/;
@@ -214,7 +235,49 @@ export function channelsFromEnv(env: Env): ChannelConfig {
       ...(voiceSet ? { configurationSetName: voiceSet } : {}),
     };
   }
+  const whatsapp = whatsAppFromEnv(env);
+  if (whatsapp) channels.whatsapp = whatsapp;
   return channels;
+}
+
+/** The WhatsApp variables: a phone number id switches the channel on; the rest have defaults. */
+function whatsAppFromEnv(env: Env): WhatsAppConfig | undefined {
+  const phoneNumberId = optionalEnv(
+    env,
+    WHATSAPP_PHONE_NUMBER_ID,
+    /^(phone-number-id-[0-9a-f]{32}|arn:[a-z-]+:social-messaging:[a-z0-9-]+:\d{12}:phone-number-id\/[0-9a-f]{32})$/,
+    'an End User Messaging Social phone number id (phone-number-id-<32 hex digits>) or its ARN',
+  );
+  const templateName = optionalEnv(
+    env,
+    WHATSAPP_TEMPLATE_NAME,
+    /^[a-z0-9_]{1,512}$/,
+    'a WhatsApp template name (lower-case letters, digits and _)',
+  );
+  const languages = optionalEnv(
+    env,
+    WHATSAPP_TEMPLATE_LANGUAGES,
+    /^[a-z]{2,3}(_[A-Za-z]{2,4})?(,[a-z]{2,3}(_[A-Za-z]{2,4})?)*$/,
+    'comma-separated WhatsApp language codes such as en_US,es,pt_BR (the fallback first)',
+  );
+  const version = optionalEnv(
+    env,
+    WHATSAPP_META_API_VERSION,
+    /^v\d{1,3}\.\d{1,2}$/,
+    'a version such as v20.0',
+  );
+  onlyWith(env, WHATSAPP_PHONE_NUMBER_ID, [
+    WHATSAPP_TEMPLATE_NAME,
+    WHATSAPP_TEMPLATE_LANGUAGES,
+    WHATSAPP_META_API_VERSION,
+  ]);
+  if (!phoneNumberId) return undefined;
+  return {
+    phoneNumberId,
+    templateName: templateName ?? WHATSAPP_DEFAULTS.templateName,
+    templateLanguages: languages ? languages.split(',') : WHATSAPP_DEFAULTS.templateLanguages,
+    metaApiVersion: version ?? WHATSAPP_DEFAULTS.metaApiVersion,
+  };
 }
 
 /**

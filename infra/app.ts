@@ -12,7 +12,8 @@ import { OtpStack } from './otp-stack.ts';
  *     -c voiceOriginationIdentity=phone-0123abcd -c originDomain=acme.example -c allowedCountries=US,CA
  *
  * Context keys: codeAlphabet (digits | alphanumeric), codeLength, stackName, appName, fromAddress, replyTo, emailConfigurationSet, originationNumber,
- * senderId, originDomain, voiceOriginationIdentity, voiceId, voiceFallbackWorkflowType (STANDARD |
+ * senderId, originDomain, voiceOriginationIdentity, voiceId, whatsappPhoneNumberId,
+ * whatsappTemplateName, whatsappTemplateLanguages (en_US,es,…), voiceFallbackWorkflowType (STANDARD |
  * EXPRESS), allowedCountries, alarmTopicArn, eventBusName, removalPolicy (retain | destroy),
  * keyRotationDays (rotate the key material every N days; off when unset).
  */
@@ -32,6 +33,9 @@ const originDomain = context('originDomain');
 const replyTo = context('replyTo');
 const configurationSetName = context('emailConfigurationSet');
 const voiceId = context('voiceId');
+const whatsappPhoneNumberId = context('whatsappPhoneNumberId');
+const whatsappTemplateName = context('whatsappTemplateName');
+const whatsappTemplateLanguages = context('whatsappTemplateLanguages');
 const codeAlphabet = context('codeAlphabet');
 if (codeAlphabet !== undefined && !isCodeAlphabet(codeAlphabet)) {
   throw new Error(`-c codeAlphabet must be "digits" or "alphanumeric" (got "${codeAlphabet}")`);
@@ -83,6 +87,17 @@ new OtpStack(app, context('stackName') ?? 'Onetime', {
       : {}),
     ...(voiceOriginationIdentity
       ? { voice: { originationIdentity: voiceOriginationIdentity, ...(voiceId ? { voiceId } : {}) } }
+      : {}),
+    ...(whatsappPhoneNumberId
+      ? {
+          whatsapp: {
+            phoneNumberId: whatsappPhoneNumberId,
+            ...(whatsappTemplateName ? { templateName: whatsappTemplateName } : {}),
+            ...(whatsappTemplateLanguages
+              ? { templateLanguages: whatsappTemplateLanguages.split(',').map((code) => code.trim()) }
+              : {}),
+          },
+        }
       : {}),
     ...(workflowType ? { voiceFallbackWorkflowType: StateMachineType[workflowType] } : {}),
     ...(removal === 'destroy' ? { removalPolicy: RemovalPolicy.DESTROY } : {}),

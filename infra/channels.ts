@@ -11,17 +11,22 @@ import {
   VOICE_CONFIGURATION_SET,
   VOICE_ID,
   VOICE_ORIGINATION_IDENTITY,
+  WHATSAPP_META_API_VERSION,
+  WHATSAPP_PHONE_NUMBER_ID,
+  WHATSAPP_TEMPLATE_LANGUAGES,
+  WHATSAPP_TEMPLATE_NAME,
 } from '../functions/env.ts';
 import { nagResourceName } from './nag.ts';
 import type { OtpServiceProps } from './otp-service-props.ts';
+
+/** The props that configure channels. */
+export type ChannelProps = Pick<OtpServiceProps, 'sms' | 'email' | 'voice' | 'whatsapp'>;
 
 /**
  * The channel variables a sending function reads (`channelsFromEnv`, functions/config.ts), for the
  * same props an `OtpService` was given. Only the channels that are configured appear; SMS needs none.
  */
-export function channelEnvironment(
-  props: Pick<OtpServiceProps, 'sms' | 'email' | 'voice'>,
-): Record<string, string> {
+export function channelEnvironment(props: ChannelProps): Record<string, string> {
   const entries: Array<[string, string | undefined]> = [
     [SMS_SENDER_ID, props.sms?.senderId],
     [SMS_ORIGINATION_NUMBER, props.sms?.originationNumber],
@@ -31,13 +36,18 @@ export function channelEnvironment(
     [VOICE_ORIGINATION_IDENTITY, props.voice?.originationIdentity],
     [VOICE_ID, props.voice?.voiceId],
     [VOICE_CONFIGURATION_SET, props.voice?.configurationSetName],
+    [WHATSAPP_PHONE_NUMBER_ID, props.whatsapp?.phoneNumberId],
+    [WHATSAPP_TEMPLATE_NAME, props.whatsapp?.templateName],
+    [WHATSAPP_TEMPLATE_LANGUAGES, props.whatsapp?.templateLanguages?.join(',')],
+    [WHATSAPP_META_API_VERSION, props.whatsapp?.metaApiVersion],
   ];
   return Object.fromEntries(entries.filter((entry): entry is [string, string] => Boolean(entry[1])));
 }
 
 /**
  * The send permissions for the channels `environment` configures (as `channelEnvironment` spells
- * them): SMS always, email when `EMAIL_FROM_ADDRESS` is set, voice when `VOICE_ORIGINATION_IDENTITY` is.
+ * them): SMS always, email when `EMAIL_FROM_ADDRESS` is set, voice when `VOICE_ORIGINATION_IDENTITY` is,
+ * WhatsApp when `WHATSAPP_PHONE_NUMBER_ID` is.
  */
 export function grantChannelSends(fn: lambda.Function, environment: Record<string, string>): void {
   grantSms(fn);
@@ -45,6 +55,29 @@ export function grantChannelSends(fn: lambda.Function, environment: Record<strin
   if (fromAddress) grantEmail(fn, fromAddress, environment[EMAIL_CONFIGURATION_SET]);
   const originationIdentity = environment[VOICE_ORIGINATION_IDENTITY];
   if (originationIdentity) grantVoice(fn, originationIdentity, environment[VOICE_CONFIGURATION_SET]);
+  const phoneNumberId = environment[WHATSAPP_PHONE_NUMBER_ID];
+  if (phoneNumberId) grantWhatsApp(fn, phoneNumberId);
+}
+
+/** WhatsApp: social-messaging:SendWhatsAppMessage from the configured phone number id only. */
+export function grantWhatsApp(fn: lambda.Function, phoneNumberId: string): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'WhatsAppFromTheConfiguredNumber',
+      actions: ['social-messaging:SendWhatsAppMessage'],
+      resources: [whatsAppPhoneNumberArn(Stack.of(fn), phoneNumberId)],
+    }),
+  );
+}
+
+/** `phone-number-id-<hex>` → `arn:<partition>:social-messaging:<region>:<account>:phone-number-id/<hex>`. */
+export function whatsAppPhoneNumberArn(stack: Stack, phoneNumberId: string): string {
+  if (phoneNumberId.startsWith('arn:')) return phoneNumberId;
+  return stack.formatArn({
+    service: 'social-messaging',
+    resource: 'phone-number-id',
+    resourceName: phoneNumberId.replace(/^phone-number-id-/, ''),
+  });
 }
 
 /**

@@ -59,6 +59,29 @@ export interface OtpVoiceProps {
   readonly configurationSetName?: string;
 }
 
+/**
+ * WhatsApp through AWS End User Messaging Social; the `whatsapp` channel is on when given. Messages
+ * are an approved **authentication template** with a copy-code button (category AUTHENTICATION,
+ * created in WhatsApp Manager or through the Meta API), in each of the languages listed.
+ */
+export interface OtpWhatsAppProps {
+  /**
+   * The WhatsApp Business phone number linked to End User Messaging Social:
+   * `phone-number-id-<32 hex digits>` (or its ARN).
+   */
+  readonly phoneNumberId: string;
+  /** The authentication template's name. @default 'verification_code' */
+  readonly templateName?: string;
+  /**
+   * The languages the template is approved in (Meta's codes, e.g. `en_US`, `es`, `pt_BR`), the
+   * fallback first: a verification in Portuguese uses `pt_BR`, one in a language not listed the first.
+   * @default ['en_US']
+   */
+  readonly templateLanguages?: readonly string[];
+  /** The Meta Graph API version of the message object. @default 'v20.0' */
+  readonly metaApiVersion?: string;
+}
+
 export interface OtpApiProps {
   /** The stage, the first segment of the URL path (`/prod/v1/verifications`). @default 'prod' */
   readonly stageName?: string;
@@ -134,6 +157,8 @@ export interface OtpServiceProps {
   readonly email?: OtpEmailProps;
   /** Turns the voice channel on. @default voice off */
   readonly voice?: OtpVoiceProps;
+  /** Turns the whatsapp channel on. @default whatsapp off */
+  readonly whatsapp?: OtpWhatsAppProps;
 
   readonly api?: OtpApiProps;
   readonly alarms?: OtpAlarmProps;

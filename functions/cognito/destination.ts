@@ -2,7 +2,7 @@ import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString }
 import { parseDestination } from '../core/destination.ts';
 import { EngineError } from '../core/errors.ts';
 import type { Sealer } from '../core/sealing.ts';
-import type { Channel } from '../core/verification.ts';
+import { CHANNEL_TRAITS, type Channel, type DestinationKind } from '../core/verification.ts';
 import { type CognitoOptions, isChannel, SignInError } from './challenge.ts';
 
 /** A channel and its destination as `parseDestination` reads it (E.164, or the email address trimmed). */
@@ -34,7 +34,9 @@ export function chooseDestination(input: {
       : undefined;
   const phone = usable(attributes['phone_number'], attributes['phone_number_verified']);
   const email = usable(attributes['email'], attributes['email_verified']);
-  const destinationFor = (channel: Channel) => (channel === 'email' ? email : phone);
+  // WhatsApp goes to the phone number, as sms and voice do.
+  const byKind: Record<DestinationKind, string | undefined> = { phone, email };
+  const destinationFor = (channel: Channel) => byKind[CHANNEL_TRAITS[channel].destination];
 
   const order =
     isChannel(requested) && channels.includes(requested)

@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { EngineError, invalidRequest } from './errors.ts';
-import type { Channel } from './verification.ts';
+import { CHANNEL_TRAITS, type Channel, type DestinationKind } from './verification.ts';
 
 /** A destination as the service uses it. */
 export interface Destination {
@@ -30,30 +30,38 @@ const EMAIL_PATTERN =
   /^[^\s@\p{Cc}]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/u;
 
 /**
- * Checks and normalises `to` for `channel`. Phone numbers must be international (leading +); human
- * spacing and punctuation are accepted. Email addresses are only trimmed (messages go to the address
- * as written) and must not carry invisible characters. Throws a 400 naming the `to` field.
+ * Checks and normalises `to` for `channel`, by the kind of destination the channel takes (its row in
+ * CHANNEL_TRAITS). Phone numbers must be international (leading +); human spacing and punctuation are
+ * accepted. Email addresses are only trimmed (messages go to the address as written) and must not
+ * carry invisible characters. Throws a 400 naming the `to` field.
  */
 export function parseDestination(
   channel: Channel,
   to: string,
   allowedCountries: readonly string[],
 ): Destination {
-  if (channel === 'email') {
-    const invisible = INVISIBLE.exec(to)?.[0];
-    if (invisible !== undefined) {
-      const codePoint = `U+${invisible.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-      throw invalidRequest(
-        `\`to\` contains an invisible or formatting character (${codePoint}); send the address without it.`,
-        'to',
-      );
-    }
-    const email = to.trim();
-    if (email.length > MAX_EMAIL_LENGTH || !EMAIL_PATTERN.test(email)) {
-      throw invalidRequest('`to` must be an email address for the email channel.', 'to');
-    }
-    return { to: email, canonical: canonicalDestination(email) };
+  return PARSERS[CHANNEL_TRAITS[channel].destination](channel, to, allowedCountries);
+}
+
+type Parser = (channel: Channel, to: string, allowedCountries: readonly string[]) => Destination;
+
+function parseEmail(_channel: Channel, to: string): Destination {
+  const invisible = INVISIBLE.exec(to)?.[0];
+  if (invisible !== undefined) {
+    const codePoint = `U+${invisible.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    throw invalidRequest(
+      `\`to\` contains an invisible or formatting character (${codePoint}); send the address without it.`,
+      'to',
+    );
   }
+  const email = to.trim();
+  if (email.length > MAX_EMAIL_LENGTH || !EMAIL_PATTERN.test(email)) {
+    throw invalidRequest('`to` must be an email address for the email channel.', 'to');
+  }
+  return { to: email, canonical: canonicalDestination(email) };
+}
+
+function parsePhone(channel: Channel, to: string, allowedCountries: readonly string[]): Destination {
   // extract: false — the whole string must be the number, not merely contain one.
   const phone = to.length <= 40 ? parsePhoneNumberFromString(to.trim(), { extract: false }) : undefined;
   if (!phone?.isValid() || phone.ext !== undefined || !to.trim().startsWith('+')) {
@@ -71,6 +79,8 @@ export function parseDestination(
   const e164 = phone.number;
   return country === undefined ? { to: e164, canonical: e164 } : { to: e164, canonical: e164, country };
 }
+
+const PARSERS: Record<DestinationKind, Parser> = { phone: parsePhone, email: parseEmail };
 
 /**
  * The one statement of when two destinations are the same: E.164 for a phone number; for an email

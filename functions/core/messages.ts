@@ -29,6 +29,8 @@ interface Templates {
   voiceIntro(app: string): string;
   voiceRepeat: string;
   voiceGoodbye: string;
+  /** WhatsApp: Meta's preset text of an authentication template in this language (Meta sends its own). */
+  whatsapp(code: string): string;
 }
 
 const plural = (one: string, many: string) => (n: number) => (n === 1 ? `1 ${one}` : `${n} ${many}`);
@@ -47,6 +49,7 @@ const TEMPLATES = {
     voiceIntro: (app) => `Hello. Your ${app} verification code is:`,
     voiceRepeat: 'I repeat:',
     voiceGoodbye: 'Goodbye.',
+    whatsapp: (code) => `${code} is your verification code. For your security, do not share this code.`,
   },
   es: {
     speech: 'es-ES',
@@ -61,6 +64,7 @@ const TEMPLATES = {
     voiceIntro: (app) => `Hola. Tu código de verificación de ${app} es:`,
     voiceRepeat: 'Repito:',
     voiceGoodbye: 'Adiós.',
+    whatsapp: (code) => `${code} es tu código de verificación. Por tu seguridad, no lo compartas.`,
   },
   fr: {
     speech: 'fr-FR',
@@ -75,6 +79,7 @@ const TEMPLATES = {
     voiceIntro: (app) => `Bonjour. Votre code de vérification ${app} est :`,
     voiceRepeat: 'Je répète :',
     voiceGoodbye: 'Au revoir.',
+    whatsapp: (code) => `${code} est votre code de vérification. Pour votre sécurité, ne le partagez pas.`,
   },
   de: {
     speech: 'de-DE',
@@ -90,6 +95,8 @@ const TEMPLATES = {
     voiceIntro: (app) => `Hallo. Ihr Bestätigungscode für ${app} lautet:`,
     voiceRepeat: 'Ich wiederhole:',
     voiceGoodbye: 'Auf Wiederhören.',
+    whatsapp: (code) =>
+      `${code} ist Ihr Bestätigungscode. Geben Sie diesen Code zu Ihrer Sicherheit nicht weiter.`,
   },
   pt: {
     speech: 'pt-BR',
@@ -104,6 +111,7 @@ const TEMPLATES = {
     voiceIntro: (app) => `Olá. Seu código de verificação de ${app} é:`,
     voiceRepeat: 'Repetindo:',
     voiceGoodbye: 'Até logo.',
+    whatsapp: (code) => `${code} é seu código de verificação. Para sua segurança, não o compartilhe.`,
   },
   it: {
     speech: 'it-IT',
@@ -118,6 +126,7 @@ const TEMPLATES = {
     voiceIntro: (app) => `Ciao. Il tuo codice di verifica ${app} è:`,
     voiceRepeat: 'Ripeto:',
     voiceGoodbye: 'Arrivederci.',
+    whatsapp: (code) => `${code} è il tuo codice di verifica. Per la tua sicurezza, non condividerlo.`,
   },
 } satisfies Record<SupportedLocale, Templates>;
 
@@ -172,21 +181,40 @@ export function renderMessage(input: RenderInput): OutgoingMessage {
   const t: Templates = TEMPLATES[locale];
   // Rounded up: a code valid for 90 s must not claim "1 minute".
   const minutes = t.minutes(Math.max(1, Math.ceil(input.ttlSeconds / 60)));
-  const base = {
+  return {
     channel: input.channel,
     to: input.to,
     maskedTo: input.maskedTo,
     verificationId: input.verificationId,
+    locale,
+    ...RENDERERS[input.channel]({ t, input, minutes, locale }),
   };
-  switch (input.channel) {
-    case 'sms':
-      return { ...base, body: renderSms(t, input, minutes, input.smsTemplates?.[locale]) };
-    case 'email':
-      return { ...base, ...renderEmail(t, input, minutes, locale) };
-    case 'voice':
-      return { ...base, ...renderVoice(t, input.appName, input.code, speechLanguage(locale, input.locale)) };
-  }
 }
+
+interface RenderContext {
+  t: Templates;
+  input: RenderInput;
+  minutes: string;
+  locale: SupportedLocale;
+}
+
+type Rendered = Omit<OutgoingMessage, 'channel' | 'to' | 'maskedTo' | 'verificationId' | 'locale'>;
+
+/** One renderer per channel: a new channel is one more entry. */
+const RENDERERS: Record<Channel, (context: RenderContext) => Rendered> = {
+  sms: ({ t, input, minutes, locale }) => ({
+    body: renderSms(t, input, minutes, input.smsTemplates?.[locale]),
+  }),
+  email: ({ t, input, minutes, locale }) => renderEmail(t, input, minutes, locale),
+  voice: ({ t, input, locale }) =>
+    renderVoice(t, input.appName, input.code, speechLanguage(locale, input.locale)),
+  // The template's text is Meta's, in the template's language; this is what the person reads, for the
+  // outbox. The code itself rides separately: the template's body parameter and copy-code button.
+  whatsapp: ({ t, input, minutes }) => ({
+    body: `${t.whatsapp(input.code)}\n${t.expiry(minutes)}`,
+    code: input.code,
+  }),
+};
 
 function renderSms(t: Templates, input: RenderInput, minutes: string, custom: string | undefined): string {
   const text =

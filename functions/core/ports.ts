@@ -12,14 +12,21 @@ export interface OutgoingMessage {
   /** Full destination: E.164 phone number or email address. Never log it; log `maskedTo`. */
   to: string;
   maskedTo: string;
-  /** Text for SMS, plain-text body for email, plain text for voice. */
+  /** Text for SMS, plain-text body for email, plain text for voice, the text a WhatsApp user reads. */
   body: string;
   /** Email only. */
   subject?: string;
   /** Email only. */
   html?: string;
-  /** Voice only: SSML that reads the digits one by one, twice. */
+  /** Voice only: SSML that reads the code one symbol at a time, twice. */
   ssml?: string;
+  /**
+   * WhatsApp: the code on its own, for the authentication template's body parameter and copy-code
+   * button (the template's text is Meta's).
+   */
+  code?: string;
+  /** The language the message is worded in (`en`, `es`, ...): WhatsApp picks its template language by it. */
+  locale?: string;
   /** The verification this message belongs to (for delivery receipts and logs). */
   verificationId: string;
 }

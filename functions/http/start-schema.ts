@@ -11,7 +11,7 @@ const StartBody = v.object({
     v.minLength(1, '`to` is required.'),
     v.maxLength(320, '`to` is too long.'),
   ),
-  channel: v.picklist(CHANNELS, '`channel` must be one of sms, email, voice.'),
+  channel: v.picklist(CHANNELS, `\`channel\` must be one of ${CHANNELS.join(', ')}.`),
   locale: v.optional(
     v.pipe(
       v.string('`locale` must be a string.'),

@@ -7,7 +7,8 @@ import type { Senders } from '../core/ports.ts';
  * The senders for the channels a sending function (start, Cognito create, the voice-fallback call) has,
  * as its environment configures them (`channelsFromEnv`): SMS is always on (SNS); email when it has
  * a from address (SES); voice when it has an origination identity (AWS End User Messaging SMS and
- * Voice). Each channel's client is loaded on first use only.
+ * Voice); whatsapp when it has a phone number id (AWS End User Messaging Social). Each channel's client
+ * is loaded on first use only.
  */
 export function buildSenders(channels: ChannelConfig): Senders {
   const senders: Senders = {
@@ -20,7 +21,7 @@ export function buildSenders(channels: ChannelConfig): Senders {
     }),
   };
 
-  const { email, voice } = channels;
+  const { email, voice, whatsapp } = channels;
   if (email) {
     senders.email = lazySender(async () => {
       const [{ SESClient }, { SesEmailSender }] = await Promise.all([
@@ -42,6 +43,15 @@ export function buildSenders(channels: ChannelConfig): Senders {
         ...voice,
         voiceId: voice.voiceId as VoiceId,
       });
+    });
+  }
+  if (whatsapp) {
+    senders.whatsapp = lazySender(async () => {
+      const [{ SocialMessagingClient }, { SocialMessagingWhatsAppSender }] = await Promise.all([
+        import('@aws-sdk/client-socialmessaging'),
+        import('../adapters/social-messaging-whatsapp-sender.ts'),
+      ]);
+      return new SocialMessagingWhatsAppSender(new SocialMessagingClient({}), whatsapp);
     });
   }
   return senders;

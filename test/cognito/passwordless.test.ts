@@ -139,6 +139,21 @@ describe('passwordless sign-in through Cognito custom auth', () => {
     expect(signedIn.AuthenticationResult).toBeDefined();
   });
 
+  it('sends the code by WhatsApp to the verified phone number when the pool allows it first', async () => {
+    const { pool, messages, lastCode } = await signInPool({
+      cognito: { allowedChannels: ['whatsapp', 'email'] },
+    });
+    const started = challenge(await pool.initiateAuth({ username: 'ana' }));
+    expect(started.ChallengeParameters).toMatchObject({ channel: 'whatsapp', destination: '+1********23' });
+    expect(messages().at(-1)).toMatchObject({ channel: 'whatsapp', to: ANA_PHONE });
+    const signedIn = await pool.respondToAuthChallenge({ session: started.Session, answer: lastCode() });
+    expect(signedIn.AuthenticationResult).toBeDefined();
+
+    // Bo has no phone number: WhatsApp is skipped for the next allowed channel.
+    const bo = challenge(await pool.initiateAuth({ username: 'bo' }));
+    expect(bo.ChallengeParameters).toMatchObject({ channel: 'email' });
+  });
+
   it('fails the sign-in when the last of the five attempts is wrong', async () => {
     const { pool, lastCode, verificationOf, status } = await signInPool();
     let current = challenge(await pool.initiateAuth({ username: 'ana' }));

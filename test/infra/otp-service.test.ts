@@ -114,7 +114,7 @@ describe('OtpService: the secret', () => {
 
   it('puts no secret in any environment: every variable is a setting, a name, an ARN or a reference', () => {
     const allowed =
-      /^(TABLE_NAME|SECRET_ARN|EVENT_BUS_NAME|NODE_OPTIONS|POWERTOOLS_\w+|OTP_\w+|SMS_\w+|EMAIL_\w+|VOICE_\w+|PARAMETERS_SECRETS_EXTENSION_\w+|SECRETS_MANAGER_\w+|SSM_PARAMETER_STORE_\w+|EXTRA)$/;
+      /^(TABLE_NAME|SECRET_ARN|EVENT_BUS_NAME|NODE_OPTIONS|POWERTOOLS_\w+|OTP_\w+|SMS_\w+|EMAIL_\w+|VOICE_\w+|WHATSAPP_\w+|PARAMETERS_SECRETS_EXTENSION_\w+|SECRETS_MANAGER_\w+|SSM_PARAMETER_STORE_\w+|EXTRA)$/;
     // Every function of the stack: the four routes, the voice-fallback call, the activity stream, the
     // delivery receipts, and the custom resource that turns SNS SMS delivery-status logging on.
     const functions = Object.values(resources(full.template, 'AWS::Lambda::Function'));
@@ -219,10 +219,19 @@ describe('OtpService: the functions', () => {
       EMAIL_CONFIGURATION_SET: 'otp-events',
       VOICE_ORIGINATION_IDENTITY: 'phone-0123456789abcdef',
       VOICE_ID: 'JOANNA',
+      WHATSAPP_PHONE_NUMBER_ID: 'phone-number-id-0123456789abcdef0123456789abcdef',
+      WHATSAPP_TEMPLATE_NAME: 'acme_code',
+      WHATSAPP_TEMPLATE_LANGUAGES: 'en_US,es,pt_BR',
     });
-    expect(Object.keys(envOf(full, 'check')).filter((key) => /^(SMS|EMAIL|VOICE)_/.test(key))).toEqual([]);
+    expect(
+      Object.keys(envOf(full, 'check')).filter((key) => /^(SMS|EMAIL|VOICE|WHATSAPP)_/.test(key)),
+    ).toEqual([]);
     const start = envOf(minimal, 'start');
     expect(start['EMAIL_FROM_ADDRESS']).toBeUndefined();
+    expect(start['WHATSAPP_PHONE_NUMBER_ID']).toBeUndefined();
+    expect(actionsOf(statementsOf(minimal.template, 'start'))).not.toContain(
+      'social-messaging:SendWhatsAppMessage',
+    );
     expect(start['VOICE_ORIGINATION_IDENTITY']).toBeUndefined();
     expect(actionsOf(statementsOf(minimal.template, 'start'))).not.toContain('ses:SendEmail');
     expect(actionsOf(statementsOf(minimal.template, 'start'))).not.toContain('sms-voice:SendVoiceMessage');
@@ -344,6 +353,19 @@ describe('OtpService: permissions', () => {
     expect(arns).toContain(':sms-voice:eu-west-1:123456789012:phone-number/phone-0123456789abcdef');
     expect(arns).not.toContain('phone-number/*');
     expect(arns).not.toContain('pool/*');
+  });
+
+  it('allow WhatsApp messages from the configured phone number id only', () => {
+    const whatsapp = statementsOf(full.template, 'start').filter((s) =>
+      asList(s.Action).includes('social-messaging:SendWhatsAppMessage'),
+    );
+    expect(whatsapp).toHaveLength(1);
+    expect(asList(whatsapp[0]!.Action)).toEqual(['social-messaging:SendWhatsAppMessage']);
+    const arns = JSON.stringify(whatsapp[0]!.Resource);
+    expect(arns).toContain(
+      ':social-messaging:eu-west-1:123456789012:phone-number-id/0123456789abcdef0123456789abcdef',
+    );
+    expect(arns).not.toContain('*');
   });
 
   it("scope voice calls to the account's numbers and pools when the identity is an E.164 number", () => {

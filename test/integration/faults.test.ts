@@ -8,11 +8,13 @@ import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk
 import { PinpointSMSVoiceV2Client, SendVoiceMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendWhatsAppMessageCommand, SocialMessagingClient } from '@aws-sdk/client-socialmessaging';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, inject, it } from 'vitest';
 import { EndUserMessagingVoiceSender } from '../../functions/adapters/end-user-messaging-voice-sender.ts';
 import { SesEmailSender } from '../../functions/adapters/ses-email-sender.ts';
 import { SnsSmsSender } from '../../functions/adapters/sns-sms-sender.ts';
+import { SocialMessagingWhatsAppSender } from '../../functions/adapters/social-messaging-whatsapp-sender.ts';
 import { auditedServices } from '../support/audit.ts';
 import { routes, type TestResponse } from '../support/service.ts';
 import { idOf } from './helpers.ts';
@@ -40,7 +42,9 @@ function mockedChannels() {
   const sns = mockClient(new SNSClient(awsClientConfig));
   const ses = mockClient(new SESClient(awsClientConfig));
   const voice = mockClient(new PinpointSMSVoiceV2Client(awsClientConfig));
+  const whatsapp = mockClient(new SocialMessagingClient(awsClientConfig));
   sns.on(PublishCommand).resolves({ MessageId: 'sns-1' });
+  whatsapp.on(SendWhatsAppMessageCommand).resolves({ messageId: 'wa-1' });
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
   voice.on(SendVoiceMessageCommand).resolves({ MessageId: 'voice-1' });
   const senders = {
@@ -53,14 +57,29 @@ function mockedChannels() {
       originationIdentity: '+18005550100',
       sleep: noWait,
     }),
+    whatsapp: new SocialMessagingWhatsAppSender(whatsapp as unknown as SocialMessagingClient, {
+      phoneNumberId: 'phone-number-id-0123456789abcdef0123456789abcdef',
+      templateName: 'verification_code',
+      templateLanguages: ['en_US'],
+      metaApiVersion: 'v20.0',
+      sleep: noWait,
+    }),
   };
   /** The texts each provider was asked to deliver, oldest first. */
   const delivered = () => [
     ...sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Message ?? ''),
     ...ses.commandCalls(SendEmailCommand).map((c) => c.args[0].input.Message?.Body?.Text?.Data ?? ''),
     ...voice.commandCalls(SendVoiceMessageCommand).map((c) => c.args[0].input.MessageBody ?? ''),
+    // The template's body parameter: the code itself.
+    ...whatsapp
+      .commandCalls(SendWhatsAppMessageCommand)
+      .map(
+        (c) =>
+          JSON.parse(new TextDecoder().decode(c.args[0].input.message)).template.components[0].parameters[0]
+            .text as string,
+      ),
   ];
-  return { sns, ses, voice, senders, delivered };
+  return { sns, ses, voice, whatsapp, senders, delivered };
 }
 
 /** The 6-digit code in a provider's text: plain in SMS and email, between SSML tags in a call. */
@@ -102,6 +121,11 @@ describe('A channel that refuses the message', () => {
       to: ANA_PHONE,
       error: providerError('ValidationException', 400, `Destination ${ANA_PHONE} is opted out`),
     },
+    // Meta's answer for a number with no WhatsApp account, relayed by End User Messaging Social.
+    whatsapp: {
+      to: ANA_PHONE,
+      error: providerError('DependencyException', 502, `(#131026) Message undeliverable to ${ANA_PHONE}`),
+    },
   } as const;
 
   it.each(Object.keys(refusals) as (keyof typeof refusals)[])(
@@ -109,7 +133,9 @@ describe('A channel that refuses the message', () => {
     async (channel) => {
       const { to, error } = refusals[channel];
       const m = await withMockedChannels();
-      m[channel === 'email' ? 'ses' : channel === 'voice' ? 'voice' : 'sns'].rejects(error);
+      m[({ sms: 'sns', email: 'ses', voice: 'voice', whatsapp: 'whatsapp' } as const)[channel]].rejects(
+        error,
+      );
 
       const refused = await m.api.send({ to, channel });
       m.remember();
@@ -152,6 +178,20 @@ describe('A channel that refuses the message', () => {
     m.remember();
     expect(refused.status).toBe(502);
     expect(m.sns.commandCalls(PublishCommand)).toHaveLength(4);
+  });
+
+  it('retries a throttled WhatsApp provider, then answers 502 with the verification closed', async () => {
+    const m = await withMockedChannels();
+    m.whatsapp
+      .on(SendWhatsAppMessageCommand)
+      .rejects(providerError('ThrottledRequestException', 429, 'Rate exceeded'));
+
+    const refused = await m.api.send({ to: ANA_PHONE, channel: 'whatsapp' });
+    m.remember();
+    expect(refused.status).toBe(502);
+    expect(m.whatsapp.commandCalls(SendWhatsAppMessageCommand)).toHaveLength(4);
+    const failure = m.s.logs.map((line) => JSON.parse(line)).find((l) => l.message === 'delivery failed');
+    expect((await m.api.get(failure.verificationId)).body['status']).toBe('delivery_failed');
   });
 
   it('closes the verification when a voice resend is refused, so the SMS code no longer works', async () => {

@@ -25,7 +25,12 @@ describe('a full spend brake refuses cheaply', () => {
     expect(refused.body.error).toMatchObject({ code: 'rate_limited', reason: 'spend_limit' });
     expect(Object.fromEntries(counter.counts)).toEqual({ TransactWriteItems: 1, BatchGetItem: 1 });
 
-    // Email is not braked.
+    // WhatsApp is a phone channel: braked too. Email is not.
+    const whatsapp = await s.request('POST', '/v1/verifications', {
+      to: '+14155552001',
+      channel: 'whatsapp',
+    });
+    expect(whatsapp.body.error).toMatchObject({ code: 'rate_limited', reason: 'spend_limit' });
     expect(
       (await s.request('POST', '/v1/verifications', { to: 'ana@example.com', channel: 'email' })).status,
     ).toBe(201);

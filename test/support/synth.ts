@@ -20,6 +20,11 @@ export const FULL_PROPS: OtpServiceProps = {
     configurationSetName: 'otp-events',
   },
   voice: { originationIdentity: 'phone-0123456789abcdef', voiceId: 'JOANNA' },
+  whatsapp: {
+    phoneNumberId: 'phone-number-id-0123456789abcdef0123456789abcdef',
+    templateName: 'acme_code',
+    templateLanguages: ['en_US', 'es', 'pt_BR'],
+  },
   api: { rateLimit: 25, burstLimit: 40 },
   functionProps: { check: { memorySize: 2048, environment: { EXTRA: 'yes' } } },
 };

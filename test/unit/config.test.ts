@@ -223,6 +223,40 @@ describe('keyRotationFromEnv', () => {
 });
 
 describe('channelsFromEnv', () => {
+  it('switches WhatsApp on with a phone number id, with defaults for the template, and checks each variable', () => {
+    const id = 'phone-number-id-0123456789abcdef0123456789abcdef';
+    expect(channelsFromEnv({ WHATSAPP_PHONE_NUMBER_ID: id }).whatsapp).toEqual({
+      phoneNumberId: id,
+      templateName: 'verification_code',
+      templateLanguages: ['en_US'],
+      metaApiVersion: 'v20.0',
+    });
+    expect(
+      channelsFromEnv({
+        WHATSAPP_PHONE_NUMBER_ID: id,
+        WHATSAPP_TEMPLATE_NAME: 'acme_code',
+        WHATSAPP_TEMPLATE_LANGUAGES: 'en_US,es,pt_BR',
+        WHATSAPP_META_API_VERSION: 'v21.0',
+      }).whatsapp,
+    ).toEqual({
+      phoneNumberId: id,
+      templateName: 'acme_code',
+      templateLanguages: ['en_US', 'es', 'pt_BR'],
+      metaApiVersion: 'v21.0',
+    });
+    for (const [name, bad] of [
+      ['WHATSAPP_PHONE_NUMBER_ID', '+14155550123'],
+      ['WHATSAPP_TEMPLATE_NAME', 'Acme Code'],
+      ['WHATSAPP_TEMPLATE_LANGUAGES', 'en-US'],
+      ['WHATSAPP_META_API_VERSION', '20'],
+    ] as const) {
+      expect(() => channelsFromEnv({ WHATSAPP_PHONE_NUMBER_ID: id, [name]: bad }), name).toThrow(name);
+    }
+    expect(() => channelsFromEnv({ WHATSAPP_TEMPLATE_NAME: 'acme_code' })).toThrow(
+      /WHATSAPP_TEMPLATE_NAME is set but WHATSAPP_PHONE_NUMBER_ID is not/,
+    );
+  });
+
   it('gives SMS alone when nothing is set, treating empty values as unset', () => {
     expect(channelsFromEnv({})).toEqual({ sms: {} });
     expect(

@@ -132,6 +132,21 @@ describe('renderMessage', () => {
     expect(render('email', { code: 'X7K9PQ' }).html).toContain('>X7K9PQ</p>');
   });
 
+  it('words a WhatsApp message as the authentication template of Meta does, with the code alone beside it', () => {
+    for (const locale of SUPPORTED_LOCALES) {
+      const whatsapp = render('whatsapp', { locale });
+      expect(whatsapp.code).toBe('482913');
+      expect(whatsapp.locale).toBe(locale);
+      expect(whatsapp.body.startsWith('482913 ')).toBe(true);
+      expect(whatsapp.body).toContain('5');
+    }
+    expect(render('whatsapp').body).toBe(
+      '482913 is your verification code. For your security, do not share this code.\nIt expires in 5 minutes.',
+    );
+    // Only WhatsApp needs the code on its own.
+    expect(render('sms').code).toBeUndefined();
+  });
+
   it('names the speech language in the SSML, keeping a known region', () => {
     expect(render('voice').ssml).toContain('<lang xml:lang="en-US">');
     expect(render('voice', { locale: 'pt-PT' }).ssml).toContain('<lang xml:lang="pt-PT">');
