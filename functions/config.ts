@@ -6,6 +6,7 @@
  * function is deployed with (infra/otp-function.ts), so it fails there first.
  */
 import { CODE_ALPHABETS, isCodeAlphabet, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from './core/codes.ts';
+import { isPushApplicationArn } from './core/push-endpoints.ts';
 import { DEFAULT_SETTINGS, type Settings } from './core/settings.ts';
 import { checkSmsTemplates } from './core/sms-templates.ts';
 import {
@@ -25,6 +26,7 @@ import {
   OTP_ORIGIN_DOMAIN,
   OTP_PHONE_SENDS_PER_DAY,
   OTP_PHONE_SENDS_PER_MINUTE,
+  OTP_PUSH_PLATFORM_APPLICATIONS,
   OTP_RESEND_COOLDOWN_SECONDS,
   OTP_SMS_TEMPLATES,
   OTP_SPEND_BRAKE_SHARDS,
@@ -88,6 +90,20 @@ export function settingsFromEnv(env: Env): Settings {
       throw new Error(`${OTP_CODE_ALPHABET} must be one of ${CODE_ALPHABETS.join(', ')} (got "${alphabet}")`);
     }
     settings.codeAlphabet = alphabet;
+  }
+  const pushApplications = env[OTP_PUSH_PLATFORM_APPLICATIONS];
+  if (pushApplications !== undefined && pushApplications.trim() !== '') {
+    const list = pushApplications
+      .split(',')
+      .map((arn) => arn.trim())
+      .filter(Boolean);
+    const bad = list.find((arn) => !isPushApplicationArn(arn));
+    if (bad) {
+      throw new Error(
+        `${OTP_PUSH_PLATFORM_APPLICATIONS} holds "${bad}", not the ARN of an SNS APNS, APNS_SANDBOX or GCM platform application`,
+      );
+    }
+    settings.pushPlatformApplications = list;
   }
   if (env[OTP_APP_NAME]) settings.appName = env[OTP_APP_NAME];
   if (env[OTP_DEFAULT_LOCALE]) settings.defaultLocale = env[OTP_DEFAULT_LOCALE];
@@ -161,6 +177,8 @@ export interface ChannelConfig {
   voice?: { originationIdentity: string; voiceId?: string; configurationSetName?: string };
   /** On with `WHATSAPP_PHONE_NUMBER_ID` (AWS End User Messaging Social). */
   whatsapp?: WhatsAppConfig;
+  /** On with `OTP_PUSH_PLATFORM_APPLICATIONS` (Amazon SNS mobile push to their endpoints). */
+  push?: { platformApplications: readonly string[] };
 }
 
 export interface WhatsAppConfig {
@@ -237,6 +255,13 @@ export function channelsFromEnv(env: Env): ChannelConfig {
   }
   const whatsapp = whatsAppFromEnv(env);
   if (whatsapp) channels.whatsapp = whatsapp;
+  // The applications are a setting too (the engine checks `to` against them): one reader for both.
+  const { pushPlatformApplications } = settingsFromEnv({
+    [OTP_PUSH_PLATFORM_APPLICATIONS]: env[OTP_PUSH_PLATFORM_APPLICATIONS],
+  });
+  if (pushPlatformApplications.length > 0) {
+    channels.push = { platformApplications: pushPlatformApplications };
+  }
   return channels;
 }
 

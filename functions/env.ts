@@ -23,6 +23,7 @@ export const OTP_APP_NAME = 'OTP_APP_NAME';
 export const OTP_DEFAULT_LOCALE = 'OTP_DEFAULT_LOCALE';
 export const OTP_ORIGIN_DOMAIN = 'OTP_ORIGIN_DOMAIN';
 export const OTP_SMS_TEMPLATES = 'OTP_SMS_TEMPLATES';
+export const OTP_PUSH_PLATFORM_APPLICATIONS = 'OTP_PUSH_PLATFORM_APPLICATIONS';
 
 // The Cognito triggers' options (functions/cognito/challenge.ts `cognitoOptionsFromEnv`).
 export const OTP_COGNITO_ALLOWED_CHANNELS = 'OTP_COGNITO_ALLOWED_CHANNELS';

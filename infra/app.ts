@@ -13,7 +13,8 @@ import { OtpStack } from './otp-stack.ts';
  *
  * Context keys: codeAlphabet (digits | alphanumeric), codeLength, stackName, appName, fromAddress, replyTo, emailConfigurationSet, originationNumber,
  * senderId, originDomain, voiceOriginationIdentity, voiceId, whatsappPhoneNumberId,
- * whatsappTemplateName, whatsappTemplateLanguages (en_US,es,…), voiceFallbackWorkflowType (STANDARD |
+ * whatsappTemplateName, whatsappTemplateLanguages (en_US,es,…), pushPlatformApplications (ARNs, comma-
+ * separated), voiceFallbackWorkflowType (STANDARD |
  * EXPRESS), allowedCountries, alarmTopicArn, eventBusName, removalPolicy (retain | destroy),
  * keyRotationDays (rotate the key material every N days; off when unset).
  */
@@ -36,6 +37,7 @@ const voiceId = context('voiceId');
 const whatsappPhoneNumberId = context('whatsappPhoneNumberId');
 const whatsappTemplateName = context('whatsappTemplateName');
 const whatsappTemplateLanguages = context('whatsappTemplateLanguages');
+const pushPlatformApplications = context('pushPlatformApplications');
 const codeAlphabet = context('codeAlphabet');
 if (codeAlphabet !== undefined && !isCodeAlphabet(codeAlphabet)) {
   throw new Error(`-c codeAlphabet must be "digits" or "alphanumeric" (got "${codeAlphabet}")`);
@@ -98,6 +100,9 @@ new OtpStack(app, context('stackName') ?? 'Onetime', {
               : {}),
           },
         }
+      : {}),
+    ...(pushPlatformApplications
+      ? { push: { platformApplications: pushPlatformApplications.split(',').map((arn) => arn.trim()) } }
       : {}),
     ...(workflowType ? { voiceFallbackWorkflowType: StateMachineType[workflowType] } : {}),
     ...(removal === 'destroy' ? { removalPolicy: RemovalPolicy.DESTROY } : {}),

@@ -82,6 +82,19 @@ export interface OtpWhatsAppProps {
   readonly metaApiVersion?: string;
 }
 
+/**
+ * Push notifications through Amazon SNS mobile push; the `push` channel is on when given. A request's
+ * `to` is the ARN of a platform endpoint your backend created (`CreatePlatformEndpoint`) under one of
+ * these applications.
+ */
+export interface OtpPushProps {
+  /**
+   * ARNs of the SNS platform applications (APNs `APNS` / `APNS_SANDBOX`, FCM `GCM`), e.g.
+   * `arn:aws:sns:eu-west-1:123456789012:app/APNS/acme-ios`.
+   */
+  readonly platformApplications: readonly string[];
+}
+
 export interface OtpApiProps {
   /** The stage, the first segment of the URL path (`/prod/v1/verifications`). @default 'prod' */
   readonly stageName?: string;
@@ -159,6 +172,8 @@ export interface OtpServiceProps {
   readonly voice?: OtpVoiceProps;
   /** Turns the whatsapp channel on. @default whatsapp off */
   readonly whatsapp?: OtpWhatsAppProps;
+  /** Turns the push channel on. @default push off */
+  readonly push?: OtpPushProps;
 
   readonly api?: OtpApiProps;
   readonly alarms?: OtpAlarmProps;

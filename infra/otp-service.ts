@@ -312,7 +312,7 @@ export class OtpService extends Construct {
       acknowledgeStarGrants(
         fn,
         'on the start function also sns:Publish to a phone number, which has no ARN (publishing to ' +
-          'topics is denied in the same policy).',
+          'topics is denied in the same policy unless the push channel is on, see docs/security.md).',
       );
     }
   }
@@ -415,6 +415,7 @@ function withReceiptConfigurationSets(scope: Construct, props: OtpServiceProps):
   return {
     ...(props.sms ? { sms: props.sms } : {}),
     ...(props.whatsapp ? { whatsapp: props.whatsapp } : {}),
+    ...(props.push ? { push: props.push } : {}),
     ...(props.email
       ? {
           email: {

@@ -5,11 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { CHANNEL_TRAITS, CHANNELS, type DestinationKind } from '../functions/core/verification.ts';
+import { LOCAL_PUSH_ENDPOINT_EXAMPLE } from './local-push.ts';
 
 /** The `to` the form suggests for each channel, by the kind of destination it takes. */
 const EXAMPLE_DESTINATIONS: Record<DestinationKind, string> = {
   phone: '+14155550123',
   email: 'ana@example.com',
+  push_endpoint: LOCAL_PUSH_ENDPOINT_EXAMPLE,
 };
 const EXAMPLES = Object.fromEntries(
   CHANNELS.map((channel) => [channel, EXAMPLE_DESTINATIONS[CHANNEL_TRAITS[channel].destination]]),
@@ -154,7 +156,19 @@ function whatsapp(item, message, code, useCode) {
   item.append(bubble);
 }
 
-const SHOW = { whatsapp };
+function push(item, message, code, useCode) {
+  const card = element('div', 'push-card');
+  const top = element('div', 'push-top');
+  top.append(element('span', 'push-app', 'NOTIFICATION'), element('span', 'push-when', 'now'));
+  card.append(top, element('div', 'push-title', message.subject || ''), element('div', 'push-body', message.body));
+  if (code) {
+    card.addEventListener('click', useCode);
+    card.title = 'Use code ' + code;
+  }
+  item.append(card);
+}
+
+const SHOW = { whatsapp, push };
 
 let last = '';
 async function refresh() {
@@ -222,6 +236,12 @@ ol { list-style: none; margin: 0; padding: 0; display: grid; gap: 10px; }
 .wa-bubble { max-width: 320px; background: #dcf8c6; color: #111b21; border-radius: 8px 8px 8px 0; padding: 8px 10px 0;
   box-shadow: 0 1px 1px rgba(0,0,0,.15); }
 .wa-text { white-space: pre-wrap; font-size: 14px; padding-bottom: 8px; }
+.badge.push { color: #7c3aed; }
+.push-card { max-width: 340px; background: rgba(245,245,247,.92); color: #1d1d1f; border-radius: 14px; padding: 10px 12px;
+  box-shadow: 0 2px 8px rgba(0,0,0,.12); cursor: pointer; }
+.push-top { display: flex; justify-content: space-between; font-size: 11px; color: #6e6e73; letter-spacing: .03em; }
+.push-title { font-weight: 600; font-size: 14px; margin-top: 4px; }
+.push-body { font-size: 14px; }
 .wa-copy { display: block; width: 100%; height: 34px; border: 0; border-top: 1px solid rgba(0,0,0,.1); border-radius: 0;
   background: transparent; color: #027eb5; font-weight: 600; }
 `;
@@ -237,13 +257,13 @@ export const PAGE = `<!doctype html>
 <body>
 <header>
   <h1>onetime <span class="tag">local mode</span></h1>
-  <p>Nothing leaves this machine: every SMS, email, voice and WhatsApp message lands in the outbox.</p>
+  <p>Nothing leaves this machine: every SMS, email, voice call, WhatsApp message and push notification lands in the outbox.</p>
 </header>
 <main>
   <section class="card">
     <h2>1. Send a code</h2>
     <form id="start-form" autocomplete="off">
-      <label>To (phone number or email)<input name="to" value="+14155550123" required></label>
+      <label>To (phone number, email, or push endpoint ARN)<input name="to" value="+14155550123" required></label>
       <label>Channel<select name="channel">${CHANNELS.map((channel) => `<option>${channel}</option>`).join('')}</select></label>
       <div class="buttons"><button type="submit">Send code</button></div>
     </form>

@@ -65,6 +65,7 @@ export function createCreateAuthChallengeHandler(deps: CreateDeps) {
           requested,
           channels,
           allowedCountries: settings.allowedCountries,
+          pushPlatformApplications: settings.pushPlatformApplications,
           sealer,
         });
         challenge = {
@@ -82,6 +83,7 @@ export function createCreateAuthChallengeHandler(deps: CreateDeps) {
           channels,
           options,
           allowedCountries: settings.allowedCountries,
+          pushPlatformApplications: settings.pushPlatformApplications,
         });
         challenge = await send(destination, clientMetadata?.['locale'] ?? userAttributes['locale']);
       }

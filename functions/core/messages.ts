@@ -214,6 +214,14 @@ const RENDERERS: Record<Channel, (context: RenderContext) => Rendered> = {
     body: `${t.whatsapp(input.code)}\n${t.expiry(minutes)}`,
     code: input.code,
   }),
+  // A notification: the email's subject as its title, the SMS wording as its text (never the origin
+  // line, which only SMS autofill reads), and a lifetime no longer than the code's.
+  push: ({ t, input, minutes }) => ({
+    subject: t.subject(input.appName),
+    body: t.sms(input.appName, input.code, minutes),
+    code: input.code,
+    ttlSeconds: Math.max(1, Math.floor(input.ttlSeconds)),
+  }),
 };
 
 function renderSms(t: Templates, input: RenderInput, minutes: string, custom: string | undefined): string {

@@ -24,6 +24,11 @@ export interface Settings {
   voiceFallbackSeconds: number;
   /** ISO 3166 alpha-2 codes allowed for sms and voice; `['*']` allows every country. */
   allowedCountries: readonly string[];
+  /**
+   * ARNs of the SNS platform applications (APNs, FCM) whose endpoints the push channel may send to;
+   * the push channel is off when there are none.
+   */
+  pushPlatformApplications: readonly string[];
   /** Spend brake: sms + voice sends per minute across the whole service. */
   phoneSendsPerMinute: number;
   /** Spend brake: sms + voice sends per UTC day across the whole service. */
@@ -80,6 +85,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxSendsPerDeviceIpPerHour: 20,
   voiceFallbackSeconds: 60,
   allowedCountries: DEFAULT_ALLOWED_COUNTRIES,
+  pushPlatformApplications: [],
   phoneSendsPerMinute: 60,
   phoneSendsPerDay: 2000,
   spendBrakeShards: 10,

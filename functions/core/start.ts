@@ -36,7 +36,12 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
   const sender = deps.senders[request.channel];
   if (!sender) throw invalidRequest(`The ${request.channel} channel is not configured.`, 'channel');
 
-  const destination = parseDestination(request.channel, request.to, settings.allowedCountries);
+  const destination = parseDestination(
+    request.channel,
+    request.to,
+    settings.allowedCountries,
+    settings.pushPlatformApplications,
+  );
   const destinationKey = sealer.destinationKey(destination.canonical);
   const now = clock();
   const id = newVerificationId(destinationKey);

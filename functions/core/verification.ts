@@ -14,11 +14,11 @@ export interface StoredDelivery {
   at: number;
 }
 
-export const CHANNELS = ['sms', 'email', 'voice', 'whatsapp'] as const;
+export const CHANNELS = ['sms', 'email', 'voice', 'whatsapp', 'push'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-/** What a channel's `to` is: a phone number, an email address. */
-export type DestinationKind = 'phone' | 'email';
+/** What a channel's `to` is: a phone number, an email address, an SNS platform-endpoint ARN. */
+export type DestinationKind = 'phone' | 'email' | 'push_endpoint';
 
 /**
  * What the engine needs to know of each channel, in one table so that a new channel is one row here
@@ -35,6 +35,7 @@ export const CHANNEL_TRAITS: Readonly<Record<Channel, ChannelTraits>> = {
   email: { destination: 'email', spendBrake: false },
   voice: { destination: 'phone', spendBrake: true },
   whatsapp: { destination: 'phone', spendBrake: true },
+  push: { destination: 'push_endpoint', spendBrake: false },
 };
 
 export const STATUSES = [

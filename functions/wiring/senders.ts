@@ -7,7 +7,8 @@ import type { Senders } from '../core/ports.ts';
  * The senders for the channels a sending function (start, Cognito create, the voice-fallback call) has,
  * as its environment configures them (`channelsFromEnv`): SMS is always on (SNS); email when it has
  * a from address (SES); voice when it has an origination identity (AWS End User Messaging SMS and
- * Voice); whatsapp when it has a phone number id (AWS End User Messaging Social). Each channel's client
+ * Voice); whatsapp when it has a phone number id (AWS End User Messaging Social); push when it has
+ * platform applications (Amazon SNS mobile push). Each channel's client
  * is loaded on first use only.
  */
 export function buildSenders(channels: ChannelConfig): Senders {
@@ -21,7 +22,7 @@ export function buildSenders(channels: ChannelConfig): Senders {
     }),
   };
 
-  const { email, voice, whatsapp } = channels;
+  const { email, voice, whatsapp, push } = channels;
   if (email) {
     senders.email = lazySender(async () => {
       const [{ SESClient }, { SesEmailSender }] = await Promise.all([
@@ -52,6 +53,15 @@ export function buildSenders(channels: ChannelConfig): Senders {
         import('../adapters/social-messaging-whatsapp-sender.ts'),
       ]);
       return new SocialMessagingWhatsAppSender(new SocialMessagingClient({}), whatsapp);
+    });
+  }
+  if (push) {
+    senders.push = lazySender(async () => {
+      const [{ SNSClient }, { SnsPushSender }] = await Promise.all([
+        import('@aws-sdk/client-sns'),
+        import('../adapters/sns-push-sender.ts'),
+      ]);
+      return new SnsPushSender(new SNSClient({}));
     });
   }
   return senders;

@@ -4,13 +4,14 @@
  */
 import { Script } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_PUSH_ENDPOINT_EXAMPLE } from '../../local/local-push.ts';
 import { type LocalMode, startLocalMode } from '../../local/server.ts';
 import { CODE_IN_TEXT, wrongCodeFor } from '../support/codes.ts';
 import { localClient } from '../support/local-http.ts';
 
 const STARTUP_MS = 90_000;
 
-describe('local mode: codes with letters, WhatsApp', { shuffle: false }, () => {
+describe('local mode: codes with letters, WhatsApp, push', { shuffle: false }, () => {
   let local: LocalMode;
   const api = localClient(() => local.url);
 
@@ -71,5 +72,31 @@ describe('local mode: codes with letters, WhatsApp', { shuffle: false }, () => {
     // The page's script parses (no browser here to run it).
     const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '';
     expect(() => new Script(script)).not.toThrow();
+  });
+
+  it('delivers push to an endpoint of the local applications, and refuses any other ARN on `to`', async () => {
+    const sent = await api.post('/v1/verifications', {
+      to: LOCAL_PUSH_ENDPOINT_EXAMPLE,
+      channel: 'push',
+      locale: 'de',
+    });
+    expect(sent.status).toBe(201);
+    expect(sent.body).toMatchObject({ channel: 'push', to: 'APNS:****0001', status: 'pending' });
+    const id = sent.body['id'] as string;
+    const message = (await api.outbox()).find((m) => m.verificationId === id)!;
+    expect(message).toMatchObject({
+      channel: 'push',
+      to: LOCAL_PUSH_ENDPOINT_EXAMPLE,
+      subject: 'Ihr Bestätigungscode für onetime',
+    });
+    const code = CODE_IN_TEXT.exec(message.body)?.[1] ?? '';
+    expect((await api.post(`/v1/verifications/${id}/check`, { code })).body).toMatchObject({ valid: true });
+
+    const foreign = LOCAL_PUSH_ENDPOINT_EXAMPLE.replace('onetime-local', 'someone-else');
+    const refused = await api.post('/v1/verifications', { to: foreign, channel: 'push' });
+    expect([refused.status, (refused.body['error'] as { field?: string }).field]).toEqual([400, 'to']);
+    const html = await (await fetch(`${local.url}/_local/`)).text();
+    expect(html).toContain('<option>push</option>');
+    expect(html).toContain("element('div', 'push-card')");
   });
 });

@@ -307,15 +307,31 @@ describe('OtpService: permissions', () => {
       ]),
     );
     const smsStatements = statements(full.template).filter(
-      (s) => s.Effect === 'Allow' && asList(s.Action).includes('sns:Publish'),
+      (s) =>
+        s.Effect === 'Allow' && asList(s.Action).includes('sns:Publish') && resourceList(s).includes('*'),
     );
     expect(smsStatements).toHaveLength(1);
   });
 
-  it('take SNS topics and endpoints back out of the SMS grant', () => {
-    const deny = statementsOf(full.template, 'start').find((s) => s.Effect === 'Deny');
+  it('take SNS topics and endpoints back out of the SMS grant when push is off', () => {
+    const deny = statementsOf(minimal.template, 'start').find((s) => s.Effect === 'Deny');
     expect(deny).toMatchObject({ Action: 'sns:Publish' });
     expect(JSON.stringify(deny?.Resource)).toContain(':sns:*:*:*');
+  });
+
+  it('with push on, allow publishing to the endpoints of the configured applications, and no Deny that would block them', () => {
+    const start = statementsOf(full.template, 'start');
+    expect(start.filter((s) => s.Effect === 'Deny')).toEqual([]);
+    const push = start.find((s) => s.Sid === 'PushToTheConfiguredApps');
+    expect(push).toMatchObject({ Effect: 'Allow', Action: 'sns:Publish' });
+    expect(resourceList(push!)).toEqual([
+      'arn:aws:sns:eu-west-1:123456789012:endpoint/APNS/acme-ios/*',
+      'arn:aws:sns:eu-west-1:123456789012:endpoint/GCM/acme-android/*',
+    ]);
+    expect(envOf(full, 'start')['OTP_PUSH_PLATFORM_APPLICATIONS']).toBe(
+      'arn:aws:sns:eu-west-1:123456789012:app/APNS/acme-ios,arn:aws:sns:eu-west-1:123456789012:app/GCM/acme-android',
+    );
+    expect(envOf(full, 'check')['OTP_PUSH_PLATFORM_APPLICATIONS']).toBeUndefined();
   });
 
   it('let each function call only the DynamoDB actions its code uses', () => {

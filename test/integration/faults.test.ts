@@ -13,6 +13,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, inject, it } from 'vitest';
 import { EndUserMessagingVoiceSender } from '../../functions/adapters/end-user-messaging-voice-sender.ts';
 import { SesEmailSender } from '../../functions/adapters/ses-email-sender.ts';
+import { SnsPushSender } from '../../functions/adapters/sns-push-sender.ts';
 import { SnsSmsSender } from '../../functions/adapters/sns-sms-sender.ts';
 import { SocialMessagingWhatsAppSender } from '../../functions/adapters/social-messaging-whatsapp-sender.ts';
 import { auditedServices } from '../support/audit.ts';
@@ -22,6 +23,9 @@ import { idOf } from './helpers.ts';
 const services = auditedServices();
 const ANA_PHONE = '+14155550123';
 const ANA_EMAIL = 'ana@example.com';
+const PUSH_APP = 'arn:aws:sns:eu-west-1:123456789012:app/APNS/acme-ios';
+const ANA_DEVICE =
+  'arn:aws:sns:eu-west-1:123456789012:endpoint/APNS/acme-ios/5e3e9847-3183-3f18-a7e8-671c3a57d4b3';
 const noWait = async () => {};
 const awsClientConfig = {
   region: 'us-east-1',
@@ -43,7 +47,9 @@ function mockedChannels() {
   const ses = mockClient(new SESClient(awsClientConfig));
   const voice = mockClient(new PinpointSMSVoiceV2Client(awsClientConfig));
   const whatsapp = mockClient(new SocialMessagingClient(awsClientConfig));
+  const push = mockClient(new SNSClient(awsClientConfig));
   sns.on(PublishCommand).resolves({ MessageId: 'sns-1' });
+  push.on(PublishCommand).resolves({ MessageId: 'push-1' });
   whatsapp.on(SendWhatsAppMessageCommand).resolves({ messageId: 'wa-1' });
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
   voice.on(SendVoiceMessageCommand).resolves({ MessageId: 'voice-1' });
@@ -64,6 +70,7 @@ function mockedChannels() {
       metaApiVersion: 'v20.0',
       sleep: noWait,
     }),
+    push: new SnsPushSender(push as unknown as SNSClient, { sleep: noWait }),
   };
   /** The texts each provider was asked to deliver, oldest first. */
   const delivered = () => [
@@ -78,8 +85,12 @@ function mockedChannels() {
           JSON.parse(new TextDecoder().decode(c.args[0].input.message)).template.components[0].parameters[0]
             .text as string,
       ),
+    // The notification's data: the code itself.
+    ...push
+      .commandCalls(PublishCommand)
+      .map((c) => JSON.parse(JSON.parse(c.args[0].input.Message ?? '{}').APNS).code as string),
   ];
-  return { sns, ses, voice, whatsapp, senders, delivered };
+  return { sns, ses, voice, whatsapp, push, senders, delivered };
 }
 
 /** The 6-digit code in a provider's text: plain in SMS and email, between SSML tags in a call. */
@@ -91,12 +102,15 @@ const codeInText = (text: string) =>
 
 async function withMockedChannels() {
   const channels = mockedChannels();
-  const s = await services.create({ senders: channels.senders });
+  const s = await services.create({
+    senders: channels.senders,
+    settings: { pushPlatformApplications: [PUSH_APP] },
+  });
   const api = routes(s);
   const remember = () =>
     services.remember(s, {
       codes: channels.delivered().map(codeInText),
-      destinations: [ANA_PHONE, ANA_EMAIL],
+      destinations: [ANA_PHONE, ANA_EMAIL, ANA_DEVICE],
     });
   return { ...channels, s, api, remember };
 }
@@ -126,6 +140,11 @@ describe('A channel that refuses the message', () => {
       to: ANA_PHONE,
       error: providerError('DependencyException', 502, `(#131026) Message undeliverable to ${ANA_PHONE}`),
     },
+    // The app was uninstalled or its token expired: SNS disabled the endpoint.
+    push: {
+      to: ANA_DEVICE,
+      error: providerError('EndpointDisabledException', 400, `Endpoint ${ANA_DEVICE} is disabled`),
+    },
   } as const;
 
   it.each(Object.keys(refusals) as (keyof typeof refusals)[])(
@@ -133,9 +152,14 @@ describe('A channel that refuses the message', () => {
     async (channel) => {
       const { to, error } = refusals[channel];
       const m = await withMockedChannels();
-      m[({ sms: 'sns', email: 'ses', voice: 'voice', whatsapp: 'whatsapp' } as const)[channel]].rejects(
-        error,
-      );
+      const clients = {
+        sms: 'sns',
+        email: 'ses',
+        voice: 'voice',
+        whatsapp: 'whatsapp',
+        push: 'push',
+      } as const;
+      m[clients[channel]].rejects(error);
 
       const refused = await m.api.send({ to, channel });
       m.remember();

@@ -25,6 +25,12 @@ export const FULL_PROPS: OtpServiceProps = {
     templateName: 'acme_code',
     templateLanguages: ['en_US', 'es', 'pt_BR'],
   },
+  push: {
+    platformApplications: [
+      'arn:aws:sns:eu-west-1:123456789012:app/APNS/acme-ios',
+      'arn:aws:sns:eu-west-1:123456789012:app/GCM/acme-android',
+    ],
+  },
   api: { rateLimit: 25, burstLimit: 40 },
   functionProps: { check: { memorySize: 2048, environment: { EXTRA: 'yes' } } },
 };

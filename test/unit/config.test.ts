@@ -223,6 +223,29 @@ describe('keyRotationFromEnv', () => {
 });
 
 describe('channelsFromEnv', () => {
+  it('switches push on with platform applications, which the engine also checks `to` against', () => {
+    const apps =
+      'arn:aws:sns:eu-west-1:123456789012:app/APNS/acme-ios, arn:aws:sns:eu-west-1:123456789012:app/GCM/acme';
+    const env = { OTP_PUSH_PLATFORM_APPLICATIONS: apps };
+    const expected = [
+      'arn:aws:sns:eu-west-1:123456789012:app/APNS/acme-ios',
+      'arn:aws:sns:eu-west-1:123456789012:app/GCM/acme',
+    ];
+    expect(channelsFromEnv(env).push).toEqual({ platformApplications: expected });
+    expect(settingsFromEnv(env).pushPlatformApplications).toEqual(expected);
+    expect(channelsFromEnv({}).push).toBeUndefined();
+    expect(settingsFromEnv({}).pushPlatformApplications).toEqual([]);
+    for (const bad of [
+      'arn:aws:sns:eu-west-1:123456789012:my-topic',
+      'arn:aws:sns:eu-west-1:123456789012:app/ADM/acme',
+      'acme-ios',
+    ]) {
+      expect(() => settingsFromEnv({ OTP_PUSH_PLATFORM_APPLICATIONS: bad }), bad).toThrow(
+        /OTP_PUSH_PLATFORM_APPLICATIONS/,
+      );
+    }
+  });
+
   it('switches WhatsApp on with a phone number id, with defaults for the template, and checks each variable', () => {
     const id = 'phone-number-id-0123456789abcdef0123456789abcdef';
     expect(channelsFromEnv({ WHATSAPP_PHONE_NUMBER_ID: id }).whatsapp).toEqual({
