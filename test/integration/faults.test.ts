@@ -204,6 +204,29 @@ describe('A channel that refuses the message', () => {
     expect(m.sns.commandCalls(PublishCommand)).toHaveLength(4);
   });
 
+  it('gives a push resend a time-to-live of what is left of the code, on APNs and FCM alike', async () => {
+    const m = await withMockedChannels();
+    const first = await m.api.send({ to: ANA_DEVICE, channel: 'push' });
+    m.s.clock.advance(100);
+    const resent = await m.api.send({ to: ANA_DEVICE, channel: 'push' });
+    m.remember();
+    expect([first.status, resent.status, resent.body['id']]).toEqual([201, 200, first.body['id']]);
+    const ttls = m.push.commandCalls(PublishCommand).map((c) => {
+      const attributes = c.args[0].input.MessageAttributes ?? {};
+      const fcm = JSON.parse(JSON.parse(c.args[0].input.Message ?? '{}').GCM).fcmV1Message.message.android
+        .ttl;
+      return [
+        attributes['AWS.SNS.MOBILE.APNS.TTL']?.StringValue,
+        attributes['AWS.SNS.MOBILE.FCM.TTL']?.StringValue,
+        fcm,
+      ];
+    });
+    expect(ttls).toEqual([
+      ['300', '300', '300s'],
+      ['200', '200', '200s'],
+    ]);
+  });
+
   it('retries a throttled WhatsApp provider, then answers 502 with the verification closed', async () => {
     const m = await withMockedChannels();
     m.whatsapp
