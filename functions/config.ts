@@ -6,7 +6,8 @@
  * function is deployed with (infra/otp-function.ts), so it fails there first.
  */
 import { checkCascadeSetting } from './core/cascade.ts';
-import { MAX_CODE_LENGTH, MIN_CODE_LENGTH } from './core/codes.ts';
+import { CODE_ALPHABETS, isCodeAlphabet, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from './core/codes.ts';
+import { isPushApplicationArn } from './core/push-endpoints.ts';
 import { DEFAULT_SETTINGS, type Settings } from './core/settings.ts';
 import { checkSmsTemplates } from './core/sms-templates.ts';
 import {
@@ -20,6 +21,7 @@ import {
   OTP_ALLOWED_COUNTRIES,
   OTP_APP_NAME,
   OTP_CASCADE,
+  OTP_CODE_ALPHABET,
   OTP_CODE_LENGTH,
   OTP_DEFAULT_LOCALE,
   OTP_MAX_ATTEMPTS,
@@ -28,6 +30,7 @@ import {
   OTP_ORIGIN_DOMAIN,
   OTP_PHONE_SENDS_PER_DAY,
   OTP_PHONE_SENDS_PER_MINUTE,
+  OTP_PUSH_PLATFORM_APPLICATIONS,
   OTP_RESEND_COOLDOWN_SECONDS,
   OTP_SMS_TEMPLATES,
   OTP_SPEND_BRAKE_SHARDS,
@@ -40,6 +43,10 @@ import {
   VOICE_CONFIGURATION_SET,
   VOICE_ID,
   VOICE_ORIGINATION_IDENTITY,
+  WHATSAPP_META_API_VERSION,
+  WHATSAPP_PHONE_NUMBER_ID,
+  WHATSAPP_TEMPLATE_LANGUAGES,
+  WHATSAPP_TEMPLATE_NAME,
 } from './env.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -79,6 +86,27 @@ export function settingsFromEnv(env: Env): Settings {
     if (bad) throw new Error(`${OTP_ALLOWED_COUNTRIES} holds "${bad}", not an ISO 3166 alpha-2 code or *`);
     if (list.length === 0) throw new Error(`${OTP_ALLOWED_COUNTRIES} names no country (use * to allow all)`);
     settings.allowedCountries = list;
+  }
+  const alphabet = env[OTP_CODE_ALPHABET];
+  if (alphabet !== undefined && alphabet !== '') {
+    if (!isCodeAlphabet(alphabet)) {
+      throw new Error(`${OTP_CODE_ALPHABET} must be one of ${CODE_ALPHABETS.join(', ')} (got "${alphabet}")`);
+    }
+    settings.codeAlphabet = alphabet;
+  }
+  const pushApplications = env[OTP_PUSH_PLATFORM_APPLICATIONS];
+  if (pushApplications !== undefined && pushApplications.trim() !== '') {
+    const list = pushApplications
+      .split(',')
+      .map((arn) => arn.trim())
+      .filter(Boolean);
+    const bad = list.find((arn) => !isPushApplicationArn(arn));
+    if (bad) {
+      throw new Error(
+        `${OTP_PUSH_PLATFORM_APPLICATIONS} holds "${bad}", not the ARN of an SNS APNS, APNS_SANDBOX or GCM platform application`,
+      );
+    }
+    settings.pushPlatformApplications = list;
   }
   if (env[OTP_APP_NAME]) settings.appName = env[OTP_APP_NAME];
   if (env[OTP_DEFAULT_LOCALE]) settings.defaultLocale = env[OTP_DEFAULT_LOCALE];
@@ -168,7 +196,26 @@ export interface ChannelConfig {
   email?: { fromAddress: string; replyTo?: string; configurationSetName?: string };
   /** On with `VOICE_ORIGINATION_IDENTITY` (AWS End User Messaging SMS and Voice). */
   voice?: { originationIdentity: string; voiceId?: string; configurationSetName?: string };
+  /** On with `WHATSAPP_PHONE_NUMBER_ID` (AWS End User Messaging Social). */
+  whatsapp?: WhatsAppConfig;
+  /** On with `OTP_PUSH_PLATFORM_APPLICATIONS` (Amazon SNS mobile push to their endpoints). */
+  push?: { platformApplications: readonly string[] };
 }
+
+export interface WhatsAppConfig {
+  phoneNumberId: string;
+  templateName: string;
+  /** Meta language codes the template is approved in, the fallback first. */
+  templateLanguages: readonly string[];
+  metaApiVersion: string;
+}
+
+/** What WhatsApp uses when only its phone number id is set. */
+export const WHATSAPP_DEFAULTS = {
+  templateName: 'verification_code',
+  templateLanguages: ['en_US'],
+  metaApiVersion: 'v20.0',
+} as const;
 
 /** SES and SMS-Voice configuration set names alike. */
 const CONFIGURATION_SET = /^[A-Za-z0-9_-]{1,64}$/;
@@ -227,7 +274,56 @@ export function channelsFromEnv(env: Env): ChannelConfig {
       ...(voiceSet ? { configurationSetName: voiceSet } : {}),
     };
   }
+  const whatsapp = whatsAppFromEnv(env);
+  if (whatsapp) channels.whatsapp = whatsapp;
+  // The applications are a setting too (the engine checks `to` against them): one reader for both.
+  const { pushPlatformApplications } = settingsFromEnv({
+    [OTP_PUSH_PLATFORM_APPLICATIONS]: env[OTP_PUSH_PLATFORM_APPLICATIONS],
+  });
+  if (pushPlatformApplications.length > 0) {
+    channels.push = { platformApplications: pushPlatformApplications };
+  }
   return channels;
+}
+
+/** The WhatsApp variables: a phone number id switches the channel on; the rest have defaults. */
+function whatsAppFromEnv(env: Env): WhatsAppConfig | undefined {
+  const phoneNumberId = optionalEnv(
+    env,
+    WHATSAPP_PHONE_NUMBER_ID,
+    /^(phone-number-id-[0-9a-f]{32}|arn:[a-z-]+:social-messaging:[a-z0-9-]+:\d{12}:phone-number-id\/[0-9a-f]{32})$/,
+    'an End User Messaging Social phone number id (phone-number-id-<32 hex digits>) or its ARN',
+  );
+  const templateName = optionalEnv(
+    env,
+    WHATSAPP_TEMPLATE_NAME,
+    /^[a-z0-9_]{1,512}$/,
+    'a WhatsApp template name (lower-case letters, digits and _)',
+  );
+  const languages = optionalEnv(
+    env,
+    WHATSAPP_TEMPLATE_LANGUAGES,
+    /^[a-z]{2,3}(_[A-Za-z]{2,4})?(,[a-z]{2,3}(_[A-Za-z]{2,4})?)*$/,
+    'comma-separated WhatsApp language codes such as en_US,es,pt_BR (the fallback first)',
+  );
+  const version = optionalEnv(
+    env,
+    WHATSAPP_META_API_VERSION,
+    /^v\d{1,3}\.\d{1,2}$/,
+    'a version such as v20.0',
+  );
+  onlyWith(env, WHATSAPP_PHONE_NUMBER_ID, [
+    WHATSAPP_TEMPLATE_NAME,
+    WHATSAPP_TEMPLATE_LANGUAGES,
+    WHATSAPP_META_API_VERSION,
+  ]);
+  if (!phoneNumberId) return undefined;
+  return {
+    phoneNumberId,
+    templateName: templateName ?? WHATSAPP_DEFAULTS.templateName,
+    templateLanguages: languages ? languages.split(',') : WHATSAPP_DEFAULTS.templateLanguages,
+    metaApiVersion: version ?? WHATSAPP_DEFAULTS.metaApiVersion,
+  };
 }
 
 const QUEUE_URL_PATTERN = /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/\d{12}\/[A-Za-z0-9_-]{1,80}$/;

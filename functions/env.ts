@@ -8,6 +8,7 @@
 // The engine's settings (functions/config.ts `settingsFromEnv`): set by the construct from its props,
 // read from the shell in local mode.
 export const OTP_CODE_LENGTH = 'OTP_CODE_LENGTH';
+export const OTP_CODE_ALPHABET = 'OTP_CODE_ALPHABET';
 export const OTP_TTL_SECONDS = 'OTP_TTL_SECONDS';
 export const OTP_MAX_ATTEMPTS = 'OTP_MAX_ATTEMPTS';
 export const OTP_RESEND_COOLDOWN_SECONDS = 'OTP_RESEND_COOLDOWN_SECONDS';
@@ -23,6 +24,7 @@ export const OTP_DEFAULT_LOCALE = 'OTP_DEFAULT_LOCALE';
 export const OTP_ORIGIN_DOMAIN = 'OTP_ORIGIN_DOMAIN';
 export const OTP_SMS_TEMPLATES = 'OTP_SMS_TEMPLATES';
 export const OTP_CASCADE = 'OTP_CASCADE';
+export const OTP_PUSH_PLATFORM_APPLICATIONS = 'OTP_PUSH_PLATFORM_APPLICATIONS';
 
 // The Cognito triggers' options (functions/cognito/challenge.ts `cognitoOptionsFromEnv`).
 export const OTP_COGNITO_ALLOWED_CHANNELS = 'OTP_COGNITO_ALLOWED_CHANNELS';
@@ -33,7 +35,7 @@ export const TABLE_NAME = 'TABLE_NAME';
 export const SECRET_ARN = 'SECRET_ARN';
 
 // The channels (functions/config.ts `channelsFromEnv`): SMS is always on, email is on with
-// EMAIL_FROM_ADDRESS, voice with VOICE_ORIGINATION_IDENTITY.
+// EMAIL_FROM_ADDRESS, voice with VOICE_ORIGINATION_IDENTITY, whatsapp with WHATSAPP_PHONE_NUMBER_ID.
 export const SMS_SENDER_ID = 'SMS_SENDER_ID';
 export const SMS_ORIGINATION_NUMBER = 'SMS_ORIGINATION_NUMBER';
 export const EMAIL_FROM_ADDRESS = 'EMAIL_FROM_ADDRESS';
@@ -42,6 +44,10 @@ export const EMAIL_CONFIGURATION_SET = 'EMAIL_CONFIGURATION_SET';
 export const VOICE_ORIGINATION_IDENTITY = 'VOICE_ORIGINATION_IDENTITY';
 export const VOICE_ID = 'VOICE_ID';
 export const VOICE_CONFIGURATION_SET = 'VOICE_CONFIGURATION_SET';
+export const WHATSAPP_PHONE_NUMBER_ID = 'WHATSAPP_PHONE_NUMBER_ID';
+export const WHATSAPP_TEMPLATE_NAME = 'WHATSAPP_TEMPLATE_NAME';
+export const WHATSAPP_TEMPLATE_LANGUAGES = 'WHATSAPP_TEMPLATE_LANGUAGES';
+export const WHATSAPP_META_API_VERSION = 'WHATSAPP_META_API_VERSION';
 
 // The cascade (infra/cascade-workflow.ts): the queue whose delayed message the start function sends,
 // and the workflow its consumer starts for a verification still pending when the first step is due.

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CHANNELS } from '../functions/core/verification.ts';
 import {
   EVENT_BUS_NAME,
   POWERTOOLS_LOG_LEVEL,
@@ -18,8 +19,6 @@ import {
 import { acknowledgeStarGrants } from './nag.ts';
 import { handlerEntry, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 import { runbook } from './runbook.ts';
-
-const CHANNELS = ['sms', 'email', 'voice'] as const;
 
 export interface OtpActivityStreamProps {
   /**

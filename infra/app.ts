@@ -1,6 +1,7 @@
 import { App, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { checkCascadeSetting } from '../functions/core/cascade.ts';
+import { isCodeAlphabet } from '../functions/core/codes.ts';
 import type { OtpServiceProps } from './otp-service-props.ts';
 import { OtpStack } from './otp-stack.ts';
 
@@ -10,8 +11,10 @@ import { OtpStack } from './otp-stack.ts';
  *   npx cdk deploy -c fromAddress='"Acme" <no-reply@acme.example>' -c originationNumber=+18885550100 \
  *     -c voiceOriginationIdentity=phone-0123abcd -c originDomain=acme.example -c allowedCountries=US,CA
  *
- * Context keys: stackName, appName, fromAddress, replyTo, emailConfigurationSet, originationNumber,
- * senderId, originDomain, voiceOriginationIdentity, voiceId, cascade (true | false), defaultCascade (JSON),
+ * Context keys: codeAlphabet (digits | alphanumeric), codeLength, stackName, appName, fromAddress,
+ * replyTo, emailConfigurationSet, originationNumber, senderId, originDomain, voiceOriginationIdentity,
+ * voiceId, whatsappPhoneNumberId, whatsappTemplateName, whatsappTemplateLanguages (en_US,es,…),
+ * pushPlatformApplications (ARNs, comma-separated), cascade (true | false), defaultCascade (JSON),
  * allowedCountries, alarmTopicArn, eventBusName, removalPolicy (retain | destroy),
  * keyRotationDays (rotate the key material every N days; off when unset).
  */
@@ -31,6 +34,18 @@ const originDomain = context('originDomain');
 const replyTo = context('replyTo');
 const configurationSetName = context('emailConfigurationSet');
 const voiceId = context('voiceId');
+const whatsappPhoneNumberId = context('whatsappPhoneNumberId');
+const whatsappTemplateName = context('whatsappTemplateName');
+const whatsappTemplateLanguages = context('whatsappTemplateLanguages');
+const pushPlatformApplications = context('pushPlatformApplications');
+const codeAlphabet = context('codeAlphabet');
+if (codeAlphabet !== undefined && !isCodeAlphabet(codeAlphabet)) {
+  throw new Error(`-c codeAlphabet must be "digits" or "alphanumeric" (got "${codeAlphabet}")`);
+}
+const codeLength = context('codeLength');
+if (codeLength !== undefined && !/^\d+$/.test(codeLength)) {
+  throw new Error(`-c codeLength must be a whole number (got "${codeLength}")`);
+}
 const removal = context('removalPolicy');
 if (removal !== undefined && removal !== 'retain' && removal !== 'destroy') {
   throw new Error(`-c removalPolicy must be "retain" or "destroy" (got "${removal}")`);
@@ -67,6 +82,8 @@ new OtpStack(app, context('stackName') ?? 'Onetime', {
   ...(eventBusName ? { eventBusName } : {}),
   service: {
     ...(appName ? { appName } : {}),
+    ...(codeAlphabet ? { codeAlphabet } : {}),
+    ...(codeLength ? { codeLength: Number(codeLength) } : {}),
     ...(allowedCountries ? { allowedCountries: allowedCountries.split(',').map((c) => c.trim()) } : {}),
     sms: {
       ...(originationNumber ? { originationNumber } : {}),
@@ -84,6 +101,20 @@ new OtpStack(app, context('stackName') ?? 'Onetime', {
       : {}),
     ...(voiceOriginationIdentity
       ? { voice: { originationIdentity: voiceOriginationIdentity, ...(voiceId ? { voiceId } : {}) } }
+      : {}),
+    ...(whatsappPhoneNumberId
+      ? {
+          whatsapp: {
+            phoneNumberId: whatsappPhoneNumberId,
+            ...(whatsappTemplateName ? { templateName: whatsappTemplateName } : {}),
+            ...(whatsappTemplateLanguages
+              ? { templateLanguages: whatsappTemplateLanguages.split(',').map((code) => code.trim()) }
+              : {}),
+          },
+        }
+      : {}),
+    ...(pushPlatformApplications
+      ? { push: { platformApplications: pushPlatformApplications.split(',').map((arn) => arn.trim()) } }
       : {}),
     ...(cascade === 'false' ? { cascade: false } : {}),
     ...(defaultCascade ? { defaultCascade } : {}),

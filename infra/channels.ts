@@ -6,22 +6,28 @@ import {
   EMAIL_CONFIGURATION_SET,
   EMAIL_FROM_ADDRESS,
   EMAIL_REPLY_TO,
+  OTP_PUSH_PLATFORM_APPLICATIONS,
   SMS_ORIGINATION_NUMBER,
   SMS_SENDER_ID,
   VOICE_CONFIGURATION_SET,
   VOICE_ID,
   VOICE_ORIGINATION_IDENTITY,
+  WHATSAPP_META_API_VERSION,
+  WHATSAPP_PHONE_NUMBER_ID,
+  WHATSAPP_TEMPLATE_LANGUAGES,
+  WHATSAPP_TEMPLATE_NAME,
 } from '../functions/env.ts';
 import { nagResourceName } from './nag.ts';
 import type { OtpServiceProps } from './otp-service-props.ts';
+
+/** The props that configure channels. */
+export type ChannelProps = Pick<OtpServiceProps, 'sms' | 'email' | 'voice' | 'whatsapp' | 'push'>;
 
 /**
  * The channel variables a sending function reads (`channelsFromEnv`, functions/config.ts), for the
  * same props an `OtpService` was given. Only the channels that are configured appear; SMS needs none.
  */
-export function channelEnvironment(
-  props: Pick<OtpServiceProps, 'sms' | 'email' | 'voice'>,
-): Record<string, string> {
+export function channelEnvironment(props: ChannelProps): Record<string, string> {
   const entries: Array<[string, string | undefined]> = [
     [SMS_SENDER_ID, props.sms?.senderId],
     [SMS_ORIGINATION_NUMBER, props.sms?.originationNumber],
@@ -31,31 +37,67 @@ export function channelEnvironment(
     [VOICE_ORIGINATION_IDENTITY, props.voice?.originationIdentity],
     [VOICE_ID, props.voice?.voiceId],
     [VOICE_CONFIGURATION_SET, props.voice?.configurationSetName],
+    [WHATSAPP_PHONE_NUMBER_ID, props.whatsapp?.phoneNumberId],
+    [WHATSAPP_TEMPLATE_NAME, props.whatsapp?.templateName],
+    [WHATSAPP_TEMPLATE_LANGUAGES, props.whatsapp?.templateLanguages?.join(',')],
+    [WHATSAPP_META_API_VERSION, props.whatsapp?.metaApiVersion],
+    // A setting as well (the engine checks `to` against it), needed only where messages are sent.
+    [OTP_PUSH_PLATFORM_APPLICATIONS, props.push?.platformApplications.join(',')],
   ];
   return Object.fromEntries(entries.filter((entry): entry is [string, string] => Boolean(entry[1])));
 }
 
 /**
  * The send permissions for the channels `environment` configures (as `channelEnvironment` spells
- * them): SMS always, email when `EMAIL_FROM_ADDRESS` is set, voice when `VOICE_ORIGINATION_IDENTITY` is.
+ * them): SMS always, email when `EMAIL_FROM_ADDRESS` is set, voice when `VOICE_ORIGINATION_IDENTITY` is,
+ * WhatsApp when `WHATSAPP_PHONE_NUMBER_ID` is, push when `OTP_PUSH_PLATFORM_APPLICATIONS` is.
  */
 export function grantChannelSends(fn: lambda.Function, environment: Record<string, string>): void {
-  grantSms(fn);
+  const pushApplications = environment[OTP_PUSH_PLATFORM_APPLICATIONS]?.split(',').filter(Boolean) ?? [];
+  grantSms(fn, { denyTopicsAndEndpoints: pushApplications.length === 0 });
+  if (pushApplications.length > 0) grantPush(fn, pushApplications);
   const fromAddress = environment[EMAIL_FROM_ADDRESS];
   if (fromAddress) grantEmail(fn, fromAddress, environment[EMAIL_CONFIGURATION_SET]);
   const originationIdentity = environment[VOICE_ORIGINATION_IDENTITY];
   if (originationIdentity) grantVoice(fn, originationIdentity, environment[VOICE_CONFIGURATION_SET]);
+  const phoneNumberId = environment[WHATSAPP_PHONE_NUMBER_ID];
+  if (phoneNumberId) grantWhatsApp(fn, phoneNumberId);
+}
+
+/** WhatsApp: social-messaging:SendWhatsAppMessage from the configured phone number id only. */
+export function grantWhatsApp(fn: lambda.Function, phoneNumberId: string): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'WhatsAppFromTheConfiguredNumber',
+      actions: ['social-messaging:SendWhatsAppMessage'],
+      resources: [whatsAppPhoneNumberArn(Stack.of(fn), phoneNumberId)],
+    }),
+  );
+}
+
+/** `phone-number-id-<hex>` → `arn:<partition>:social-messaging:<region>:<account>:phone-number-id/<hex>`. */
+export function whatsAppPhoneNumberArn(stack: Stack, phoneNumberId: string): string {
+  if (phoneNumberId.startsWith('arn:')) return phoneNumberId;
+  return stack.formatArn({
+    service: 'social-messaging',
+    resource: 'phone-number-id',
+    resourceName: phoneNumberId.replace(/^phone-number-id-/, ''),
+  });
 }
 
 /**
  * SMS: SNS Publish to a phone number has no resource ARN to scope to, so the Allow must name "*". The
  * Deny beside it takes topics and platform endpoints (which do have ARNs) back out, leaving "send an
- * SMS" as the only thing the grant can do.
+ * SMS" as the only thing the grant can do. With push on, the Deny cannot stay: IAM evaluates an SMS
+ * publish against the phone number itself, so no Deny can cover every SNS ARN but the configured
+ * applications' endpoints without also covering SMS (`NotResource` would). The push grant then names
+ * those endpoints explicitly, and docs/security.md says what the "*" allows.
  */
-export function grantSms(fn: lambda.Function): void {
+export function grantSms(fn: lambda.Function, options: { denyTopicsAndEndpoints?: boolean } = {}): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({ sid: 'SmsToPhoneNumbers', actions: ['sns:Publish'], resources: ['*'] }),
   );
+  if (options.denyTopicsAndEndpoints === false) return;
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       sid: 'NoTopicsOrEndpoints',
@@ -64,6 +106,26 @@ export function grantSms(fn: lambda.Function): void {
       resources: [`arn:${Stack.of(fn).partition}:sns:*:*:*`],
     }),
   );
+}
+
+/** Push: sns:Publish to the endpoints of the configured platform applications. */
+export function grantPush(fn: lambda.Function, platformApplications: readonly string[]): void {
+  const endpoints = platformApplications.map((arn) => `${arn.replace(':app/', ':endpoint/')}/*`);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'PushToTheConfiguredApps',
+      actions: ['sns:Publish'],
+      resources: endpoints,
+    }),
+  );
+  for (const endpoint of endpoints) {
+    Validations.of(fn.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${endpoint}]`,
+      reason:
+        "The platform application's device endpoints: the app's backend creates one per device, so they " +
+        'cannot be named in advance; the engine checks each `to` against the same applications.',
+    });
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   OTP_ALLOWED_COUNTRIES,
   OTP_APP_NAME,
   OTP_CASCADE,
+  OTP_CODE_ALPHABET,
   OTP_CODE_LENGTH,
   OTP_DEFAULT_LOCALE,
   OTP_MAX_ATTEMPTS,
@@ -29,6 +30,7 @@ export function settingsEnvironment(props: OtpServiceProps): Record<string, stri
   const d = DEFAULT_SETTINGS;
   const env: Record<string, string> = {
     [OTP_CODE_LENGTH]: String(props.codeLength ?? d.codeLength),
+    [OTP_CODE_ALPHABET]: props.codeAlphabet ?? d.codeAlphabet,
     [OTP_TTL_SECONDS]: String(props.ttl?.toSeconds() ?? d.ttlSeconds),
     [OTP_MAX_ATTEMPTS]: String(props.maxAttempts ?? d.maxAttempts),
     [OTP_RESEND_COOLDOWN_SECONDS]: String(props.resendCooldown?.toSeconds() ?? d.resendCooldownSeconds),

@@ -10,6 +10,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { CodeAlphabet } from '../functions/core/codes.ts';
 import type { CascadeStepRequest } from '../functions/core/verification.ts';
 import type { OtpFunctionProps } from './otp-function.ts';
 
@@ -58,6 +59,42 @@ export interface OtpVoiceProps {
   readonly configurationSetName?: string;
 }
 
+/**
+ * WhatsApp through AWS End User Messaging Social; the `whatsapp` channel is on when given. Messages
+ * are an approved **authentication template** with a copy-code button (category AUTHENTICATION,
+ * created in WhatsApp Manager or through the Meta API), in each of the languages listed.
+ */
+export interface OtpWhatsAppProps {
+  /**
+   * The WhatsApp Business phone number linked to End User Messaging Social:
+   * `phone-number-id-<32 hex digits>` (or its ARN).
+   */
+  readonly phoneNumberId: string;
+  /** The authentication template's name. @default 'verification_code' */
+  readonly templateName?: string;
+  /**
+   * The languages the template is approved in (Meta's codes, e.g. `en_US`, `es`, `pt_BR`), the
+   * fallback first: a verification in Portuguese uses `pt_BR`, one in a language not listed the first.
+   * @default ['en_US']
+   */
+  readonly templateLanguages?: readonly string[];
+  /** The Meta Graph API version of the message object. @default 'v20.0' */
+  readonly metaApiVersion?: string;
+}
+
+/**
+ * Push notifications through Amazon SNS mobile push; the `push` channel is on when given. A request's
+ * `to` is the ARN of a platform endpoint your backend created (`CreatePlatformEndpoint`) under one of
+ * these applications.
+ */
+export interface OtpPushProps {
+  /**
+   * ARNs of the SNS platform applications (APNs `APNS` / `APNS_SANDBOX`, FCM `GCM`), e.g.
+   * `arn:aws:sns:eu-west-1:123456789012:app/APNS/acme-ios`.
+   */
+  readonly platformApplications: readonly string[];
+}
+
 export interface OtpApiProps {
   /** The stage, the first segment of the URL path (`/prod/v1/verifications`). @default 'prod' */
   readonly stageName?: string;
@@ -90,8 +127,13 @@ export interface OtpAlarmProps {
 }
 
 export interface OtpServiceProps {
-  /** Digits per code, 4–10. @default DEFAULT_SETTINGS.codeLength (6) */
+  /** Symbols per code, 4–10. @default DEFAULT_SETTINGS.codeLength (6) */
   readonly codeLength?: number;
+  /**
+   * `digits`, or `alphanumeric`: upper-case letters and digits without look-alikes (31 symbols, checked
+   * case-insensitively; docs/security.md gives the entropy per length). @default 'digits'
+   */
+  readonly codeAlphabet?: CodeAlphabet;
   /** How long a code stays valid. @default DEFAULT_SETTINGS.ttlSeconds (300 s) */
   readonly ttl?: Duration;
   /** Wrong codes allowed per verification. @default DEFAULT_SETTINGS.maxAttempts (5) */
@@ -138,6 +180,10 @@ export interface OtpServiceProps {
   readonly email?: OtpEmailProps;
   /** Turns the voice channel on. @default voice off */
   readonly voice?: OtpVoiceProps;
+  /** Turns the whatsapp channel on. @default whatsapp off */
+  readonly whatsapp?: OtpWhatsAppProps;
+  /** Turns the push channel on. @default push off */
+  readonly push?: OtpPushProps;
 
   readonly api?: OtpApiProps;
   readonly alarms?: OtpAlarmProps;

@@ -18,7 +18,7 @@ import {
 import { OtpActivityStream } from './activity-stream.ts';
 import { createApi } from './api.ts';
 import { CascadeWorkflow } from './cascade-workflow.ts';
-import { channelEnvironment, grantChannelSends } from './channels.ts';
+import { type ChannelProps, channelEnvironment, grantChannelSends } from './channels.ts';
 import { type OtpCognitoOptions, OtpCognitoTriggers } from './cognito-triggers.ts';
 import { settingsEnvironment } from './environment.ts';
 import { addAlarmStatus, createAlarms, createDashboard, createLogMetrics } from './monitoring.ts';
@@ -72,7 +72,7 @@ export class OtpService extends Construct {
 
   readonly #props: OtpServiceProps;
   /** The channel props, with the configuration sets delivery receipts need named where none was given. */
-  readonly #channelProps: Pick<OtpServiceProps, 'sms' | 'email' | 'voice'>;
+  readonly #channelProps: ChannelProps;
   readonly #logRetention: logs.RetentionDays;
   readonly #removalPolicy: RemovalPolicy;
 
@@ -300,7 +300,7 @@ export class OtpService extends Construct {
       acknowledgeStarGrants(
         fn,
         'on the start function also sns:Publish to a phone number, which has no ARN (publishing to ' +
-          'topics is denied in the same policy).',
+          'topics is denied in the same policy unless the push channel is on, see docs/security.md).',
       );
     }
   }
@@ -397,14 +397,13 @@ const capitalise = (name: string) => name[0]!.toUpperCase() + name.slice(1);
  * receipts: when receipts are on and none was given, one is named after this construct (a plain
  * string, since the functions' environment needs it before the receipts construct exists).
  */
-function withReceiptConfigurationSets(
-  scope: Construct,
-  props: OtpServiceProps,
-): Pick<OtpServiceProps, 'sms' | 'email' | 'voice'> {
+function withReceiptConfigurationSets(scope: Construct, props: OtpServiceProps): ChannelProps {
   if (props.deliveryReceipts === false) return props;
   const base = Names.uniqueResourceName(scope, { maxLength: 48, separator: '-' });
   return {
     ...(props.sms ? { sms: props.sms } : {}),
+    ...(props.whatsapp ? { whatsapp: props.whatsapp } : {}),
+    ...(props.push ? { push: props.push } : {}),
     ...(props.email
       ? {
           email: {

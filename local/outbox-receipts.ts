@@ -11,7 +11,7 @@ import type { Log, MessageSender, Senders } from '../functions/core/ports.ts';
  * `delivery: "delivered"` as it would once a provider's receipt arrived.
  *
  * The senders are wrapped before the API is composed; `attach` hands over the API's sealer and clock
- * (the sealer is made by `composeApi`), like `LocalWorkflowStarter.attach`.
+ * (the sealer is made by `composeApi`), like `LocalCascade.attach`.
  */
 export class LocalDeliveryReceipts {
   readonly #store: DynamoDeliveryStore;

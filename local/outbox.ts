@@ -1,5 +1,6 @@
 import { DeliveryError } from '../functions/core/errors.ts';
 import type { MessageSender, OutgoingMessage, Senders } from '../functions/core/ports.ts';
+import { CHANNELS } from '../functions/core/verification.ts';
 
 /** A message as local mode keeps it: what the person would have received. */
 export interface OutboxMessage {
@@ -45,7 +46,7 @@ export class Outbox {
         return { providerMessageId: `local-${this.messages.length}` };
       },
     };
-    return { sms: sender, email: sender, voice: sender };
+    return Object.fromEntries(CHANNELS.map((channel) => [channel, sender])) as Required<Senders>;
   }
 
   /** Makes the next `count` deliveries fail as a provider refusal would. */

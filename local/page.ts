@@ -4,6 +4,18 @@
  * and style, by hash.
  */
 import { createHash } from 'node:crypto';
+import { CHANNEL_TRAITS, CHANNELS, type DestinationKind } from '../functions/core/verification.ts';
+import { LOCAL_PUSH_ENDPOINT_EXAMPLE } from './local-push.ts';
+
+/** The `to` the form suggests for each channel, by the kind of destination it takes. */
+const EXAMPLE_DESTINATIONS: Record<DestinationKind, string> = {
+  phone: '+14155550123',
+  email: 'ana@example.com',
+  push_endpoint: LOCAL_PUSH_ENDPOINT_EXAMPLE,
+};
+const EXAMPLES = Object.fromEntries(
+  CHANNELS.map((channel) => [channel, EXAMPLE_DESTINATIONS[CHANNEL_TRAITS[channel].destination]]),
+);
 
 const PAGE_SCRIPT = `
 'use strict';
@@ -14,7 +26,7 @@ const answer = $('answer');
 const answerTitle = $('answer-title');
 const list = $('messages');
 const outboxState = $('outbox-state');
-const EXAMPLES = { sms: '+14155550123', voice: '+14155550123', email: 'ana@example.com' };
+const EXAMPLES = ${JSON.stringify(EXAMPLES)};
 
 function show(label, status, body) {
   answerTitle.textContent = label + ' \\u2192 ' + status;
@@ -105,22 +117,58 @@ function render(messages) {
       element('time', 'time', new Date(message.sentAt).toLocaleTimeString()),
     );
     item.append(head);
-    if (message.subject) item.append(element('div', 'subject', message.subject));
-    item.append(element('pre', 'body', message.body));
-    const code = (/\\b(\\d{4,10})\\b/.exec(message.body) || [])[1];
-    if (code) {
-      const use = element('button', 'link', 'Use code ' + code);
-      use.type = 'button';
-      use.addEventListener('click', () => {
-        checkForm.id.value = message.verificationId || checkForm.id.value;
-        checkForm.code.value = code;
-        checkForm.code.focus();
-      });
-      item.append(use);
-    }
+    const code = (/(?<![0-9A-Za-z])([0-9A-Z]{4,10})(?![0-9A-Za-z])/.exec(message.body) || [])[1];
+    const useCode = () => {
+      checkForm.id.value = message.verificationId || checkForm.id.value;
+      checkForm.code.value = code;
+      checkForm.code.focus();
+    };
+    (SHOW[message.channel] || plain)(item, message, code, useCode);
     list.append(item);
   }
 }
+
+/** How each channel looks on a phone: a new channel gets its own entry, or the plain text. */
+function plain(item, message, code, useCode) {
+  if (message.subject) item.append(element('div', 'subject', message.subject));
+  item.append(element('pre', 'body', message.body));
+  if (code) {
+    const use = element('button', 'link', 'Use code ' + code);
+    use.type = 'button';
+    use.addEventListener('click', useCode);
+    item.append(use);
+  }
+}
+
+function whatsapp(item, message, code, useCode) {
+  const bubble = element('div', 'wa-bubble');
+  bubble.append(element('div', 'wa-text', message.body));
+  if (code) {
+    const copy = element('button', 'wa-copy', 'Copy code');
+    copy.type = 'button';
+    copy.addEventListener('click', () => {
+      if (navigator.clipboard) navigator.clipboard.writeText(code).catch(() => {});
+      useCode();
+      copy.textContent = 'Copied';
+    });
+    bubble.append(copy);
+  }
+  item.append(bubble);
+}
+
+function push(item, message, code, useCode) {
+  const card = element('div', 'push-card');
+  const top = element('div', 'push-top');
+  top.append(element('span', 'push-app', 'NOTIFICATION'), element('span', 'push-when', 'now'));
+  card.append(top, element('div', 'push-title', message.subject || ''), element('div', 'push-body', message.body));
+  if (code) {
+    card.addEventListener('click', useCode);
+    card.title = 'Use code ' + code;
+  }
+  item.append(card);
+}
+
+const SHOW = { whatsapp, push };
 
 let last = '';
 async function refresh() {
@@ -184,6 +232,18 @@ ol { list-style: none; margin: 0; padding: 0; display: grid; gap: 10px; }
 .badge { font-size: 11px; font-weight: 700; text-transform: uppercase; letter-spacing: .04em; padding: 1px 7px;
   border-radius: 4px; background: var(--code); color: var(--muted); }
 .badge.sms { color: var(--accent); } .badge.email { color: var(--good); } .badge.voice { color: #a15c00; }
+.badge.whatsapp { color: #128c4b; }
+.wa-bubble { max-width: 320px; background: #dcf8c6; color: #111b21; border-radius: 8px 8px 8px 0; padding: 8px 10px 0;
+  box-shadow: 0 1px 1px rgba(0,0,0,.15); }
+.wa-text { white-space: pre-wrap; font-size: 14px; padding-bottom: 8px; }
+.badge.push { color: #7c3aed; }
+.push-card { max-width: 340px; background: rgba(245,245,247,.92); color: #1d1d1f; border-radius: 14px; padding: 10px 12px;
+  box-shadow: 0 2px 8px rgba(0,0,0,.12); cursor: pointer; }
+.push-top { display: flex; justify-content: space-between; font-size: 11px; color: #6e6e73; letter-spacing: .03em; }
+.push-title { font-weight: 600; font-size: 14px; margin-top: 4px; }
+.push-body { font-size: 14px; }
+.wa-copy { display: block; width: 100%; height: 34px; border: 0; border-top: 1px solid rgba(0,0,0,.1); border-radius: 0;
+  background: transparent; color: #027eb5; font-weight: 600; }
 `;
 
 export const PAGE = `<!doctype html>
@@ -197,20 +257,20 @@ export const PAGE = `<!doctype html>
 <body>
 <header>
   <h1>onetime <span class="tag">local mode</span></h1>
-  <p>Nothing leaves this machine: every SMS, email and voice message lands in the outbox.</p>
+  <p>Nothing leaves this machine: every SMS, email, voice call, WhatsApp message and push notification lands in the outbox.</p>
 </header>
 <main>
   <section class="card">
     <h2>1. Send a code</h2>
     <form id="start-form" autocomplete="off">
-      <label>To (phone number or email)<input name="to" value="+14155550123" required></label>
-      <label>Channel<select name="channel"><option>sms</option><option>email</option><option>voice</option></select></label>
+      <label>To (phone number, email, or push endpoint ARN)<input name="to" value="+14155550123" required></label>
+      <label>Channel<select name="channel">${CHANNELS.map((channel) => `<option>${channel}</option>`).join('')}</select></label>
       <div class="buttons"><button type="submit">Send code</button></div>
     </form>
     <h2>2. Check it</h2>
     <form id="check-form" autocomplete="off">
       <label class="wide">Verification id<input name="id" readonly placeholder="filled in when a code is sent"></label>
-      <label class="wide">Code<input name="code" inputmode="numeric" placeholder="from the outbox"></label>
+      <label class="wide">Code<input name="code" autocapitalize="characters" spellcheck="false" placeholder="from the outbox"></label>
       <div class="buttons">
         <button type="submit">Check code</button>
         <button type="button" class="secondary" id="status">Status</button>

@@ -10,6 +10,7 @@ import { type LocalActivity, startLocalActivity } from './activity-stream.ts';
 import { apiGatewayEvent, matchRoute } from './api-event.ts';
 import { type ComposedApi, composeApi } from './compose.ts';
 import { createVerificationTable, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import { withLocalPushApplications } from './local-push.ts';
 import { LocalCascade, synthesizeLocalDefinition } from './local-workflow.ts';
 import { Outbox } from './outbox.ts';
 import { LocalDeliveryReceipts } from './outbox-receipts.ts';
@@ -58,7 +59,8 @@ export const LOCAL_TABLE_NAME = 'onetime-local';
 export const MAX_LOCAL_BODY_BYTES = 1024 * 1024;
 
 export async function startLocalMode(options: LocalModeOptions = {}): Promise<LocalMode> {
-  const env = options.env ?? process.env;
+  // Push works out of the box: made-up APNs and FCM applications unless the environment names some.
+  const env = withLocalPushApplications(options.env ?? process.env);
   // One JSON line per entry, as the Lambda functions log; the engine passes only masked destinations.
   const log = options.log ?? (options.quiet ? silentLog : new JsonLog('onetime-local'));
 

@@ -18,11 +18,16 @@ export interface RetryOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Injected by tests for predictable jitter; returns [0, 1). */
   random?: () => number;
+  /**
+   * Error names that are a final refusal of this message whatever their HTTP status (e.g. Meta refusing
+   * a WhatsApp message to a number without an account): not retryable, so a later step moves on.
+   */
+  refusals?: readonly string[];
 }
 
 const DEFAULTS = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 2_000 };
 
-/** Error names the providers use for "slow down" (SNS, SES, SMS-Voice v2, KMS behind SNS). */
+/** Error names the providers use for "slow down" (SNS, SES, SMS-Voice v2, Social Messaging, KMS behind SNS). */
 const THROTTLING_NAMES = new Set([
   'Throttling',
   'ThrottlingException',
@@ -32,6 +37,7 @@ const THROTTLING_NAMES = new Set([
   'LimitExceededException',
   'RequestLimitExceeded',
   'KMSThrottlingException',
+  'ThrottledRequestException', // AWS End User Messaging Social
 ]);
 
 interface ProviderError {
@@ -73,7 +79,9 @@ export async function deliverWithRetry<T>(
       return await send();
     } catch (error) {
       const throttled = isThrottling(error);
-      if (!throttled || attempt >= maxAttempts) throw toDeliveryError(message, error, throttled);
+      if (!throttled || attempt >= maxAttempts) {
+        throw toDeliveryError(message, error, throttled, options.refusals ?? []);
+      }
       await sleep(Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1))));
     }
   }
@@ -83,13 +91,14 @@ function toDeliveryError(
   message: Pick<OutgoingMessage, 'channel' | 'verificationId'>,
   error: unknown,
   throttled: boolean,
+  refusals: readonly string[],
 ): DeliveryError {
   const e = (typeof error === 'object' && error !== null ? error : {}) as ProviderError;
   // Only a name-shaped string survives: it is the SDK's exception class, not free text.
   const name = typeof e.name === 'string' && /^[A-Za-z0-9_.]{1,64}$/.test(e.name) ? e.name : 'UnknownError';
   const status = e.$metadata?.httpStatusCode;
   // Throttling that outlasted the retries, and provider-side faults, may pass later; a refusal won't.
-  const retryable = throttled || (status !== undefined && status >= 500);
+  const retryable = !refusals.includes(name) && (throttled || (status !== undefined && status >= 500));
   return new DeliveryError(
     `${message.channel} delivery failed for verification ${message.verificationId}: ${name}` +
       (status === undefined ? '' : ` (HTTP ${status})`),

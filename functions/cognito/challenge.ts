@@ -21,7 +21,7 @@ export const CUSTOM_CHALLENGE = 'CUSTOM_CHALLENGE';
 export interface CognitoOptions {
   /**
    * Channels a sign-in may use, in order of preference for the default choice: the first one the user
-   * has a usable destination for (a phone number for sms and voice, an email address for email).
+   * has a usable destination for (a phone number for sms, voice and whatsapp, an email address for email).
    * `clientMetadata.channel` may pick any of them.
    */
   allowedChannels: readonly Channel[];
@@ -82,7 +82,7 @@ export interface ChallengeMetadata {
   resent: boolean;
 }
 
-const METADATA_PATTERN = /^OTP-(sms|email|voice):([^:]+)(:resent)?$/;
+const METADATA_PATTERN = new RegExp(`^OTP-(${CHANNELS.join('|')}):([^:]+)(:resent)?$`);
 
 export function formatMetadata(metadata: ChallengeMetadata): string {
   return `OTP-${metadata.channel}:${metadata.verificationId}${metadata.resent ? ':resent' : ''}`;

@@ -40,7 +40,8 @@ interface Challenge {
  * - Unknown user (`userNotFound`): nothing sent; a made-up destination of the same shape and the same
  *   code length, so the answer does not reveal whether the user exists.
  *
- * publicChallengeParameters: `channel`, `destination` (masked), `codeLength`.
+ * publicChallengeParameters: `channel`, `destination` (masked), `codeLength`, `codeAlphabet` (`digits`
+ * or `alphanumeric`: an app picks its keyboard from it).
  * privateChallengeParameters: `verificationId`. challengeMetadata: `OTP-<channel>:<id>[:resent]`.
  */
 export function createCreateAuthChallengeHandler(deps: CreateDeps) {
@@ -64,6 +65,7 @@ export function createCreateAuthChallengeHandler(deps: CreateDeps) {
           requested,
           channels,
           allowedCountries: settings.allowedCountries,
+          pushPlatformApplications: settings.pushPlatformApplications,
           sealer,
         });
         challenge = {
@@ -81,6 +83,7 @@ export function createCreateAuthChallengeHandler(deps: CreateDeps) {
           channels,
           options,
           allowedCountries: settings.allowedCountries,
+          pushPlatformApplications: settings.pushPlatformApplications,
         });
         challenge = await send(destination, clientMetadata?.['locale'] ?? userAttributes['locale']);
       }
@@ -92,6 +95,7 @@ export function createCreateAuthChallengeHandler(deps: CreateDeps) {
       channel: challenge.channel,
       destination: challenge.maskedTo,
       codeLength: String(challenge.codeLength),
+      codeAlphabet: settings.codeAlphabet,
     };
     event.response.privateChallengeParameters = { verificationId: challenge.verificationId };
     event.response.challengeMetadata = formatMetadata({

@@ -118,7 +118,12 @@ export function validateCascade(
       );
     }
     try {
-      parseDestination(step.channel, step.to ?? request.to, settings.allowedCountries);
+      parseDestination(
+        step.channel,
+        step.to ?? request.to,
+        settings.allowedCountries,
+        settings.pushPlatformApplications,
+      );
     } catch (error) {
       if (!(error instanceof EngineError)) throw error;
       const where = step.to === undefined ? 'to' : `${at}.to`;
@@ -135,12 +140,17 @@ export function newCascadeSteps(
   steps: readonly CascadeStepRequest[],
   id: string,
   sealer: Pick<Sealer, 'destinationKey' | 'sealDestination'>,
-  allowedCountries: readonly string[],
+  settings: Pick<Settings, 'allowedCountries' | 'pushPlatformApplications'>,
 ): CascadeStep[] {
   return steps.map((step) => {
     const stored: CascadeStep = { channel: step.channel, afterSeconds: step.afterSeconds, state: 'waiting' };
     if (step.to !== undefined) {
-      const destination = parseDestination(step.channel, step.to, allowedCountries);
+      const destination = parseDestination(
+        step.channel,
+        step.to,
+        settings.allowedCountries,
+        settings.pushPlatformApplications,
+      );
       stored.destination = {
         key: sealer.destinationKey(destination.canonical),
         sealedTo: sealer.sealDestination(id, destination.to),

@@ -1,4 +1,4 @@
-import { isWellFormedCode } from './codes.ts';
+import { codeShape, isWellFormedCode, normaliseGuess } from './codes.ts';
 import type { EngineDeps } from './deps.ts';
 import { EngineError, invalidRequest, notFound } from './errors.ts';
 import { destinationKeyOf } from './ids.ts';
@@ -24,12 +24,17 @@ import { checkView } from './views.ts';
 export async function checkCode(
   deps: EngineDeps<CheckStore>,
   id: string,
-  code: unknown,
+  guess: unknown,
   transaction?: Transaction,
 ) {
   const { store, sealer, settings, clock, log } = deps;
-  if (!isWellFormedCode(code, settings.codeLength)) {
-    throw invalidRequest(`\`code\` must be a string of ${settings.codeLength} digits.`, 'code');
+  // Letters are compared upper-cased and without spaces or dashes: one MAC, one conditional write.
+  const code = normaliseGuess(guess, settings.codeAlphabet);
+  if (!isWellFormedCode(code, settings.codeLength, settings.codeAlphabet)) {
+    throw invalidRequest(
+      `\`code\` must be a string of ${codeShape(settings.codeLength, settings.codeAlphabet)}.`,
+      'code',
+    );
   }
   if (destinationKeyOf(id) === undefined) throw notFound();
 

@@ -1,11 +1,12 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { EngineError, invalidRequest } from './errors.ts';
+import { parsePushEndpoint } from './push-endpoints.ts';
 import { invisibleCharacterIn } from './text.ts';
-import type { Channel } from './verification.ts';
+import { CHANNEL_TRAITS, type Channel, type DestinationKind } from './verification.ts';
 
 /** A destination as the service uses it. */
 export interface Destination {
-  /** Where messages go: E.164 for phones; an email address as the caller wrote it, trimmed. */
+  /** Where messages go: E.164 for phones; an email address as the caller wrote it, trimmed; an SNS endpoint ARN. */
   to: string;
   /**
    * What names the destination for the limits and the one-live-verification rule (the input of
@@ -24,29 +25,48 @@ const EMAIL_PATTERN =
   /^[^\s@\p{Cc}]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/u;
 
 /**
- * Checks and normalises `to` for `channel`. Phone numbers must be international (leading +); human
- * spacing and punctuation are accepted. Email addresses are only trimmed (messages go to the address
- * as written) and must not carry invisible characters. Throws a 400 naming the `to` field.
+ * Checks and normalises `to` for `channel`, by the kind of destination the channel takes (its row in
+ * CHANNEL_TRAITS). Phone numbers must be international (leading +); human spacing and punctuation are
+ * accepted. Email addresses are only trimmed (messages go to the address as written) and must not
+ * carry invisible characters. A push endpoint must be an endpoint ARN of one of
+ * `pushPlatformApplications`. Throws a 400 naming the `to` field.
  */
 export function parseDestination(
   channel: Channel,
   to: string,
   allowedCountries: readonly string[],
+  pushPlatformApplications: readonly string[] = [],
 ): Destination {
-  if (channel === 'email') {
-    const codePoint = invisibleCharacterIn(to);
-    if (codePoint !== undefined) {
-      throw invalidRequest(
-        `\`to\` contains an invisible or formatting character (${codePoint}); send the address without it.`,
-        'to',
-      );
-    }
-    const email = to.trim();
-    if (email.length > MAX_EMAIL_LENGTH || !EMAIL_PATTERN.test(email)) {
-      throw invalidRequest('`to` must be an email address for the email channel.', 'to');
-    }
-    return { to: email, canonical: canonicalDestination(email) };
+  return PARSERS[CHANNEL_TRAITS[channel].destination](channel, to, {
+    allowedCountries,
+    pushPlatformApplications,
+  });
+}
+
+/** What decides whether a destination may be used: the countries for phones, the apps for push. */
+interface DestinationRules {
+  allowedCountries: readonly string[];
+  pushPlatformApplications: readonly string[];
+}
+
+type Parser = (channel: Channel, to: string, rules: DestinationRules) => Destination;
+
+function parseEmail(_channel: Channel, to: string): Destination {
+  const codePoint = invisibleCharacterIn(to);
+  if (codePoint !== undefined) {
+    throw invalidRequest(
+      `\`to\` contains an invisible or formatting character (${codePoint}); send the address without it.`,
+      'to',
+    );
   }
+  const email = to.trim();
+  if (email.length > MAX_EMAIL_LENGTH || !EMAIL_PATTERN.test(email)) {
+    throw invalidRequest('`to` must be an email address for the email channel.', 'to');
+  }
+  return { to: email, canonical: canonicalDestination(email) };
+}
+
+function parsePhone(channel: Channel, to: string, { allowedCountries }: DestinationRules): Destination {
   // extract: false — the whole string must be the number, not merely contain one.
   const phone = to.length <= 40 ? parsePhoneNumberFromString(to.trim(), { extract: false }) : undefined;
   if (!phone?.isValid() || phone.ext !== undefined || !to.trim().startsWith('+')) {
@@ -64,6 +84,24 @@ export function parseDestination(
   const e164 = phone.number;
   return country === undefined ? { to: e164, canonical: e164 } : { to: e164, canonical: e164, country };
 }
+
+/** An SNS platform endpoint of one of the configured applications; its ARN names it. */
+function parsePushEndpointOf(_channel: Channel, to: string, rules: DestinationRules): Destination {
+  const endpoint = to.length <= 512 ? parsePushEndpoint(to) : undefined;
+  if (endpoint === undefined || !rules.pushPlatformApplications.includes(endpoint.application)) {
+    throw invalidRequest(
+      "`to` must be the ARN of an SNS platform endpoint of one of this service's push applications for push.",
+      'to',
+    );
+  }
+  return { to: endpoint.arn, canonical: endpoint.arn };
+}
+
+const PARSERS: Record<DestinationKind, Parser> = {
+  phone: parsePhone,
+  email: parseEmail,
+  push_endpoint: parsePushEndpointOf,
+};
 
 /**
  * The one statement of when two destinations are the same: E.164 for a phone number; for an email

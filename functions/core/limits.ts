@@ -1,8 +1,8 @@
 import type { Settings } from './settings.ts';
-import type { Channel, SendLimits } from './verification.ts';
+import { CHANNEL_TRAITS, type Channel, type SendLimits } from './verification.ts';
 
-/** The channels that cost per message and so count under the spend brake. */
-export const isPhoneChannel = (channel: Channel): boolean => channel !== 'email';
+/** The channels that cost per message and so count under the spend brake (sms, voice, whatsapp). */
+export const isPhoneChannel = (channel: Channel): boolean => CHANNEL_TRAITS[channel].spendBrake;
 
 /**
  * The limits one message counts under, whatever sends it (a first send, a resend, the fallback call):

@@ -1,8 +1,10 @@
 /**
  * Masked forms of destinations, the only forms that appear in responses and logs.
- * "+14155550123" -> "+1********23"; "Ana@Example.com" -> "a***@example.com".
+ * "+14155550123" -> "+1********23"; "Ana@Example.com" -> "a***@example.com"; an SNS endpoint ARN ->
+ * "APNS:****d4b3".
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { maskPushEndpoint } from './push-endpoints.ts';
 
 /**
  * A phone number shows at most its country calling code and its last two digits, and never more
@@ -29,6 +31,8 @@ export function maskEmail(email: string): string {
   return `${Array.from(email)[0]!.toLowerCase()}***${email.slice(at).toLowerCase()}`;
 }
 
+/** Any destination the service takes: an SNS endpoint ARN, an email address, or a phone number. */
 export function maskDestination(to: string): string {
+  if (to.startsWith('arn:')) return maskPushEndpoint(to);
   return to.includes('@') ? maskEmail(to) : maskPhone(to);
 }

@@ -38,6 +38,8 @@ interface Templates {
   voiceIntro(app: string, pay?: string): string;
   voiceRepeat: string;
   voiceGoodbye: string;
+  /** WhatsApp: Meta's preset text of an authentication template in this language (Meta sends its own). */
+  whatsapp(code: string): string;
 }
 
 const plural = (one: string, many: string) => (n: number) => (n === 1 ? `1 ${one}` : `${n} ${many}`);
@@ -57,6 +59,7 @@ const TEMPLATES = {
     voiceIntro: (app, pay = '') => `Hello. Your ${app} verification code${pay} is:`,
     voiceRepeat: 'I repeat:',
     voiceGoodbye: 'Goodbye.',
+    whatsapp: (code) => `${code} is your verification code. For your security, do not share this code.`,
   },
   es: {
     speech: 'es-ES',
@@ -72,6 +75,7 @@ const TEMPLATES = {
     voiceIntro: (app, pay = '') => `Hola. Tu código de verificación de ${app}${pay} es:`,
     voiceRepeat: 'Repito:',
     voiceGoodbye: 'Adiós.',
+    whatsapp: (code) => `${code} es tu código de verificación. Por tu seguridad, no lo compartas.`,
   },
   fr: {
     speech: 'fr-FR',
@@ -88,6 +92,7 @@ const TEMPLATES = {
     voiceIntro: (app, pay = '') => `Bonjour. Votre code de vérification ${app}${pay} est :`,
     voiceRepeat: 'Je répète :',
     voiceGoodbye: 'Au revoir.',
+    whatsapp: (code) => `${code} est votre code de vérification. Pour votre sécurité, ne le partagez pas.`,
   },
   de: {
     speech: 'de-DE',
@@ -104,6 +109,8 @@ const TEMPLATES = {
     voiceIntro: (app, pay = '') => `Hallo. Ihr Bestätigungscode für ${app}${pay} lautet:`,
     voiceRepeat: 'Ich wiederhole:',
     voiceGoodbye: 'Auf Wiederhören.',
+    whatsapp: (code) =>
+      `${code} ist Ihr Bestätigungscode. Geben Sie diesen Code zu Ihrer Sicherheit nicht weiter.`,
   },
   pt: {
     speech: 'pt-BR',
@@ -120,6 +127,7 @@ const TEMPLATES = {
     voiceIntro: (app, pay = '') => `Olá. Seu código de verificação de ${app}${pay} é:`,
     voiceRepeat: 'Repetindo:',
     voiceGoodbye: 'Até logo.',
+    whatsapp: (code) => `${code} é seu código de verificação. Para sua segurança, não o compartilhe.`,
   },
   it: {
     speech: 'it-IT',
@@ -136,6 +144,7 @@ const TEMPLATES = {
     voiceIntro: (app, pay = '') => `Ciao. Il tuo codice di verifica ${app}${pay} è:`,
     voiceRepeat: 'Ripeto:',
     voiceGoodbye: 'Arrivederci.',
+    whatsapp: (code) => `${code} è il tuo codice di verifica. Per la tua sicurezza, non condividerlo.`,
   },
 } satisfies Record<SupportedLocale, Templates>;
 
@@ -195,34 +204,74 @@ export function renderMessage(input: RenderInput): OutgoingMessage {
   const t: Templates = TEMPLATES[locale];
   // Rounded up: a code valid for 90 s must not claim "1 minute".
   const minutes = t.minutes(Math.max(1, Math.ceil(input.ttlSeconds / 60)));
-  const base = {
+  return {
     channel: input.channel,
     to: input.to,
     maskedTo: input.maskedTo,
     verificationId: input.verificationId,
+    locale,
+    ...RENDERERS[input.channel]({ t, input, minutes, locale }),
   };
-  const tx = input.transaction;
-  switch (input.channel) {
-    case 'sms': {
-      // Plain spaces: a no-break space (Intl puts them around currencies) would cost GSM-7 encoding.
-      const shown = tx && {
-        amount: formatAmount(tx, locale, 'symbol').replace(/[\u00a0\u202f]/g, ' '),
-        payee: tx.payee,
-      };
-      return { ...base, body: renderSms(t, input, minutes, shown, input.smsTemplates?.[locale]) };
-    }
-    case 'email': {
-      const pay = tx ? t.pay(formatAmount(tx, locale, 'symbol'), tx.payee) : '';
-      return { ...base, ...renderEmail(t, input, minutes, locale, pay) };
-    }
-    case 'voice': {
-      // Spelled out ("49.90 euros"): a voice reads a name more surely than a symbol.
-      const pay = tx ? t.pay(formatAmount(tx, locale, 'name'), tx.payee) : '';
-      const speech = speechLanguage(locale, input.locale);
-      return { ...base, ...renderVoice(t, input.appName, input.code, speech, pay) };
-    }
-  }
 }
+
+interface RenderContext {
+  t: Templates;
+  input: RenderInput;
+  minutes: string;
+  locale: SupportedLocale;
+}
+
+type Rendered = Omit<OutgoingMessage, 'channel' | 'to' | 'maskedTo' | 'verificationId' | 'locale'>;
+
+/** The payment a code approves, as a channel shows it: `symbol` to read, `name` to hear. */
+const payment = ({ t, input, locale }: RenderContext, display: 'symbol' | 'name') => {
+  const tx = input.transaction;
+  return tx ? t.pay(formatAmount(tx, locale, display), tx.payee) : '';
+};
+
+/** One renderer per channel: a new channel is one more entry. */
+const RENDERERS: Record<Channel, (context: RenderContext) => Rendered> = {
+  sms: ({ t, input, minutes, locale }) => {
+    const tx = input.transaction;
+    // Plain spaces: a no-break space (Intl puts them around currencies) would cost GSM-7 encoding.
+    const shown = tx && {
+      amount: formatAmount(tx, locale, 'symbol').replace(/[\u00a0\u202f]/g, ' '),
+      payee: tx.payee,
+    };
+    return { body: renderSms(t, input, minutes, shown, input.smsTemplates?.[locale]) };
+  },
+  email: (context) =>
+    renderEmail(context.t, context.input, context.minutes, context.locale, payment(context, 'symbol')),
+  // Spelled out ("49.90 euros"): a voice reads a name more surely than a symbol.
+  voice: (context) =>
+    renderVoice(
+      context.t,
+      context.input.appName,
+      context.input.code,
+      speechLanguage(context.locale, context.input.locale),
+      payment(context, 'name'),
+    ),
+  // The template's text is Meta's, in the template's language; this is what the person reads, for the
+  // outbox. The code itself rides separately: the template's body parameter and copy-code button.
+  // Meta's authentication templates have fixed wording: a payment cannot be shown (docs/security.md).
+  whatsapp: ({ t, input, minutes }) => ({
+    body: `${t.whatsapp(input.code)}\n${t.expiry(minutes)}`,
+    code: input.code,
+  }),
+  // A notification: the email's subject as its title, the SMS wording as its text (never the origin
+  // line, which only SMS autofill reads), and a lifetime no longer than the code's.
+  push: (context) => ({
+    subject: context.t.subject(context.input.appName, payment(context, 'symbol')),
+    body: context.t.sms(
+      context.input.appName,
+      context.input.code,
+      context.minutes,
+      payment(context, 'symbol'),
+    ),
+    code: context.input.code,
+    ttlSeconds: Math.max(1, Math.floor(context.input.ttlSeconds)),
+  }),
+};
 
 function renderSms(
   t: Templates,

@@ -12,14 +12,23 @@ export interface OutgoingMessage {
   /** Full destination: E.164 phone number or email address. Never log it; log `maskedTo`. */
   to: string;
   maskedTo: string;
-  /** Text for SMS, plain-text body for email, plain text for voice. */
+  /** Text for SMS, plain-text body for email, plain text for voice, what a WhatsApp or push user reads. */
   body: string;
-  /** Email only. */
+  /** Email: the subject. Push: the notification's title. */
   subject?: string;
   /** Email only. */
   html?: string;
-  /** Voice only: SSML that reads the digits one by one, twice. */
+  /** Voice only: SSML that reads the code one symbol at a time, twice. */
   ssml?: string;
+  /**
+   * WhatsApp and push: the code on its own, for the authentication template's body parameter and
+   * copy-code button (the template's text is Meta's), and for a push notification's data (autofill).
+   */
+  code?: string;
+  /** Push: seconds the notification is worth delivering, never more than the code's remaining validity. */
+  ttlSeconds?: number;
+  /** The language the message is worded in (`en`, `es`, ...): WhatsApp picks its template language by it. */
+  locale?: string;
   /** The verification this message belongs to (for delivery receipts and logs). */
   verificationId: string;
 }

@@ -1,3 +1,4 @@
+import type { CodeAlphabet } from './codes.ts';
 import type { SmsTemplates } from './sms-templates.ts';
 import type { CascadeStepRequest } from './verification.ts';
 
@@ -6,8 +7,10 @@ import type { CascadeStepRequest } from './verification.ts';
  * to the functions as environment variables; local mode reads the same variables (see config.ts).
  */
 export interface Settings {
-  /** Digits per code, 4–10. */
+  /** Symbols per code, 4–10. */
   codeLength: number;
+  /** What codes are made of: `digits`, or `alphanumeric` (letters and digits without look-alikes). */
+  codeAlphabet: CodeAlphabet;
   /** Seconds a code stays valid. */
   ttlSeconds: number;
   /** Wrong codes allowed per verification before it closes. */
@@ -27,6 +30,11 @@ export interface Settings {
   defaultCascade?: readonly CascadeStepRequest[];
   /** ISO 3166 alpha-2 codes allowed for sms and voice; `['*']` allows every country. */
   allowedCountries: readonly string[];
+  /**
+   * ARNs of the SNS platform applications (APNs, FCM) whose endpoints the push channel may send to;
+   * the push channel is off when there are none.
+   */
+  pushPlatformApplications: readonly string[];
   /** Spend brake: sms + voice sends per minute across the whole service. */
   phoneSendsPerMinute: number;
   /** Spend brake: sms + voice sends per UTC day across the whole service. */
@@ -75,6 +83,7 @@ export const DEFAULT_ALLOWED_COUNTRIES: readonly string[] = [
 
 export const DEFAULT_SETTINGS: Settings = {
   codeLength: 6,
+  codeAlphabet: 'digits',
   ttlSeconds: 300,
   maxAttempts: 5,
   resendCooldownSeconds: 30,
@@ -82,6 +91,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxSendsPerDeviceIpPerHour: 20,
   voiceFallbackSeconds: 60,
   allowedCountries: DEFAULT_ALLOWED_COUNTRIES,
+  pushPlatformApplications: [],
   phoneSendsPerMinute: 60,
   phoneSendsPerDay: 2000,
   spendBrakeShards: 10,

@@ -42,7 +42,12 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
   const sender = deps.senders[request.channel];
   if (!sender) throw invalidRequest(`The ${request.channel} channel is not configured.`, 'channel');
 
-  const destination = parseDestination(request.channel, request.to, settings.allowedCountries);
+  const destination = parseDestination(
+    request.channel,
+    request.to,
+    settings.allowedCountries,
+    settings.pushPlatformApplications,
+  );
   // A step needs its channel and the workflow that places it.
   const steps = cascadeFor(
     request,
@@ -52,7 +57,7 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
   const destinationKey = sealer.destinationKey(destination.canonical);
   const now = clock();
   const id = newVerificationId(destinationKey);
-  const code = generateCode(settings.codeLength);
+  const code = generateCode(settings.codeLength, settings.codeAlphabet);
 
   const record: VerificationRecord = {
     id,
@@ -73,7 +78,7 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     attempts: 0,
     maxAttempts: settings.maxAttempts,
     sends: 1,
-    ...(steps.length === 0 ? {} : { cascade: newCascadeSteps(steps, id, sealer, settings.allowedCountries) }),
+    ...(steps.length === 0 ? {} : { cascade: newCascadeSteps(steps, id, sealer, settings) }),
   };
   const deviceIpKey =
     request.deviceIp === undefined ? undefined : sealer.deviceIpKey(deviceIpBucket(request.deviceIp));

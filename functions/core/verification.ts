@@ -15,9 +15,29 @@ export interface StoredDelivery {
   at: number;
 }
 
-export const CHANNELS = ['sms', 'email', 'voice'] as const;
+export const CHANNELS = ['sms', 'email', 'voice', 'whatsapp', 'push'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/** What a channel's `to` is: a phone number, an email address, an SNS platform-endpoint ARN. */
+export type DestinationKind = 'phone' | 'email' | 'push_endpoint';
+
+/**
+ * What the engine needs to know of each channel, in one table so that a new channel is one row here
+ * (and a renderer and a sender), never another `if` in the rules.
+ */
+export interface ChannelTraits {
+  destination: DestinationKind;
+  /** Paid per message: counts under the service-wide spend brake. */
+  spendBrake: boolean;
+}
+
+export const CHANNEL_TRAITS: Readonly<Record<Channel, ChannelTraits>> = {
+  sms: { destination: 'phone', spendBrake: true },
+  email: { destination: 'email', spendBrake: false },
+  voice: { destination: 'phone', spendBrake: true },
+  whatsapp: { destination: 'phone', spendBrake: true },
+  push: { destination: 'push_endpoint', spendBrake: false },
+};
 /* The cascade's steps (rules in cascade.ts): as a request names them, and as the record stores them. */
 
 /** A step as a request (or the `OTP_CASCADE` default) names it. */
@@ -133,7 +153,7 @@ export interface SendLimits {
   maxSendsPerHour: number;
   /** Present when the request carried `deviceIp`: a keyed hash of it, and its hourly limit. */
   deviceIp?: { key: string; maxSendsPerHour: number };
-  /** Present for sms and voice: the account-wide spend brake, its counters split over `shards` items. */
+  /** Present for phone channels (sms, voice, whatsapp): the account-wide spend brake, its counters split over `shards` items. */
   spendBrake?: { perMinute: number; perDay: number; shards: number };
 }
 

@@ -7,7 +7,9 @@ import type { Senders } from '../core/ports.ts';
  * The senders for the channels a sending function (start, Cognito create, the cascade's step) has,
  * as its environment configures them (`channelsFromEnv`): SMS is always on (SNS); email when it has
  * a from address (SES); voice when it has an origination identity (AWS End User Messaging SMS and
- * Voice). Each channel's client is loaded on first use only.
+ * Voice); whatsapp when it has a phone number id (AWS End User Messaging Social); push when it has
+ * platform applications (Amazon SNS mobile push). Each channel's client
+ * is loaded on first use only.
  */
 export function buildSenders(channels: ChannelConfig): Senders {
   const senders: Senders = {
@@ -20,7 +22,7 @@ export function buildSenders(channels: ChannelConfig): Senders {
     }),
   };
 
-  const { email, voice } = channels;
+  const { email, voice, whatsapp, push } = channels;
   if (email) {
     senders.email = lazySender(async () => {
       const [{ SESClient }, { SesEmailSender }] = await Promise.all([
@@ -42,6 +44,24 @@ export function buildSenders(channels: ChannelConfig): Senders {
         ...voice,
         voiceId: voice.voiceId as VoiceId,
       });
+    });
+  }
+  if (whatsapp) {
+    senders.whatsapp = lazySender(async () => {
+      const [{ SocialMessagingClient }, { SocialMessagingWhatsAppSender }] = await Promise.all([
+        import('@aws-sdk/client-socialmessaging'),
+        import('../adapters/social-messaging-whatsapp-sender.ts'),
+      ]);
+      return new SocialMessagingWhatsAppSender(new SocialMessagingClient({}), whatsapp);
+    });
+  }
+  if (push) {
+    senders.push = lazySender(async () => {
+      const [{ SNSClient }, { SnsPushSender }] = await Promise.all([
+        import('@aws-sdk/client-sns'),
+        import('../adapters/sns-push-sender.ts'),
+      ]);
+      return new SnsPushSender(new SNSClient({}));
     });
   }
   return senders;

@@ -6,6 +6,7 @@ import {
 } from '../../functions/cognito/challenge.ts';
 import { createCreateAuthChallengeHandler } from '../../functions/cognito/create-auth-challenge.ts';
 import { createDefineAuthChallengeHandler } from '../../functions/cognito/define-auth-challenge.ts';
+import { PUSH_ENDPOINT_ATTRIBUTE } from '../../functions/cognito/destination.ts';
 import { createVerifyAuthChallengeHandler } from '../../functions/cognito/verify-auth-challenge.ts';
 import type { Settings } from '../../functions/core/settings.ts';
 import { auditedServices } from '../support/audit.ts';
@@ -94,6 +95,7 @@ describe('passwordless sign-in through Cognito custom auth', () => {
       channel: 'sms',
       destination: '+1********23',
       codeLength: '6',
+      codeAlphabet: 'digits',
       USERNAME: 'ana',
     });
     expect(messages()).toHaveLength(1);
@@ -125,6 +127,55 @@ describe('passwordless sign-in through Cognito custom auth', () => {
     expect(await status(id)).toMatchObject({ status: 'pending', attemptsRemaining: 4 });
     const signedIn = await pool.respondToAuthChallenge({ session: retry.Session, answer: lastCode() });
     expect(signedIn.AuthenticationResult).toBeDefined();
+  });
+
+  it('describes codes with letters in the challenge, and accepts one typed in lower case', async () => {
+    const { pool, lastCode } = await signInPool({ settings: { codeAlphabet: 'alphanumeric' } });
+    const started = challenge(await pool.initiateAuth({ username: 'ana' }));
+
+    expect(started.ChallengeParameters).toMatchObject({ codeLength: '6', codeAlphabet: 'alphanumeric' });
+    expect(lastCode()).toMatch(/^[2-9A-HJKMNP-Z]{6}$/);
+    const answer = lastCode().toLowerCase();
+    const signedIn = await pool.respondToAuthChallenge({ session: started.Session, answer });
+    expect(signedIn.AuthenticationResult).toBeDefined();
+  });
+
+  it('sends the code by WhatsApp to the verified phone number when the pool allows it first', async () => {
+    const { pool, messages, lastCode } = await signInPool({
+      cognito: { allowedChannels: ['whatsapp', 'email'] },
+    });
+    const started = challenge(await pool.initiateAuth({ username: 'ana' }));
+    expect(started.ChallengeParameters).toMatchObject({ channel: 'whatsapp', destination: '+1********23' });
+    expect(messages().at(-1)).toMatchObject({ channel: 'whatsapp', to: ANA_PHONE });
+    const signedIn = await pool.respondToAuthChallenge({ session: started.Session, answer: lastCode() });
+    expect(signedIn.AuthenticationResult).toBeDefined();
+
+    // Bo has no phone number: WhatsApp is skipped for the next allowed channel.
+    const bo = challenge(await pool.initiateAuth({ username: 'bo' }));
+    expect(bo.ChallengeParameters).toMatchObject({ channel: 'email' });
+  });
+
+  it('sends a push notification to the device endpoint in the custom attribute, when allowed first', async () => {
+    const app = 'arn:aws:sns:eu-west-1:123456789012:app/APNS/acme-ios';
+    const device =
+      'arn:aws:sns:eu-west-1:123456789012:endpoint/APNS/acme-ios/5e3e9847-3183-3f18-a7e8-671c3a57d4b3';
+    const { pool, messages, lastCode } = await signInPool({
+      settings: { pushPlatformApplications: [app] },
+      cognito: { allowedChannels: ['push', 'sms'] },
+      users: [
+        { username: 'ana', attributes: { ...USERS[0]!.attributes, [PUSH_ENDPOINT_ATTRIBUTE]: device } },
+        USERS[1]!,
+      ],
+    });
+    const started = challenge(await pool.initiateAuth({ username: 'ana' }));
+    expect(started.ChallengeParameters).toMatchObject({ channel: 'push', destination: 'APNS:****d4b3' });
+    expect(messages().at(-1)).toMatchObject({ channel: 'push', to: device });
+    const signedIn = await pool.respondToAuthChallenge({ session: started.Session, answer: lastCode() });
+    expect(signedIn.AuthenticationResult).toBeDefined();
+
+    // An unknown user asking for push sees a made-up endpoint of the same shape.
+    const ghost = challenge(await pool.initiateAuth({ username: 'ghost' }));
+    expect(ghost.ChallengeParameters['destination']).toMatch(/^APNS:\*{4}[0-9a-f]{4}$/);
   });
 
   it('fails the sign-in when the last of the five attempts is wrong', async () => {
@@ -409,7 +460,7 @@ describe('passwordless sign-in through Cognito custom auth', () => {
       expect(messages()).toHaveLength(1);
       expect(shape(ghost.ChallengeParameters)).toEqual({
         ...shape(real.ChallengeParameters),
-        keys: ['USERNAME', 'channel', 'codeLength', 'destination'],
+        keys: ['USERNAME', 'channel', 'codeAlphabet', 'codeLength', 'destination'],
       });
       expect(ghost.ChallengeParameters['destination']).toMatch(/^\+1\*{8}\d{2}$/);
       const firstShown = ghost.ChallengeParameters;

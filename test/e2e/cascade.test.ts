@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../local/dynamodb-local.ts';
+import { localClient, type OutboxEntry } from '../support/local-http.ts';
 
 /**
  * The cascade end to end in local mode (the voice fallback, and a three-step cascade): local mode's entry (what `npm start` runs) in a
@@ -21,13 +22,7 @@ const WAIT_MS = WAIT_SECONDS * 1000;
 /** How long a poll may take before the test gives up: only a broken run gets near it. */
 const POLL_DEADLINE_MS = 45_000;
 
-interface OutboxMessage {
-  channel: string;
-  to: string;
-  body: string;
-  verificationId: string;
-  sentAt: string;
-}
+type OutboxMessage = OutboxEntry;
 
 let child: ChildProcess;
 let output = '';
@@ -68,16 +63,7 @@ afterAll(async () => {
   }
 });
 
-const post = async (path: string, body: unknown) => {
-  const response = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-};
-const outbox = async () =>
-  ((await (await fetch(`${base}/_local/outbox`)).json()) as { messages: OutboxMessage[] }).messages;
+const { post, outbox } = localClient(() => base);
 const spokenCode = (body: string) => /(\d(?: \d){3,9})\./.exec(body)?.[1]?.replaceAll(' ', '');
 
 /** Sends an SMS verification and reads its code from the outbox. */

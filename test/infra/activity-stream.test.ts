@@ -6,6 +6,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CHANNELS } from '../../functions/core/verification.ts';
 import { OtpActivityStream, type OtpActivityStreamProps } from '../../infra/activity-stream.ts';
 import { actionsOf, ENV, type Resource, resources, type Statement, statements } from '../support/synth.ts';
 
@@ -154,18 +155,16 @@ describe('OtpActivityStream', () => {
     });
     const queries = alarm.Properties['Metrics'] as Array<Record<string, unknown>>;
     expect(queries.find((q) => q['Expression'])?.['Expression']).toBe(
-      'FILL(deliveryFailed_sms, 0) + FILL(deliveryFailed_email, 0) + FILL(deliveryFailed_voice, 0)',
+      CHANNELS.map((channel) => `FILL(deliveryFailed_${channel}, 0)`).join(' + '),
     );
     const stats = queries.flatMap((q) => (q['MetricStat'] ? [q['MetricStat']] : [])) as Array<{
       Metric: { Namespace: string; MetricName: string; Dimensions: Array<{ Name: string; Value: string }> };
       Period: number;
       Stat: string;
     }>;
-    expect(stats.map((s) => s.Metric.Dimensions.find((d) => d.Name === 'channel')?.Value).sort()).toEqual([
-      'email',
-      'sms',
-      'voice',
-    ]);
+    expect(stats.map((s) => s.Metric.Dimensions.find((d) => d.Name === 'channel')?.Value).sort()).toEqual(
+      [...CHANNELS].sort(),
+    );
     for (const stat of stats) {
       expect(stat).toMatchObject({
         Period: 300,

@@ -113,7 +113,7 @@ describe('OtpService: the secret', () => {
 
   it('puts no secret in any environment: every variable is a setting, a name, an ARN or a reference', () => {
     const allowed =
-      /^(TABLE_NAME|SECRET_ARN|EVENT_BUS_NAME|NODE_OPTIONS|POWERTOOLS_\w+|OTP_\w+|SMS_\w+|EMAIL_\w+|VOICE_\w+|PARAMETERS_SECRETS_EXTENSION_\w+|SECRETS_MANAGER_\w+|SSM_PARAMETER_STORE_\w+|CASCADE_(?:QUEUE_URL|STATE_MACHINE_ARN)|EXTRA)$/;
+      /^(TABLE_NAME|SECRET_ARN|EVENT_BUS_NAME|NODE_OPTIONS|POWERTOOLS_\w+|OTP_\w+|SMS_\w+|EMAIL_\w+|VOICE_\w+|WHATSAPP_\w+|PARAMETERS_SECRETS_EXTENSION_\w+|SECRETS_MANAGER_\w+|SSM_PARAMETER_STORE_\w+|CASCADE_(?:QUEUE_URL|STATE_MACHINE_ARN)|EXTRA)$/;
     // Every function of the stack: the four routes, the cascade's starter and step, the activity
     // stream, the delivery receipts, and the custom resource that turns SNS SMS delivery-status logging on.
     const functions = Object.values(resources(full.template, 'AWS::Lambda::Function'));
@@ -171,6 +171,7 @@ describe('OtpService: the functions', () => {
   it('receive every setting, with the engine defaults when the props name none', () => {
     expect(envOf(minimal, 'check')).toMatchObject({
       OTP_CODE_LENGTH: String(DEFAULT_SETTINGS.codeLength),
+      OTP_CODE_ALPHABET: 'digits',
       OTP_TTL_SECONDS: String(DEFAULT_SETTINGS.ttlSeconds),
       OTP_MAX_ATTEMPTS: String(DEFAULT_SETTINGS.maxAttempts),
       OTP_RESEND_COOLDOWN_SECONDS: String(DEFAULT_SETTINGS.resendCooldownSeconds),
@@ -187,6 +188,7 @@ describe('OtpService: the functions', () => {
     expect(envOf(minimal, 'check')['OTP_ORIGIN_DOMAIN']).toBeUndefined();
     expect(envOf(full, 'start')).toMatchObject({
       OTP_CODE_LENGTH: '8',
+      OTP_CODE_ALPHABET: 'alphanumeric',
       OTP_TTL_SECONDS: '600',
       OTP_ALLOWED_COUNTRIES: 'US,CA',
       OTP_APP_NAME: 'Acme',
@@ -216,10 +218,19 @@ describe('OtpService: the functions', () => {
       EMAIL_CONFIGURATION_SET: 'otp-events',
       VOICE_ORIGINATION_IDENTITY: 'phone-0123456789abcdef',
       VOICE_ID: 'JOANNA',
+      WHATSAPP_PHONE_NUMBER_ID: 'phone-number-id-0123456789abcdef0123456789abcdef',
+      WHATSAPP_TEMPLATE_NAME: 'acme_code',
+      WHATSAPP_TEMPLATE_LANGUAGES: 'en_US,es,pt_BR',
     });
-    expect(Object.keys(envOf(full, 'check')).filter((key) => /^(SMS|EMAIL|VOICE)_/.test(key))).toEqual([]);
+    expect(
+      Object.keys(envOf(full, 'check')).filter((key) => /^(SMS|EMAIL|VOICE|WHATSAPP)_/.test(key)),
+    ).toEqual([]);
     const start = envOf(minimal, 'start');
     expect(start['EMAIL_FROM_ADDRESS']).toBeUndefined();
+    expect(start['WHATSAPP_PHONE_NUMBER_ID']).toBeUndefined();
+    expect(actionsOf(statementsOf(minimal.template, 'start'))).not.toContain(
+      'social-messaging:SendWhatsAppMessage',
+    );
     expect(start['VOICE_ORIGINATION_IDENTITY']).toBeUndefined();
     expect(actionsOf(statementsOf(minimal.template, 'start'))).not.toContain('ses:SendEmail');
     expect(actionsOf(statementsOf(minimal.template, 'start'))).not.toContain('sms-voice:SendVoiceMessage');
@@ -265,15 +276,31 @@ describe('OtpService: permissions', () => {
     );
     // The two functions that send: the start function and the cascade's step.
     const smsStatements = statements(full.template).filter(
-      (s) => s.Effect === 'Allow' && asList(s.Action).includes('sns:Publish'),
+      (s) =>
+        s.Effect === 'Allow' && asList(s.Action).includes('sns:Publish') && resourceList(s).includes('*'),
     );
     expect(smsStatements).toHaveLength(2);
   });
 
-  it('take SNS topics and endpoints back out of the SMS grant', () => {
-    const deny = statementsOf(full.template, 'start').find((s) => s.Effect === 'Deny');
+  it('take SNS topics and endpoints back out of the SMS grant when push is off', () => {
+    const deny = statementsOf(minimal.template, 'start').find((s) => s.Effect === 'Deny');
     expect(deny).toMatchObject({ Action: 'sns:Publish' });
     expect(JSON.stringify(deny?.Resource)).toContain(':sns:*:*:*');
+  });
+
+  it('with push on, allow publishing to the endpoints of the configured applications, and no Deny that would block them', () => {
+    const start = statementsOf(full.template, 'start');
+    expect(start.filter((s) => s.Effect === 'Deny')).toEqual([]);
+    const push = start.find((s) => s.Sid === 'PushToTheConfiguredApps');
+    expect(push).toMatchObject({ Effect: 'Allow', Action: 'sns:Publish' });
+    expect(resourceList(push!)).toEqual([
+      'arn:aws:sns:eu-west-1:123456789012:endpoint/APNS/acme-ios/*',
+      'arn:aws:sns:eu-west-1:123456789012:endpoint/GCM/acme-android/*',
+    ]);
+    expect(envOf(full, 'start')['OTP_PUSH_PLATFORM_APPLICATIONS']).toBe(
+      'arn:aws:sns:eu-west-1:123456789012:app/APNS/acme-ios,arn:aws:sns:eu-west-1:123456789012:app/GCM/acme-android',
+    );
+    expect(envOf(full, 'check')['OTP_PUSH_PLATFORM_APPLICATIONS']).toBeUndefined();
   });
 
   it('let each function call only the DynamoDB actions its code uses', () => {
@@ -311,6 +338,19 @@ describe('OtpService: permissions', () => {
     expect(arns).toContain(':sms-voice:eu-west-1:123456789012:phone-number/phone-0123456789abcdef');
     expect(arns).not.toContain('phone-number/*');
     expect(arns).not.toContain('pool/*');
+  });
+
+  it('allow WhatsApp messages from the configured phone number id only', () => {
+    const whatsapp = statementsOf(full.template, 'start').filter((s) =>
+      asList(s.Action).includes('social-messaging:SendWhatsAppMessage'),
+    );
+    expect(whatsapp).toHaveLength(1);
+    expect(asList(whatsapp[0]!.Action)).toEqual(['social-messaging:SendWhatsAppMessage']);
+    const arns = JSON.stringify(whatsapp[0]!.Resource);
+    expect(arns).toContain(
+      ':social-messaging:eu-west-1:123456789012:phone-number-id/0123456789abcdef0123456789abcdef',
+    );
+    expect(arns).not.toContain('*');
   });
 
   it("scope voice calls to the account's numbers and pools when the identity is an E.164 number", () => {

@@ -8,11 +8,14 @@ import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk
 import { PinpointSMSVoiceV2Client, SendVoiceMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendWhatsAppMessageCommand, SocialMessagingClient } from '@aws-sdk/client-socialmessaging';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, inject, it } from 'vitest';
 import { EndUserMessagingVoiceSender } from '../../functions/adapters/end-user-messaging-voice-sender.ts';
 import { SesEmailSender } from '../../functions/adapters/ses-email-sender.ts';
+import { SnsPushSender } from '../../functions/adapters/sns-push-sender.ts';
 import { SnsSmsSender } from '../../functions/adapters/sns-sms-sender.ts';
+import { SocialMessagingWhatsAppSender } from '../../functions/adapters/social-messaging-whatsapp-sender.ts';
 import { auditedServices } from '../support/audit.ts';
 import { routes, type TestResponse } from '../support/service.ts';
 import { idOf } from './helpers.ts';
@@ -20,6 +23,9 @@ import { idOf } from './helpers.ts';
 const services = auditedServices();
 const ANA_PHONE = '+14155550123';
 const ANA_EMAIL = 'ana@example.com';
+const PUSH_APP = 'arn:aws:sns:eu-west-1:123456789012:app/APNS/acme-ios';
+const ANA_DEVICE =
+  'arn:aws:sns:eu-west-1:123456789012:endpoint/APNS/acme-ios/5e3e9847-3183-3f18-a7e8-671c3a57d4b3';
 const noWait = async () => {};
 const awsClientConfig = {
   region: 'us-east-1',
@@ -40,7 +46,11 @@ function mockedChannels() {
   const sns = mockClient(new SNSClient(awsClientConfig));
   const ses = mockClient(new SESClient(awsClientConfig));
   const voice = mockClient(new PinpointSMSVoiceV2Client(awsClientConfig));
+  const whatsapp = mockClient(new SocialMessagingClient(awsClientConfig));
+  const push = mockClient(new SNSClient(awsClientConfig));
   sns.on(PublishCommand).resolves({ MessageId: 'sns-1' });
+  push.on(PublishCommand).resolves({ MessageId: 'push-1' });
+  whatsapp.on(SendWhatsAppMessageCommand).resolves({ messageId: 'wa-1' });
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
   voice.on(SendVoiceMessageCommand).resolves({ MessageId: 'voice-1' });
   const senders = {
@@ -53,14 +63,34 @@ function mockedChannels() {
       originationIdentity: '+18005550100',
       sleep: noWait,
     }),
+    whatsapp: new SocialMessagingWhatsAppSender(whatsapp as unknown as SocialMessagingClient, {
+      phoneNumberId: 'phone-number-id-0123456789abcdef0123456789abcdef',
+      templateName: 'verification_code',
+      templateLanguages: ['en_US'],
+      metaApiVersion: 'v20.0',
+      sleep: noWait,
+    }),
+    push: new SnsPushSender(push as unknown as SNSClient, { sleep: noWait }),
   };
   /** The texts each provider was asked to deliver, oldest first. */
   const delivered = () => [
     ...sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Message ?? ''),
     ...ses.commandCalls(SendEmailCommand).map((c) => c.args[0].input.Message?.Body?.Text?.Data ?? ''),
     ...voice.commandCalls(SendVoiceMessageCommand).map((c) => c.args[0].input.MessageBody ?? ''),
+    // The template's body parameter: the code itself.
+    ...whatsapp
+      .commandCalls(SendWhatsAppMessageCommand)
+      .map(
+        (c) =>
+          JSON.parse(new TextDecoder().decode(c.args[0].input.message)).template.components[0].parameters[0]
+            .text as string,
+      ),
+    // The notification's data: the code itself.
+    ...push
+      .commandCalls(PublishCommand)
+      .map((c) => JSON.parse(JSON.parse(c.args[0].input.Message ?? '{}').APNS).code as string),
   ];
-  return { sns, ses, voice, senders, delivered };
+  return { sns, ses, voice, whatsapp, push, senders, delivered };
 }
 
 /** The 6-digit code in a provider's text: plain in SMS and email, between SSML tags in a call. */
@@ -72,12 +102,15 @@ const codeInText = (text: string) =>
 
 async function withMockedChannels() {
   const channels = mockedChannels();
-  const s = await services.create({ senders: channels.senders });
+  const s = await services.create({
+    senders: channels.senders,
+    settings: { pushPlatformApplications: [PUSH_APP] },
+  });
   const api = routes(s);
   const remember = () =>
     services.remember(s, {
       codes: channels.delivered().map(codeInText),
-      destinations: [ANA_PHONE, ANA_EMAIL],
+      destinations: [ANA_PHONE, ANA_EMAIL, ANA_DEVICE],
     });
   return { ...channels, s, api, remember };
 }
@@ -102,6 +135,16 @@ describe('A channel that refuses the message', () => {
       to: ANA_PHONE,
       error: providerError('ValidationException', 400, `Destination ${ANA_PHONE} is opted out`),
     },
+    // Meta's answer for a number with no WhatsApp account, relayed by End User Messaging Social.
+    whatsapp: {
+      to: ANA_PHONE,
+      error: providerError('DependencyException', 502, `(#131026) Message undeliverable to ${ANA_PHONE}`),
+    },
+    // The app was uninstalled or its token expired: SNS disabled the endpoint.
+    push: {
+      to: ANA_DEVICE,
+      error: providerError('EndpointDisabledException', 400, `Endpoint ${ANA_DEVICE} is disabled`),
+    },
   } as const;
 
   it.each(Object.keys(refusals) as (keyof typeof refusals)[])(
@@ -109,7 +152,14 @@ describe('A channel that refuses the message', () => {
     async (channel) => {
       const { to, error } = refusals[channel];
       const m = await withMockedChannels();
-      m[channel === 'email' ? 'ses' : channel === 'voice' ? 'voice' : 'sns'].rejects(error);
+      const clients = {
+        sms: 'sns',
+        email: 'ses',
+        voice: 'voice',
+        whatsapp: 'whatsapp',
+        push: 'push',
+      } as const;
+      m[clients[channel]].rejects(error);
 
       const refused = await m.api.send({ to, channel });
       m.remember();
@@ -152,6 +202,43 @@ describe('A channel that refuses the message', () => {
     m.remember();
     expect(refused.status).toBe(502);
     expect(m.sns.commandCalls(PublishCommand)).toHaveLength(4);
+  });
+
+  it('gives a push resend a time-to-live of what is left of the code, on APNs and FCM alike', async () => {
+    const m = await withMockedChannels();
+    const first = await m.api.send({ to: ANA_DEVICE, channel: 'push' });
+    m.s.clock.advance(100);
+    const resent = await m.api.send({ to: ANA_DEVICE, channel: 'push' });
+    m.remember();
+    expect([first.status, resent.status, resent.body['id']]).toEqual([201, 200, first.body['id']]);
+    const ttls = m.push.commandCalls(PublishCommand).map((c) => {
+      const attributes = c.args[0].input.MessageAttributes ?? {};
+      const fcm = JSON.parse(JSON.parse(c.args[0].input.Message ?? '{}').GCM).fcmV1Message.message.android
+        .ttl;
+      return [
+        attributes['AWS.SNS.MOBILE.APNS.TTL']?.StringValue,
+        attributes['AWS.SNS.MOBILE.FCM.TTL']?.StringValue,
+        fcm,
+      ];
+    });
+    expect(ttls).toEqual([
+      ['300', '300', '300s'],
+      ['200', '200', '200s'],
+    ]);
+  });
+
+  it('retries a throttled WhatsApp provider, then answers 502 with the verification closed', async () => {
+    const m = await withMockedChannels();
+    m.whatsapp
+      .on(SendWhatsAppMessageCommand)
+      .rejects(providerError('ThrottledRequestException', 429, 'Rate exceeded'));
+
+    const refused = await m.api.send({ to: ANA_PHONE, channel: 'whatsapp' });
+    m.remember();
+    expect(refused.status).toBe(502);
+    expect(m.whatsapp.commandCalls(SendWhatsAppMessageCommand)).toHaveLength(4);
+    const failure = m.s.logs.map((line) => JSON.parse(line)).find((l) => l.message === 'delivery failed');
+    expect((await m.api.get(failure.verificationId)).body['status']).toBe('delivery_failed');
   });
 
   it('closes the verification when a voice resend is refused, so the SMS code no longer works', async () => {

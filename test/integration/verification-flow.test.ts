@@ -131,6 +131,25 @@ describe('Starting a verification', () => {
   });
 });
 
+describe('Codes with letters (codeAlphabet: alphanumeric)', () => {
+  it('sends letters and digits, and checks them whatever the case, spaces and dashes', async () => {
+    const { s, api, id, code } = await started({ settings: { codeAlphabet: 'alphanumeric', codeLength: 8 } });
+    expect(code).toMatch(/^[2-9A-HJKMNP-Z]{8}$/);
+
+    const digitsOnly = await api.check(id, { code: '12345678' });
+    expect([digitsOnly.status, digitsOnly.body.error?.message]).toEqual([
+      400,
+      '`code` must be a string of 8 letters and digits.',
+    ]);
+    const wrong = await api.check(id, { code: wrongCodeFor(code).toLowerCase() });
+    expect(wrong.body).toMatchObject({ valid: false, attemptsRemaining: 4 });
+
+    const typed = `${code.slice(0, 4).toLowerCase()} - ${code.slice(4)}`;
+    expect((await api.check(id, { code: typed })).body).toMatchObject({ status: 'approved', valid: true });
+    expect(s.outbox.messages).toHaveLength(1);
+  });
+});
+
 describe('Checking a code', () => {
   it('approves the verification with the right code, once', async () => {
     const { api, id, code } = await started();

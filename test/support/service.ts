@@ -9,6 +9,7 @@ import { type ComposedApi, composeApi } from '../../local/compose.ts';
 import { createVerificationTable, localDynamoDbClient } from '../../local/dynamodb-local.ts';
 import { Outbox } from '../../local/outbox.ts';
 import { testClockStart } from './clock.ts';
+import { CODE_IN_TEXT } from './codes.ts';
 
 /**
  * A whole service for one test: a fresh table in the run's DynamoDB Local, the real handlers, an
@@ -94,7 +95,7 @@ export async function createTestService(
 
   function lastCode(to?: string): string {
     const message = outbox.messages.filter((m) => to === undefined || m.to === to).at(-1);
-    const code = message?.body.match(/\b(\d{4,10})\b/)?.[1];
+    const code = message === undefined ? undefined : CODE_IN_TEXT.exec(message.body)?.[1];
     if (!code) throw new Error(`no code in the outbox${to ? ` for ${to}` : ''}`);
     return code;
   }

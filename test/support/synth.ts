@@ -10,6 +10,7 @@ export const ALARM_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:ops-alarms';
 export const FULL_PROPS: OtpServiceProps = {
   appName: 'Acme',
   codeLength: 8,
+  codeAlphabet: 'alphanumeric',
   ttl: Duration.minutes(10),
   allowedCountries: ['US', 'CA'],
   sms: { originationNumber: '+18885550100', senderId: 'Acme', originDomain: 'acme.example' },
@@ -19,6 +20,17 @@ export const FULL_PROPS: OtpServiceProps = {
     configurationSetName: 'otp-events',
   },
   voice: { originationIdentity: 'phone-0123456789abcdef', voiceId: 'JOANNA' },
+  whatsapp: {
+    phoneNumberId: 'phone-number-id-0123456789abcdef0123456789abcdef',
+    templateName: 'acme_code',
+    templateLanguages: ['en_US', 'es', 'pt_BR'],
+  },
+  push: {
+    platformApplications: [
+      'arn:aws:sns:eu-west-1:123456789012:app/APNS/acme-ios',
+      'arn:aws:sns:eu-west-1:123456789012:app/GCM/acme-android',
+    ],
+  },
   api: { rateLimit: 25, burstLimit: 40 },
   functionProps: { check: { memorySize: 2048, environment: { EXTRA: 'yes' } } },
 };

@@ -23,11 +23,14 @@ import { SnsSmsSender } from '../../functions/adapters/sns-sms-sender.ts';
 import { DeliveryError } from '../../functions/core/errors.ts';
 import { renderMessage } from '../../functions/core/messages.ts';
 import type { Channel } from '../../functions/core/verification.ts';
+import { expectDeliveryErrorWithout, fakeSleep } from '../support/delivery.ts';
 
 const PHONE = '+14155550123';
 const EMAIL = 'ana@example.com';
 const CODE = '482913';
 const meta = { $metadata: { httpStatusCode: 400, requestId: 'req-1' } };
+const expectDeliveryError = (send: Promise<unknown>) =>
+  expectDeliveryErrorWithout(send, [PHONE, PHONE.slice(1), EMAIL, CODE]);
 
 const message = (channel: Channel, locale = 'en') =>
   renderMessage({
@@ -41,24 +44,6 @@ const message = (channel: Channel, locale = 'en') =>
     originDomain: 'acme.example',
     verificationId: 'ver_123',
   });
-
-/** Records the waits instead of waiting. */
-function fakeSleep() {
-  const waits: number[] = [];
-  return { waits, sleep: async (ms: number) => void waits.push(ms) };
-}
-
-/** Runs `send`, expecting a DeliveryError, and checks it leaks neither destination nor code. */
-async function expectDeliveryError(send: Promise<unknown>): Promise<DeliveryError> {
-  const error = await send.then(
-    () => expect.fail('expected a DeliveryError'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeliveryError);
-  const text = `${(error as Error).message} ${JSON.stringify((error as Error).cause)}`;
-  for (const secret of [PHONE, PHONE.slice(1), EMAIL, CODE]) expect(text).not.toContain(secret);
-  return error as DeliveryError;
-}
 
 describe('SnsSmsSender', () => {
   const sns = mockClient(SNSClient);

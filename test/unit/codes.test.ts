@@ -2,10 +2,13 @@ import { randomInt } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  ALPHANUMERIC,
+  codeShape,
   generateCode,
   isWellFormedCode,
   MAX_CODE_LENGTH,
   MIN_CODE_LENGTH,
+  normaliseGuess,
 } from '../../functions/core/codes.ts';
 
 /** Upper critical value of chi-square with 9 degrees of freedom at p = 0.999. */
@@ -167,5 +170,120 @@ describe('isWellFormedCode', () => {
         },
       ),
     );
+  });
+});
+
+describe('alphanumeric codes', () => {
+  /** Upper critical value of chi-square with 30 degrees of freedom (31 symbols) at p = 0.999. */
+  const CHI_SQUARE_30_DF_0_999 = 59.703;
+  const symbolCounts = (generate: () => string, n: number, length: number) => {
+    const perPosition = Array.from({ length }, () => new Array<number>(ALPHANUMERIC.length).fill(0));
+    const overall = new Array<number>(ALPHANUMERIC.length).fill(0);
+    for (let i = 0; i < n; i++) {
+      const code = generate();
+      for (let p = 0; p < length; p++) {
+        const index = ALPHANUMERIC.indexOf(code[p]!);
+        perPosition[p]![index]!++;
+        overall[index]!++;
+      }
+    }
+    return { perPosition, overall };
+  };
+
+  it('uses 31 upper-case symbols without the look-alikes 0/O and 1/I/L', () => {
+    expect(ALPHANUMERIC).toHaveLength(31);
+    expect(new Set(ALPHANUMERIC).size).toBe(31);
+    expect(ALPHANUMERIC).toMatch(/^[2-9A-Z]+$/);
+    for (const lookAlike of '0O1IL') expect(ALPHANUMERIC).not.toContain(lookAlike);
+  });
+
+  it('makes codes of exactly 4 to 10 symbols of the alphabet, and says so in a 400', () => {
+    for (let length = MIN_CODE_LENGTH; length <= MAX_CODE_LENGTH; length++) {
+      for (let i = 0; i < 200; i++) {
+        const code = generateCode(length, 'alphanumeric');
+        expect(code).toMatch(new RegExp(`^[${ALPHANUMERIC}]{${length}}$`));
+        expect(isWellFormedCode(code, length, 'alphanumeric')).toBe(true);
+      }
+    }
+    expect(codeShape(6, 'alphanumeric')).toBe('6 letters and digits');
+    expect(codeShape(6, 'digits')).toBe('6 digits');
+    expect(() => generateCode(3, 'alphanumeric')).toThrow(RangeError);
+  });
+
+  it('draws symbols uniformly: chi-square per position and overall under the 0.999 bound', {
+    retry: 1,
+  }, () => {
+    const { perPosition, overall } = symbolCounts(() => generateCode(LENGTH, 'alphanumeric'), 62_000, LENGTH);
+    for (const [position, counts] of [...perPosition, overall].entries()) {
+      expect(chiSquare(counts), `position ${position}: ${counts.join(',')}`).toBeLessThan(
+        CHI_SQUARE_30_DF_0_999,
+      );
+    }
+  });
+
+  it('the test catches a modulo-biased draw (byte % 31 without rejection)', () => {
+    const biased = () => Array.from({ length: LENGTH }, () => ALPHANUMERIC[randomInt(0, 256) % 31]!).join('');
+    const { overall } = symbolCounts(biased, 62_000, LENGTH);
+    expect(chiSquare(overall)).toBeGreaterThan(CHI_SQUARE_30_DF_0_999);
+  });
+
+  it('property: rejection sampling keeps exactly the bytes under 248, in order, as byte % 31', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 200, maxLength: 400 }),
+        fc.integer({ min: MIN_CODE_LENGTH, max: MAX_CODE_LENGTH }),
+        (bytes, length) => {
+          const kept = bytes.filter((byte) => byte < 248);
+          fc.pre(kept.length >= length);
+          let offset = 0;
+          const source = (size: number) => {
+            const chunk = Uint8Array.from(bytes.slice(offset, offset + size));
+            offset += size;
+            return chunk;
+          };
+          const expected = kept
+            .slice(0, length)
+            .map((byte) => ALPHANUMERIC[byte % 31])
+            .join('');
+          expect(generateCode(length, 'alphanumeric', source)).toBe(expected);
+        },
+      ),
+      { seed: 1313, numRuns: 300 },
+    );
+  });
+
+  it('property: a guess matches whatever its case, spaces and dashes', () => {
+    const code = fc
+      .integer({ min: MIN_CODE_LENGTH, max: MAX_CODE_LENGTH })
+      .chain((length) =>
+        fc.string({ unit: fc.constantFrom(...ALPHANUMERIC), minLength: length, maxLength: length }),
+      );
+    fc.assert(
+      fc.property(
+        code,
+        fc.array(fc.boolean(), { minLength: 10, maxLength: 10 }),
+        fc.array(fc.constantFrom('', ' ', '-', ' - ', '\u2013', '  '), { minLength: 11, maxLength: 11 }),
+        (generated, lower, separators) => {
+          const typed =
+            separators[0] +
+            [...generated]
+              .map((symbol, i) => (lower[i] ? symbol.toLowerCase() : symbol) + separators[i + 1])
+              .join('');
+          const guess = normaliseGuess(typed, 'alphanumeric');
+          expect(guess).toBe(generated);
+          expect(isWellFormedCode(guess, generated.length, 'alphanumeric')).toBe(true);
+        },
+      ),
+      { seed: 1313, numRuns: 500 },
+    );
+  });
+
+  it('refuses look-alikes and other symbols, and leaves digit guesses as typed', () => {
+    for (const bad of ['X7K9P0', 'X7K9PO', 'X7K9P1', 'X7K9PI', 'X7K9PL', 'X7K9P_', 'X7K9PÉ', 'X7K9P']) {
+      expect(isWellFormedCode(normaliseGuess(bad, 'alphanumeric'), 6, 'alphanumeric'), bad).toBe(false);
+    }
+    expect(isWellFormedCode('x7k9pq', 6, 'alphanumeric')).toBe(false); // only after normalising
+    expect(normaliseGuess('12 345-6', 'digits')).toBe('12 345-6');
+    expect(normaliseGuess(123456, 'alphanumeric')).toBe(123456);
   });
 });

@@ -87,6 +87,16 @@ describe('settingsFromEnv', () => {
     expect(() => settingsFromEnv({ OTP_CODE_LENGTH: '11' })).toThrow(/OTP_CODE_LENGTH/);
   });
 
+  it('reads OTP_CODE_ALPHABET: digits by default, alphanumeric on demand, anything else refused by name', () => {
+    expect(DEFAULT_SETTINGS.codeAlphabet).toBe('digits');
+    expect(settingsFromEnv({ OTP_CODE_ALPHABET: '' }).codeAlphabet).toBe('digits');
+    expect(settingsFromEnv({ OTP_CODE_ALPHABET: 'alphanumeric' }).codeAlphabet).toBe('alphanumeric');
+    expect(settingsFromEnv({ OTP_CODE_ALPHABET: 'digits' }).codeAlphabet).toBe('digits');
+    for (const bad of ['letters', 'ALPHANUMERIC', 'hex']) {
+      expect(() => settingsFromEnv({ OTP_CODE_ALPHABET: bad }), bad).toThrow(/OTP_CODE_ALPHABET/);
+    }
+  });
+
   it.each(CONTRACT_VARIABLES)('refuses non-integer and out-of-range values of %s, naming it', (name) => {
     for (const bad of ['abc', '1.5', '-1', '1e12', 'NaN', 'Infinity', '5 apples', String(2 ** 53)]) {
       expect(() => settingsFromEnv({ [name]: bad }), `${name}=${bad}`).toThrow(name);
@@ -218,6 +228,63 @@ describe('keyRotationFromEnv', () => {
 });
 
 describe('channelsFromEnv', () => {
+  it('switches push on with platform applications, which the engine also checks `to` against', () => {
+    const apps =
+      'arn:aws:sns:eu-west-1:123456789012:app/APNS/acme-ios, arn:aws:sns:eu-west-1:123456789012:app/GCM/acme';
+    const env = { OTP_PUSH_PLATFORM_APPLICATIONS: apps };
+    const expected = [
+      'arn:aws:sns:eu-west-1:123456789012:app/APNS/acme-ios',
+      'arn:aws:sns:eu-west-1:123456789012:app/GCM/acme',
+    ];
+    expect(channelsFromEnv(env).push).toEqual({ platformApplications: expected });
+    expect(settingsFromEnv(env).pushPlatformApplications).toEqual(expected);
+    expect(channelsFromEnv({}).push).toBeUndefined();
+    expect(settingsFromEnv({}).pushPlatformApplications).toEqual([]);
+    for (const bad of [
+      'arn:aws:sns:eu-west-1:123456789012:my-topic',
+      'arn:aws:sns:eu-west-1:123456789012:app/ADM/acme',
+      'acme-ios',
+    ]) {
+      expect(() => settingsFromEnv({ OTP_PUSH_PLATFORM_APPLICATIONS: bad }), bad).toThrow(
+        /OTP_PUSH_PLATFORM_APPLICATIONS/,
+      );
+    }
+  });
+
+  it('switches WhatsApp on with a phone number id, with defaults for the template, and checks each variable', () => {
+    const id = 'phone-number-id-0123456789abcdef0123456789abcdef';
+    expect(channelsFromEnv({ WHATSAPP_PHONE_NUMBER_ID: id }).whatsapp).toEqual({
+      phoneNumberId: id,
+      templateName: 'verification_code',
+      templateLanguages: ['en_US'],
+      metaApiVersion: 'v20.0',
+    });
+    expect(
+      channelsFromEnv({
+        WHATSAPP_PHONE_NUMBER_ID: id,
+        WHATSAPP_TEMPLATE_NAME: 'acme_code',
+        WHATSAPP_TEMPLATE_LANGUAGES: 'en_US,es,pt_BR',
+        WHATSAPP_META_API_VERSION: 'v21.0',
+      }).whatsapp,
+    ).toEqual({
+      phoneNumberId: id,
+      templateName: 'acme_code',
+      templateLanguages: ['en_US', 'es', 'pt_BR'],
+      metaApiVersion: 'v21.0',
+    });
+    for (const [name, bad] of [
+      ['WHATSAPP_PHONE_NUMBER_ID', '+14155550123'],
+      ['WHATSAPP_TEMPLATE_NAME', 'Acme Code'],
+      ['WHATSAPP_TEMPLATE_LANGUAGES', 'en-US'],
+      ['WHATSAPP_META_API_VERSION', '20'],
+    ] as const) {
+      expect(() => channelsFromEnv({ WHATSAPP_PHONE_NUMBER_ID: id, [name]: bad }), name).toThrow(name);
+    }
+    expect(() => channelsFromEnv({ WHATSAPP_TEMPLATE_NAME: 'acme_code' })).toThrow(
+      /WHATSAPP_TEMPLATE_NAME is set but WHATSAPP_PHONE_NUMBER_ID is not/,
+    );
+  });
+
   it('gives SMS alone when nothing is set, treating empty values as unset', () => {
     expect(channelsFromEnv({})).toEqual({ sms: {} });
     expect(

@@ -121,6 +121,32 @@ describe('renderMessage', () => {
     expect(render('voice', { locale: 'es' }).ssml).toContain('<p>Repito:</p>');
   });
 
+  it('reads a code with letters letter by letter, twice, in SMS and email as it is', () => {
+    const { ssml, body } = render('voice', { code: 'X7K9PQ' });
+    const spoken = [...ssml!.matchAll(/<say-as interpret-as="characters">([0-9A-Z])<\/say-as>/g)].map(
+      (m) => m[1],
+    );
+    expect(spoken.join('')).toBe('X7K9PQX7K9PQ');
+    expect(body).toContain('X 7 K 9 P Q.');
+    expect(render('sms', { code: 'X7K9PQ' }).body).toContain('X7K9PQ');
+    expect(render('email', { code: 'X7K9PQ' }).html).toContain('>X7K9PQ</p>');
+  });
+
+  it('words a WhatsApp message as the authentication template of Meta does, with the code alone beside it', () => {
+    for (const locale of SUPPORTED_LOCALES) {
+      const whatsapp = render('whatsapp', { locale });
+      expect(whatsapp.code).toBe('482913');
+      expect(whatsapp.locale).toBe(locale);
+      expect(whatsapp.body.startsWith('482913 ')).toBe(true);
+      expect(whatsapp.body).toContain('5');
+    }
+    expect(render('whatsapp').body).toBe(
+      '482913 is your verification code. For your security, do not share this code.\nIt expires in 5 minutes.',
+    );
+    // Only WhatsApp needs the code on its own.
+    expect(render('sms').code).toBeUndefined();
+  });
+
   it('names the speech language in the SSML, keeping a known region', () => {
     expect(render('voice').ssml).toContain('<lang xml:lang="en-US">');
     expect(render('voice', { locale: 'pt-PT' }).ssml).toContain('<lang xml:lang="pt-PT">');

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_CASCADE_STEPS, MAX_STEP_WAIT_SECONDS } from '../../functions/core/cascade.ts';
-import { MAX_CODE_LENGTH, MIN_CODE_LENGTH } from '../../functions/core/codes.ts';
+import { MAX_GUESS_LENGTH, MIN_CODE_LENGTH } from '../../functions/core/codes.ts';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings.ts';
 import { CHANNELS, DELIVERY_STATES, STATUSES } from '../../functions/core/verification.ts';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../functions/http/idempotency.ts';
@@ -68,7 +68,7 @@ describe('docs/openapi.yaml', () => {
     expect(at(`${start}/additionalProperties`)).toBe(true);
     expect(at('/components/schemas/CheckRequest/additionalProperties')).toBe(true);
     expect(at('/components/schemas/CheckRequest/properties/code/minLength')).toBe(MIN_CODE_LENGTH);
-    expect(at('/components/schemas/CheckRequest/properties/code/maxLength')).toBe(MAX_CODE_LENGTH);
+    expect(at('/components/schemas/CheckRequest/properties/code/maxLength')).toBe(MAX_GUESS_LENGTH);
     // The examples are what a default service answers: 5 attempts, 300 s validity, 30 s cooldown.
     const created = object(
       at(`${operationPointer('start')}/responses/201/content/application~1json/example`),

@@ -1,0 +1,25 @@
+/** The two calls an end-to-end test makes against a running local mode: POST JSON, and read the outbox. */
+
+/** A message as `GET /_local/outbox` shows it. */
+export interface OutboxEntry {
+  channel: string;
+  to: string;
+  body: string;
+  subject?: string;
+  verificationId: string;
+  sentAt: string;
+}
+
+export function localClient(base: () => string) {
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(`${base()}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const outbox = async () =>
+    ((await (await fetch(`${base()}/_local/outbox`)).json()) as { messages: OutboxEntry[] }).messages;
+  return { post, outbox };
+}
