@@ -94,6 +94,23 @@ export function settingsFromEnv(env: Env): Settings {
     }
     settings.codeAlphabet = alphabet;
   }
+  if (env[OTP_APP_NAME]) settings.appName = env[OTP_APP_NAME];
+  if (env[OTP_DEFAULT_LOCALE]) settings.defaultLocale = env[OTP_DEFAULT_LOCALE];
+  if (env[OTP_ORIGIN_DOMAIN]) settings.originDomain = env[OTP_ORIGIN_DOMAIN];
+  return settings;
+}
+
+/** What only the sending doors read, on top of `settingsFromEnv`. */
+type SendSettings = Partial<Pick<Settings, 'smsTemplates' | 'defaultCascade' | 'pushPlatformApplications'>>;
+
+/**
+ * The settings only the sending doors use (start, the cascade's step, Cognito's triggers, local
+ * mode): your SMS wording (`OTP_SMS_TEMPLATES`), the default cascade (`OTP_CASCADE`) and the push
+ * applications (`OTP_PUSH_PLATFORM_APPLICATIONS`). Read apart from `settingsFromEnv`, so the check and
+ * status bundles carry none of their rules.
+ */
+export function sendSettingsFromEnv(env: Env): SendSettings {
+  const read: SendSettings = {};
   const pushApplications = env[OTP_PUSH_PLATFORM_APPLICATIONS];
   if (pushApplications !== undefined && pushApplications.trim() !== '') {
     const list = pushApplications
@@ -106,21 +123,8 @@ export function settingsFromEnv(env: Env): Settings {
         `${OTP_PUSH_PLATFORM_APPLICATIONS} holds "${bad}", not the ARN of an SNS APNS, APNS_SANDBOX or GCM platform application`,
       );
     }
-    settings.pushPlatformApplications = list;
+    read.pushPlatformApplications = list;
   }
-  if (env[OTP_APP_NAME]) settings.appName = env[OTP_APP_NAME];
-  if (env[OTP_DEFAULT_LOCALE]) settings.defaultLocale = env[OTP_DEFAULT_LOCALE];
-  if (env[OTP_ORIGIN_DOMAIN]) settings.originDomain = env[OTP_ORIGIN_DOMAIN];
-  return settings;
-}
-
-/**
- * The settings only the sending doors use (start, the cascade's step, Cognito's triggers, local
- * mode): your SMS wording (`OTP_SMS_TEMPLATES`) and the default cascade (`OTP_CASCADE`). Read apart
- * from `settingsFromEnv`, so the check and status bundles carry none of their rules.
- */
-export function sendSettingsFromEnv(env: Env): Pick<Settings, 'smsTemplates' | 'defaultCascade'> {
-  const read: Pick<Settings, 'smsTemplates' | 'defaultCascade'> = {};
   const smsTemplates = env[OTP_SMS_TEMPLATES];
   if (smsTemplates)
     read.smsTemplates = checkSmsTemplates(
@@ -277,7 +281,7 @@ export function channelsFromEnv(env: Env): ChannelConfig {
   const whatsapp = whatsAppFromEnv(env);
   if (whatsapp) channels.whatsapp = whatsapp;
   // The applications are a setting too (the engine checks `to` against them): one reader for both.
-  const { pushPlatformApplications } = settingsFromEnv({
+  const { pushPlatformApplications = [] } = sendSettingsFromEnv({
     [OTP_PUSH_PLATFORM_APPLICATIONS]: env[OTP_PUSH_PLATFORM_APPLICATIONS],
   });
   if (pushPlatformApplications.length > 0) {

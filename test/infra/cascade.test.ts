@@ -222,6 +222,7 @@ describe('Cascade: the delayed start', () => {
         'sms-voice:SendVoiceMessage',
         'sns:Publish',
         'ses:SendEmail',
+        'social-messaging:SendWhatsAppMessage',
       ]),
     );
     expect(resourcesOf(policy, 'dynamodb:UpdateItem')).toEqual([`<${tableIdOf(full)}.Arn>`]);

@@ -191,6 +191,22 @@ describe('Cascade requests: a first message the channel refuses', () => {
     expect((await api.check(id, { code })).body).toMatchObject({ status: 'approved' });
   });
 
+  it('WhatsApp first, SMS after: a number without WhatsApp gets its SMS at once, with the same code', async () => {
+    const { s, api, scheduled } = await cascadeService();
+    s.outbox.failNext(); // Meta's refusal: no WhatsApp account on this number
+    const answer = await api.send({
+      to: phone(21),
+      channel: 'whatsapp',
+      cascade: [{ channel: 'sms', afterSeconds: 30 }],
+    });
+    expect([answer.status, answer.body['delivery']]).toEqual([201, 'failed']);
+    const id = answer.body['id'] as string;
+    expect(scheduled).toEqual([[id, 0]]);
+    await placeDueSteps(s.api.deps, id);
+    expect(s.outbox.messages.map((m) => m.channel)).toEqual(['sms']);
+    expect((await api.check(id, { code: s.lastCode(phone(21)) })).body).toMatchObject({ status: 'approved' });
+  });
+
   it('without a cascade, is still a 502 and closes the verification', async () => {
     const { s, api } = await cascadeService();
     s.outbox.failNext();

@@ -237,15 +237,17 @@ describe('channelsFromEnv', () => {
       'arn:aws:sns:eu-west-1:123456789012:app/GCM/acme',
     ];
     expect(channelsFromEnv(env).push).toEqual({ platformApplications: expected });
-    expect(settingsFromEnv(env).pushPlatformApplications).toEqual(expected);
+    expect(sendSettingsFromEnv(env).pushPlatformApplications).toEqual(expected);
     expect(channelsFromEnv({}).push).toBeUndefined();
-    expect(settingsFromEnv({}).pushPlatformApplications).toEqual([]);
+    expect(sendSettingsFromEnv({}).pushPlatformApplications).toBeUndefined();
+    // A sending setting: the check's and status's settings keep the default (none).
+    expect(settingsFromEnv(env).pushPlatformApplications).toEqual([]);
     for (const bad of [
       'arn:aws:sns:eu-west-1:123456789012:my-topic',
       'arn:aws:sns:eu-west-1:123456789012:app/ADM/acme',
       'acme-ios',
     ]) {
-      expect(() => settingsFromEnv({ OTP_PUSH_PLATFORM_APPLICATIONS: bad }), bad).toThrow(
+      expect(() => sendSettingsFromEnv({ OTP_PUSH_PLATFORM_APPLICATIONS: bad }), bad).toThrow(
         /OTP_PUSH_PLATFORM_APPLICATIONS/,
       );
     }

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { ConditionalCheckFailedException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { CheckOutcome, CheckStore } from '../../core/ports.ts';
 import type { VerificationRecord } from '../../core/verification.ts';
-import { codeMarkerName, fromItem, hasCodeMarker, type Item, liveValues } from './items.ts';
+import { codeMarkerName, fromItemWithoutCascade, hasCodeMarker, type Item, liveValues } from './items.ts';
 import { keyOf, type Table, updateLive } from './table.ts';
 
 /**
@@ -105,7 +105,7 @@ export class DynamoCheckStore implements CheckStore {
         if (error instanceof ConditionalCheckFailedException) return {} as { Attributes?: Item };
         throw error;
       });
-    return Attributes && fromItem(Attributes);
+    return Attributes && fromItemWithoutCascade(Attributes);
   }
 }
 

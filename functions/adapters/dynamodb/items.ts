@@ -54,7 +54,19 @@ export function toItem(record: VerificationRecord): Item {
   return item;
 }
 
+/** The verification an item holds, its cascade included (GET, the cascade, the activity stream). */
 export function fromItem(item: Item): VerificationRecord {
+  const record = fromItemWithoutCascade(item);
+  const cascade = item['cascade']?.L;
+  if (cascade !== undefined) record.cascade = cascade.map((step) => stepFromItem(step.M ?? {}));
+  return record;
+}
+
+/**
+ * The verification without its cascade steps: what the check and cancel answer from (they show no
+ * steps), so the check's bundle carries none of the steps' reading.
+ */
+export function fromItemWithoutCascade(item: Item): VerificationRecord {
   const s = (name: string) => {
     const value = item[name]?.S;
     if (value === undefined) throw new Error(`verification item lacks ${name}`);
@@ -91,8 +103,6 @@ export function fromItem(item: Item): VerificationRecord {
   if (country !== undefined) record.country = country;
   const cascadeError = item['cascadeError']?.S;
   if (cascadeError !== undefined) record.cascadeError = cascadeError;
-  const cascade = item['cascade']?.L;
-  if (cascade !== undefined) record.cascade = cascade.map((step) => stepFromItem(step.M ?? {}));
   const transaction = item['transaction']?.S;
   if (transaction !== undefined) record.transaction = JSON.parse(transaction) as Transaction;
   if (item['approvedAt']?.N !== undefined) record.approvedAt = n('approvedAt');

@@ -5,7 +5,14 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { destinationKeyOf } from '../../core/ids.ts';
 import { effectiveStatus, type VerificationRecord } from '../../core/verification.ts';
-import { fromItem, type Item, LIVE_CONDITION, liveValues, NAMES, verificationKey } from './items.ts';
+import {
+  fromItemWithoutCascade,
+  type Item,
+  LIVE_CONDITION,
+  liveValues,
+  NAMES,
+  verificationKey,
+} from './items.ts';
 
 /** The table every store part writes to, with its client (built once per cold start). */
 export interface Table {
@@ -30,7 +37,7 @@ export function classifyFailure<T>(
   whenLive: (record: VerificationRecord) => T,
 ): T | { kind: 'not_found' } | { kind: 'closed'; record: VerificationRecord } {
   if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  const record = error.Item?.['id']?.S === id ? fromItem(error.Item) : undefined;
+  const record = error.Item?.['id']?.S === id ? fromItemWithoutCascade(error.Item) : undefined;
   if (!record) return { kind: 'not_found' };
   return effectiveStatus(record, now) === 'pending' ? whenLive(record) : { kind: 'closed', record };
 }
@@ -68,7 +75,7 @@ export async function updateLive<T>(
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return write.whenDone(fromItem(Attributes as Item), Attributes as Item);
+    return write.whenDone(fromItemWithoutCascade(Attributes as Item), Attributes as Item);
   } catch (error) {
     return classifyFailure(error, id, now, write.whenLive);
   }
