@@ -14,6 +14,7 @@ import { OtpStack } from './otp-stack.ts';
  * Context keys: codeAlphabet (digits | alphanumeric), codeLength, stackName, appName, fromAddress,
  * replyTo, emailConfigurationSet, originationNumber, senderId, originDomain, voiceOriginationIdentity,
  * voiceId, whatsappPhoneNumberId, whatsappTemplateName, whatsappTemplateLanguages (en_US,es,…),
+ * whatsappEventTopicArn (the WhatsApp Business Account's event destination, for receipts),
  * pushPlatformApplications (ARNs, comma-separated), cascade (true | false), defaultCascade (JSON),
  * allowedCountries, alarmTopicArn, eventBusName, removalPolicy (retain | destroy),
  * keyRotationDays (rotate the key material every N days; off when unset).
@@ -37,6 +38,7 @@ const voiceId = context('voiceId');
 const whatsappPhoneNumberId = context('whatsappPhoneNumberId');
 const whatsappTemplateName = context('whatsappTemplateName');
 const whatsappTemplateLanguages = context('whatsappTemplateLanguages');
+const whatsappEventTopicArn = context('whatsappEventTopicArn');
 const pushPlatformApplications = context('pushPlatformApplications');
 const codeAlphabet = context('codeAlphabet');
 if (codeAlphabet !== undefined && !isCodeAlphabet(codeAlphabet)) {
@@ -110,6 +112,7 @@ new OtpStack(app, context('stackName') ?? 'Onetime', {
             ...(whatsappTemplateLanguages
               ? { templateLanguages: whatsappTemplateLanguages.split(',').map((code) => code.trim()) }
               : {}),
+            ...(whatsappEventTopicArn ? { eventTopicArn: whatsappEventTopicArn } : {}),
           },
         }
       : {}),

@@ -15,7 +15,13 @@ import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { POWERTOOLS_LOG_LEVEL, POWERTOOLS_SERVICE_NAME, SECRET_ARN, TABLE_NAME } from '../functions/env.ts';
+import {
+  POWERTOOLS_LOG_LEVEL,
+  POWERTOOLS_SERVICE_NAME,
+  SECRET_ARN,
+  TABLE_NAME,
+  WHATSAPP_PHONE_NUMBER_ID,
+} from '../functions/env.ts';
 import { acknowledgeStarGrants, nagResourceName } from './nag.ts';
 import { handlerEntry, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 
@@ -97,6 +103,12 @@ export interface OtpDeliveryReceiptsProps {
   readonly email?: OtpDeliveryReceiptsEmailProps;
   /** Voice receipts from SMS-Voice v2 events, through an SNS topic. @default none: voice stays `unknown` */
   readonly voice?: OtpDeliveryReceiptsVoiceProps;
+  /**
+   * WhatsApp receipts: the event destination topic of the WhatsApp Business Account (one per account,
+   * set with `aws socialmessaging put-whatsapp-business-account-event-destinations`), and the service's
+   * phone number id, whose statuses alone are read. @default none: whatsapp stays `unknown`
+   */
+  readonly whatsapp?: { readonly eventTopicArn: string; readonly phoneNumberId: string };
   /** Retention of the function's log group and of the SNS SMS log groups. @default ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** What happens to the log groups, the key and the failure queue when they leave the stack. @default RETAIN */
@@ -119,6 +131,8 @@ export interface OtpDeliveryReceiptsProps {
  *   start function must send with that configuration set (`OtpService` `email.configurationSetName`).
  * - **Voice** (`voice`): an SMS-Voice v2 configuration set whose event destination is an SNS topic
  *   (KMS-encrypted) → the function. The voice sender must send with that configuration set.
+ * - **WhatsApp** (`whatsapp`): the WhatsApp Business Account's event destination topic (given) → the
+ *   function, which reads the statuses of the service's own phone number only.
  *
  * The function needs the secret (through the Parameters and Secrets extension, as OtpService's
  * functions) and `dynamodb:UpdateItem` on the table, nothing else. Invocations that fail (a write
@@ -180,6 +194,7 @@ export class OtpDeliveryReceipts extends Construct {
         [SECRET_ARN]: props.secret.secretArn,
         [POWERTOOLS_SERVICE_NAME]: props.serviceName ?? 'onetime',
         [POWERTOOLS_LOG_LEVEL]: 'INFO',
+        ...(props.whatsapp ? { [WHATSAPP_PHONE_NUMBER_ID]: props.whatsapp.phoneNumberId } : {}),
         ...override.environment,
       },
     });
@@ -197,6 +212,12 @@ export class OtpDeliveryReceipts extends Construct {
     if (props.voice) {
       this.voiceConfigurationSetName = props.voice.configurationSetName;
       [this.voiceTopic, this.voiceTopicKey] = this.subscribeVoice(props.voice, removalPolicy);
+    }
+    if (props.whatsapp) {
+      // The account's topic, shared with whatever else reads its events: only subscribed to here.
+      sns.Topic.fromTopicArn(this, 'WhatsAppEvents', props.whatsapp.eventTopicArn).addSubscription(
+        new LambdaSubscription(this.function, { deadLetterQueue: this.failedReceipts }),
+      );
     }
 
     this.acknowledgeFunction();

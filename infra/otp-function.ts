@@ -88,7 +88,7 @@ const COLD_START_READERS: Readonly<Record<HandlerName, readonly Reader[]>> = {
   'cognito-verify': [...SEALING, sendSettingsFromEnv],
   // Powertools' names and the event bus only, each with a default.
   activity: [],
-  'delivery-receipts': SEALING,
+  'delivery-receipts': [...SEALING, channelsFromEnv],
   'key-rotation': [keyRotationFromEnv],
 };
 

@@ -80,6 +80,12 @@ export interface OtpWhatsAppProps {
   readonly templateLanguages?: readonly string[];
   /** The Meta Graph API version of the message object. @default 'v20.0' */
   readonly metaApiVersion?: string;
+  /**
+   * The SNS topic that is the WhatsApp Business Account's event destination: the delivery receipts
+   * function subscribes to it and records the statuses of `phoneNumberId`'s messages (`delivery` in
+   * `GET`). @default none: WhatsApp deliveries stay `unknown`
+   */
+  readonly eventTopicArn?: string;
 }
 
 /**

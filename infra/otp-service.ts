@@ -358,6 +358,14 @@ export class OtpService extends Construct {
             },
           }
         : {}),
+      ...(props.whatsapp?.eventTopicArn
+        ? {
+            whatsapp: {
+              eventTopicArn: props.whatsapp.eventTopicArn,
+              phoneNumberId: props.whatsapp.phoneNumberId,
+            },
+          }
+        : {}),
       logRetention: this.#logRetention,
       removalPolicy: this.#removalPolicy,
     });

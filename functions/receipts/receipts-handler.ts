@@ -9,18 +9,21 @@ import type { ParsedReceipts } from './parsed.ts';
 import { isSesEvent, parseSesEvent } from './ses-events.ts';
 import { isCloudWatchLogsEvent, parseSnsSmsLogs } from './sns-sms-logs.ts';
 import { isSnsEvent, parseVoiceEvents } from './voice-events.ts';
+import { isWhatsAppEvent, parseWhatsAppEvents } from './whatsapp-events.ts';
 
 export interface ReceiptsHandlerOptions {
   /** Destinations written at once (receipts of one destination stay in order). @default 16 */
   concurrency?: number;
+  /** The service's WhatsApp phone number id: statuses of other numbers of the account are not read. */
+  whatsAppPhoneNumberId?: string | undefined;
 }
 
 export type ReceiptsSummary = Partial<Record<DeliveryResult, number>> & { unreadable?: number };
 
 /**
- * One handler for the three shapes receipts arrive in: a CloudWatch Logs subscription event (SNS SMS
+ * One handler for the shapes receipts arrive in: a CloudWatch Logs subscription event (SNS SMS
  * delivery status logs), an EventBridge event from SES, an SNS event carrying SMS-Voice v2 voice
- * events. Each receipt is one conditional write (functions/core/delivery.ts), so a retried event
+ * events or WhatsApp statuses relayed by End User Messaging Social. Each receipt is one conditional write (functions/core/delivery.ts), so a retried event
  * changes nothing it already recorded. Receipts of one destination are written in the order they
  * came; different destinations in parallel.
  *
@@ -32,7 +35,7 @@ export function createReceiptsHandler(deps: DeliveryDeps, options: ReceiptsHandl
   const concurrency = Math.max(1, options.concurrency ?? 16);
 
   return async (event: unknown): Promise<ReceiptsSummary> => {
-    const parsed = parse(event);
+    const parsed = parse(event, options.whatsAppPhoneNumberId);
     if (!parsed) {
       deps.log.warn('delivery receipts: event of no known shape ignored', { keys: keysOf(event) });
       return {};
@@ -76,9 +79,15 @@ export function createReceiptsHandler(deps: DeliveryDeps, options: ReceiptsHandl
   };
 }
 
-function parse(event: unknown): { name: string; source: ParsedReceipts } | undefined {
+function parse(
+  event: unknown,
+  whatsAppPhoneNumberId: string | undefined,
+): { name: string; source: ParsedReceipts } | undefined {
   if (isCloudWatchLogsEvent(event)) return { name: 'sns-sms-logs', source: parseSnsSmsLogs(event) };
   if (isSesEvent(event)) return { name: 'ses-events', source: parseSesEvent(event) };
+  if (isSnsEvent(event) && isWhatsAppEvent(event)) {
+    return { name: 'whatsapp-events', source: parseWhatsAppEvents(event, whatsAppPhoneNumberId) };
+  }
   if (isSnsEvent(event)) return { name: 'voice-events', source: parseVoiceEvents(event) };
   return undefined;
 }

@@ -228,10 +228,38 @@ describe('OtpDeliveryReceipts', () => {
     existing.template.resourceCountIs('AWS::SNS::Topic', 1);
   });
 
+  it("whatsapp: subscribes the function to the account's event topic and names the service's number", () => {
+    const topicArn = 'arn:aws:sns:eu-west-1:123456789012:whatsapp-events';
+    const phoneNumberId = 'phone-number-id-0123456789abcdef0123456789abcdef';
+    const { template } = synthesize({ whatsapp: { eventTopicArn: topicArn, phoneNumberId } });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: topicArn,
+      Endpoint: { 'Fn::GetAtt': [Match.stringLikeRegexp('ReceiptsFunction'), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ WHATSAPP_PHONE_NUMBER_ID: phoneNumberId }) },
+    });
+    // The topic is the account's: nothing is created for it here.
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    expect(smsOnly.template.toJSON().Resources).not.toHaveProperty(
+      Object.keys(resources(template, 'AWS::SNS::Subscription'))[0]!,
+    );
+  });
+
   it.each([
     ['every source', ALL],
     ['SMS only', {}],
     ['nothing but the function', { smsDeliveryStatus: false }],
+    [
+      'WhatsApp statuses from the account topic',
+      {
+        whatsapp: {
+          eventTopicArn: 'arn:aws:sns:eu-west-1:123456789012:whatsapp-events',
+          phoneNumberId: 'phone-number-id-0123456789abcdef0123456789abcdef',
+        },
+      },
+    ],
     [
       'existing SMS log groups, email and voice configuration sets',
       {

@@ -19,6 +19,8 @@ import {
   snsSmsLogLine,
   snsTime,
   voiceSnsEvent,
+  WHATSAPP_PHONE_NUMBER_ID,
+  whatsAppSnsEvent,
 } from '../support/receipt-events.ts';
 import { routes, type TestService } from '../support/service.ts';
 import { idOf, latestCode } from './helpers.ts';
@@ -35,11 +37,10 @@ function receiptsOf(s: TestService) {
       s.logs.push(JSON.stringify({ level, message, ...Object.assign({}, ...fields) }));
   const log: Log = { info: record('INFO'), warn: record('WARN'), error: record('ERROR') };
   const client = localDynamoDbClient(inject('dynamodbEndpoint'));
-  return createReceiptsHandler({
-    store: new DynamoDeliveryStore({ client, tableName: s.tableName }),
-    sealer: new Sealer(s.secret),
-    log,
-  });
+  return createReceiptsHandler(
+    { store: new DynamoDeliveryStore({ client, tableName: s.tableName }), sealer: new Sealer(s.secret), log },
+    { whatsAppPhoneNumberId: WHATSAPP_PHONE_NUMBER_ID },
+  );
 }
 
 /** An SNS SMS delivery status log for a message to `to` published at `sentAt`. */
@@ -110,6 +111,26 @@ describe('delivery receipts', () => {
       ]),
     );
     expect((await api.get(id)).body['delivery']).toBe('delivered');
+  });
+
+  it('a WhatsApp message read shows "delivered", one Meta failed shows "failed"; other numbers of the account change nothing', async () => {
+    const s = await services.create();
+    const api = routes(s);
+    const id = idOf(await api.send({ to: PHONE, channel: 'whatsapp' }));
+    const at = s.clock.now + 2_000;
+    const handle = receiptsOf(s);
+    // The account's other phone number (another app's messages): not this service's.
+    const other = 'phone-number-id-fedcba9876543210fedcba9876543210';
+    await handle(whatsAppSnsEvent([{ status: 'failed', to: PHONE, at, phoneNumberId: other }]));
+    await handle(whatsAppSnsEvent([{ status: 'sent', to: PHONE, at }]));
+    expect((await api.get(id)).body['delivery']).toBe('unknown');
+    await handle(whatsAppSnsEvent([{ status: 'read', to: PHONE, at: at + 5_000 }]));
+    expect((await api.get(id)).body['delivery']).toBe('delivered');
+
+    const other2 = '+14155550124';
+    const second = idOf(await api.send({ to: other2, channel: 'whatsapp' }));
+    await handle(whatsAppSnsEvent([{ status: 'failed', to: other2, at: s.clock.now + 1_000 }]));
+    expect((await api.get(second)).body['delivery']).toBe('failed');
   });
 
   it('a late receipt of an older verification is not applied to the newer one to the same number', async () => {

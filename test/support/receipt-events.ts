@@ -196,3 +196,78 @@ export function voiceSnsEvent(
     })),
   };
 }
+
+/** The phone number id End User Messaging Social gives the service's WhatsApp number (tests). */
+export const WHATSAPP_PHONE_NUMBER_ID = 'phone-number-id-0123456789abcdef0123456789abcdef';
+
+/**
+ * WhatsApp statuses as End User Messaging Social relays them to a WABA's event destination topic: an
+ * AWS header and Meta's webhook entry as a JSON string (statuses with `recipient_id` digits and a
+ * `timestamp` in epoch seconds).
+ */
+export function whatsAppSnsEvent(
+  statuses: Array<{ status: string; to: string; at: number; phoneNumberId?: string }>,
+): SNSEvent {
+  return {
+    Records: statuses.map((e, i) => {
+      const id = (e.phoneNumberId ?? WHATSAPP_PHONE_NUMBER_ID).replace('phone-number-id-', '');
+      const entry = {
+        id: '1163793972139053',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15815555555', phone_number_id: '574086085794038' },
+              statuses: [
+                {
+                  id: `wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJDQjZCMzlEQUE4OTJBMTE4RTUA${i}`,
+                  status: e.status,
+                  timestamp: String(Math.floor(e.at / 1000)),
+                  recipient_id: e.to.replace('+', ''),
+                },
+              ],
+            },
+          },
+        ],
+      };
+      return {
+        EventVersion: '1.0',
+        EventSubscriptionArn:
+          'arn:aws:sns:eu-west-1:123456789012:whatsapp-events:2bcfbf39-05c3-41de-beaa-fcfcc21c8f5a',
+        EventSource: 'aws:sns',
+        Sns: {
+          SignatureVersion: '1',
+          Timestamp: new Date(e.at).toISOString(),
+          Signature: 'EXAMPLE',
+          SigningCertUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-EXAMPLE.pem',
+          MessageId: `95df01b4-ee98-5cb9-9903-4c221d41eb6${i}`,
+          Message: JSON.stringify({
+            context: {
+              MetaWabaIds: [
+                {
+                  wabaId: '1163793972139053',
+                  arn: 'arn:aws:social-messaging:eu-west-1:123456789012:waba/fb2594b8a7974770b128a409e2example',
+                },
+              ],
+              MetaPhoneNumberIds: [
+                {
+                  metaPhoneNumberId: '574086085794038',
+                  arn: `arn:aws:social-messaging:eu-west-1:123456789012:phone-number-id/${id}`,
+                },
+              ],
+            },
+            whatsAppWebhookEntry: JSON.stringify(entry),
+            aws_account_id: '123456789012',
+            message_timestamp: new Date(e.at).toISOString(),
+            messageId: `6d69f07a-c317-4278-9d5c-6a84078419e${i}`,
+          }),
+          MessageAttributes: {},
+          Type: 'Notification',
+          UnsubscribeUrl: 'https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe',
+          TopicArn: 'arn:aws:sns:eu-west-1:123456789012:whatsapp-events',
+        },
+      };
+    }),
+  };
+}

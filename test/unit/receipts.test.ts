@@ -18,12 +18,15 @@ import { createReceiptsHandler } from '../../functions/receipts/receipts-handler
 import { parseSesEvent } from '../../functions/receipts/ses-events.ts';
 import { parseSnsSmsLogs, snsTimestamp } from '../../functions/receipts/sns-sms-logs.ts';
 import { parseVoiceEvents } from '../../functions/receipts/voice-events.ts';
+import { isWhatsAppEvent, parseWhatsAppEvents } from '../../functions/receipts/whatsapp-events.ts';
 import {
   cloudWatchLogsEvent,
   sesEvent,
   snsSmsLogLine,
   snsTime,
   voiceSnsEvent,
+  WHATSAPP_PHONE_NUMBER_ID,
+  whatsAppSnsEvent,
 } from '../support/receipt-events.ts';
 
 const PHONE = '+14155550123';
@@ -141,6 +144,48 @@ describe('SMS-Voice v2 voice events through SNS', () => {
       ],
       unreadable: 1,
     });
+  });
+});
+
+describe('WhatsApp statuses through the WABA event destination (SNS)', () => {
+  it("reads the service's number's statuses by recipient; other numbers' and unreadable entries are not receipts", () => {
+    const at = Date.UTC(2026, 11, 3, 10, 0, 0);
+    const event = whatsAppSnsEvent([
+      { status: 'delivered', to: '+14155550123', at },
+      { status: 'failed', to: '+14155550124', at },
+      { status: 'sent', to: '+14155550125', at },
+      {
+        status: 'read',
+        to: '+14155550126',
+        at,
+        phoneNumberId: 'phone-number-id-fedcba9876543210fedcba9876543210',
+      },
+    ]);
+    expect(isWhatsAppEvent(event)).toBe(true);
+    expect(
+      isWhatsAppEvent(
+        voiceSnsEvent([{ eventType: 'VOICE_COMPLETED', destination: '+14155550123', requestedAt: at, at }]),
+      ),
+    ).toBe(false);
+    const parsed = parseWhatsAppEvents(event, WHATSAPP_PHONE_NUMBER_ID);
+    expect(parsed).toEqual({
+      unreadable: 0,
+      receipts: [
+        { channel: 'whatsapp', destination: '+14155550123', outcome: 'delivered', sentAt: at, at },
+        { channel: 'whatsapp', destination: '+14155550124', outcome: 'failed', sentAt: at, at },
+        { channel: 'whatsapp', destination: '+14155550125', outcome: 'unknown', sentAt: at, at },
+      ],
+    });
+    // The ARN form of the id names the same number; no id configured reads nothing.
+    const arn = `arn:aws:social-messaging:eu-west-1:123456789012:phone-number-id/${WHATSAPP_PHONE_NUMBER_ID.slice(16)}`;
+    expect(parseWhatsAppEvents(event, arn).receipts).toHaveLength(3);
+    expect(parseWhatsAppEvents(event, undefined).receipts).toEqual([]);
+    const broken = {
+      Records: [
+        { ...event.Records[0]!, Sns: { ...event.Records[0]!.Sns, Message: '{"whatsAppWebhookEntry": "{"}' } },
+      ],
+    };
+    expect(parseWhatsAppEvents(broken, WHATSAPP_PHONE_NUMBER_ID)).toEqual({ receipts: [], unreadable: 1 });
   });
 });
 
