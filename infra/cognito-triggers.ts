@@ -105,7 +105,7 @@ export class OtpCognitoTriggers extends Construct {
     const verify = makeFunction('verify', 'cognito-verify', 'onetime: Cognito Verify Auth Challenge', true);
     this.functions = { define, create, verify };
 
-    table.grant(define, 'dynamodb:GetItem');
+    // The define trigger decides from the session alone: no table, no secret (its handler's note).
     // A TransactWriteItems call is authorised per item: PutItem / UpdateItem for its Put / Update entries.
     table.grant(create, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     table.grant(verify, 'dynamodb:UpdateItem');

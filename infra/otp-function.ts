@@ -83,7 +83,7 @@ const COLD_START_READERS: Readonly<Record<HandlerName, readonly Reader[]>> = {
   cancel: [settingsFromEnv, tableNameFromEnv],
   'cascade-start': [settingsFromEnv, tableNameFromEnv, cascadeStateMachineFromEnv],
   'cascade-step': [...SEALING, sendSettingsFromEnv, channelsFromEnv],
-  'cognito-define': [settingsFromEnv, tableNameFromEnv],
+  'cognito-define': [settingsFromEnv],
   'cognito-create': [...SEALING, sendSettingsFromEnv, channelsFromEnv, cognitoOptionsFromEnv],
   'cognito-verify': [...SEALING, sendSettingsFromEnv],
   // Powertools' names and the event bus only, each with a default.

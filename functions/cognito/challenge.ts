@@ -74,24 +74,44 @@ export class SignInError extends Error {
 
 export const UNAVAILABLE_MESSAGE = 'Sign-in with a code is unavailable right now; try again shortly.';
 
-/** What one round's `challengeMetadata` says: `OTP-<channel>:<verification id>[:resent]`. */
+/**
+ * What one round's `challengeMetadata` says:
+ * `OTP-<channel>:<verification id>:<expires at, epoch s>:<attempts left>[:resent]`. The expiry and the
+ * attempts left when the round was created let the define trigger decide from the session alone, with
+ * no read of its own (the verify trigger's check stays the guard: it counts and compares every answer).
+ */
 export interface ChallengeMetadata {
   channel: Channel;
   verificationId: string;
+  /** When the code expires (epoch ms); absent in the metadata of rounds created before it was added. */
+  expiresAt?: number;
+  /** Attempts the verification had left when this round was created (absent likewise). */
+  attemptsLeft?: number;
   /** This round began with a delivery request, so the previous round's failure was not a wrong code. */
   resent: boolean;
 }
 
-const METADATA_PATTERN = new RegExp(`^OTP-(${CHANNELS.join('|')}):([^:]+)(:resent)?$`);
+const METADATA_PATTERN = new RegExp(
+  `^OTP-(${CHANNELS.join('|')}):([^:]+)(?::(\\d{1,12}):(\\d{1,4}))?(:resent)?$`,
+);
 
 export function formatMetadata(metadata: ChallengeMetadata): string {
-  return `OTP-${metadata.channel}:${metadata.verificationId}${metadata.resent ? ':resent' : ''}`;
+  const limits =
+    metadata.expiresAt === undefined || metadata.attemptsLeft === undefined
+      ? ''
+      : `:${Math.ceil(metadata.expiresAt / 1000)}:${metadata.attemptsLeft}`;
+  return `OTP-${metadata.channel}:${metadata.verificationId}${limits}${metadata.resent ? ':resent' : ''}`;
 }
 
 export function parseMetadata(value: string | undefined): ChallengeMetadata | undefined {
   const match = value === undefined ? null : METADATA_PATTERN.exec(value);
   if (!match || destinationKeyOf(match[2]!) === undefined) return undefined;
-  return { channel: match[1] as Channel, verificationId: match[2]!, resent: match[3] !== undefined };
+  return {
+    channel: match[1] as Channel,
+    verificationId: match[2]!,
+    ...(match[3] === undefined ? {} : { expiresAt: Number(match[3]) * 1000, attemptsLeft: Number(match[4]) }),
+    resent: match[5] !== undefined,
+  };
 }
 
 /** One entry of the session array as every trigger receives it. */

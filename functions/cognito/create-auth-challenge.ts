@@ -5,7 +5,12 @@ import { EngineError } from '../core/errors.ts';
 import { newVerificationId } from '../core/ids.ts';
 import { maskDestination } from '../core/masking.ts';
 import { startVerification } from '../core/start.ts';
-import type { Channel, VerificationRecord } from '../core/verification.ts';
+import {
+  attemptsRemaining,
+  type Channel,
+  effectiveStatus,
+  type VerificationRecord,
+} from '../core/verification.ts';
 import {
   type CognitoOptions,
   CUSTOM_CHALLENGE,
@@ -27,6 +32,9 @@ interface Challenge {
   maskedTo: string;
   codeLength: number;
   verificationId: string;
+  /** For the define trigger, which decides from the session alone (absent for an unknown user's decoy). */
+  expiresAt?: number;
+  attemptsLeft?: number;
 }
 
 /**
@@ -42,7 +50,8 @@ interface Challenge {
  *
  * publicChallengeParameters: `channel`, `destination` (masked), `codeLength`, `codeAlphabet` (`digits`
  * or `alphanumeric`: an app picks its keyboard from it).
- * privateChallengeParameters: `verificationId`. challengeMetadata: `OTP-<channel>:<id>[:resent]`.
+ * privateChallengeParameters: `verificationId`. challengeMetadata:
+ * `OTP-<channel>:<id>:<expires at>:<attempts left>[:resent]` (challenge.ts), the decoy's without limits.
  */
 export function createCreateAuthChallengeHandler(deps: CreateDeps) {
   const { settings, sealer, log, options } = deps;
@@ -101,6 +110,8 @@ export function createCreateAuthChallengeHandler(deps: CreateDeps) {
     event.response.challengeMetadata = formatMetadata({
       channel: challenge.channel,
       verificationId: challenge.verificationId,
+      ...(challenge.expiresAt === undefined ? {} : { expiresAt: challenge.expiresAt }),
+      ...(challenge.attemptsLeft === undefined ? {} : { attemptsLeft: challenge.attemptsLeft }),
       resent: previous !== undefined && deliver,
     });
     return event;
@@ -108,8 +119,11 @@ export function createCreateAuthChallengeHandler(deps: CreateDeps) {
 
   async function sameChallenge(verificationId: string): Promise<Challenge> {
     const record = await deps.store.get(verificationId);
-    // Define let this round through only while the verification was pending; it closed in between.
-    if (!record) throw new SignInError('This sign-in code is no longer valid; start again.');
+    // Define decided from the session: a verification closed some other way (canceled, approved
+    // elsewhere, its attempts used up by another session) ends the sign-in here.
+    if (!record || effectiveStatus(record, deps.clock()) !== 'pending') {
+      throw new SignInError('This sign-in code is no longer valid; start again.');
+    }
     return challengeOf(record);
   }
 
@@ -141,4 +155,6 @@ const challengeOf = (record: VerificationRecord): Challenge => ({
   maskedTo: record.maskedTo,
   codeLength: record.codeLength,
   verificationId: record.id,
+  expiresAt: record.expiresAt,
+  attemptsLeft: attemptsRemaining(record),
 });

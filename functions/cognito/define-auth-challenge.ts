@@ -1,10 +1,9 @@
 import type { DefineAuthChallengeTriggerEvent } from 'aws-lambda';
 import type { EngineDeps } from '../core/deps.ts';
-import type { ReadStore } from '../core/ports.ts';
-import { effectiveStatus } from '../core/verification.ts';
 import { CUSTOM_CHALLENGE, isDeliveryRequest, parseMetadata, wrongAnswers } from './challenge.ts';
 
-export type DefineDeps = Pick<EngineDeps<ReadStore>, 'store' | 'settings' | 'clock' | 'log'>;
+/** No store: the session decides (the trigger's bundle carries no AWS SDK client). */
+export type DefineDeps = Pick<EngineDeps, 'settings' | 'clock' | 'log'>;
 
 /**
  * Define Auth Challenge: decides, after each round, whether the sign-in gets tokens, fails, or gets
@@ -14,13 +13,16 @@ export type DefineDeps = Pick<EngineDeps<ReadStore>, 'store' | 'settings' | 'clo
  * - The last answer was right → tokens.
  * - `maxAttempts` wrong answers in this session → fail (for an unknown user too, at the same count).
  * - A delivery request (`clientMetadata.channel`) → another challenge (the code is sent again).
- * - Otherwise the engine decides: the verification must still be pending (not expired, not at its
- *   attempt limit, which also counts wrong answers from earlier sessions on the same code).
+ * - Otherwise the last round's metadata decides (written by the create trigger from the stored
+ *   verification): the code must not have expired, and must have had an attempt left beyond the one
+ *   just used (wrong answers from earlier sessions on the same code count there too). A verification
+ *   closed some other way is caught by the create trigger, which re-reads it for the next round; and
+ *   every answer is counted and compared by the verify trigger's check, whatever this trigger decides.
  *
  * Only CUSTOM_CHALLENGE rounds are accepted: a flow that began with SRP (a password) fails here.
  */
 export function createDefineAuthChallengeHandler(deps: DefineDeps) {
-  const { store, settings, clock, log } = deps;
+  const { settings, clock, log } = deps;
 
   return async (event: DefineAuthChallengeTriggerEvent): Promise<DefineAuthChallengeTriggerEvent> => {
     const { session = [], userNotFound, clientMetadata } = event.request;
@@ -41,13 +43,15 @@ export function createDefineAuthChallengeHandler(deps: DefineDeps) {
     if (wrongAnswers(session, clientMetadata) >= settings.maxAttempts)
       return decide('fail', 'attempts used up');
     if (isDeliveryRequest(clientMetadata)) return decide('challenge', 'code asked for again');
-    if (userNotFound) return decide('challenge', 'wrong code');
 
     const metadata = parseMetadata(last.challengeMetadata);
     if (!metadata) return decide('fail', 'no verification in the session');
-    const record = await store.get(metadata.verificationId);
-    const status = record ? effectiveStatus(record, clock()) : 'not_found';
-    if (status !== 'pending') return decide('fail', `verification ${status}`);
+    if (metadata.expiresAt !== undefined && clock() >= metadata.expiresAt) {
+      return decide('fail', 'verification expired');
+    }
+    if (metadata.attemptsLeft !== undefined && metadata.attemptsLeft <= 1) {
+      return decide('fail', 'verification max_attempts_reached');
+    }
     return decide('challenge', 'wrong code');
   };
 }

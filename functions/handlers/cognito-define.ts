@@ -1,21 +1,22 @@
 /**
- * Lambda entry for the user pool's Define Auth Challenge trigger. It only reads verifications, so it
- * needs neither the secret nor a channel.
+ * Lambda entry for the user pool's Define Auth Challenge trigger. It decides from the session alone
+ * (functions/cognito/define-auth-challenge.ts), so it needs no table, no secret, no channel, and no
+ * AWS SDK client: its bundle is the rules and a small JSON logger, and it starts like one.
  */
 import type { Context, DefineAuthChallengeTriggerEvent } from 'aws-lambda';
-import { DynamoReadStore } from '../adapters/dynamodb/read-store.ts';
+import { JsonLog } from '../adapters/json-log.ts';
 import { createDefineAuthChallengeHandler } from '../cognito/define-auth-challenge.ts';
-import { logger, powertoolsLog } from '../wiring/powertools-log.ts';
-import { settings, table } from '../wiring/runtime.ts';
+import { settingsFromEnv } from '../config.ts';
+import { serviceName } from '../wiring/service-name.ts';
 
+const log = new JsonLog(serviceName);
 const define = createDefineAuthChallengeHandler({
-  store: new DynamoReadStore(table),
-  settings,
+  settings: settingsFromEnv(process.env),
   clock: Date.now,
-  log: powertoolsLog,
+  log,
 });
 
-export const handler = async (event: DefineAuthChallengeTriggerEvent, context: Context) => {
-  logger.addContext(context);
+export const handler = async (event: DefineAuthChallengeTriggerEvent, context?: Context) => {
+  log.beginRequest(context ? { requestId: context.awsRequestId } : {});
   return define(event);
 };
