@@ -208,7 +208,16 @@ export class OtpActivityStream extends Construct {
     };
     const deliveryFailures = props.deliveryFailuresThreshold ?? 1;
     add('DeliveryFailedAlarm', {
-      metric: this.deliveryFailed,
+      // A cascade step its channel refused is a refused delivery too (the cascade moved on past it).
+      metric: new cloudwatch.MathExpression({
+        expression: 'refused + refusedSteps',
+        usingMetrics: {
+          refused: this.deliveryFailed,
+          refusedSteps: this.total('CascadeStepFailed', Duration.minutes(5)),
+        },
+        period: Duration.minutes(5),
+        label: 'Refused deliveries (sends and cascade steps)',
+      }),
       threshold: deliveryFailures,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

@@ -9,7 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { CASCADE_STATE_MACHINE_ARN } from '../functions/env.ts';
-import { CASCADE_STEP_RETRYABLE } from '../functions/workflow/cascade-task.ts';
+import { CASCADE_STEP_RETRYABLE, CASCADE_TASK_INVALID_INPUT } from '../functions/workflow/cascade-task.ts';
 
 /**
  * The cascade (docs/cascade.md): the start function sends a delayed SQS message carrying the
@@ -89,9 +89,11 @@ export class CascadeWorkflow extends Construct {
       enforceSSL: true,
       // Six times the starter's timeout, as Lambda's event source mapping asks.
       visibilityTimeout: Duration.seconds(60),
-      // A message outliving the code has nothing left to start.
-      retentionPeriod: Duration.seconds(Math.max(60, props.codeValidity.toSeconds())),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+      // Retention counts from the send, delay included: a day leaves every failed start time to reach
+      // the dead-letter queue (and be alarmed) rather than expire unseen. The starter re-checks the
+      // verification, so a late message starts nothing for a code already used or expired.
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 3 },
     });
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
@@ -124,6 +126,8 @@ export class CascadeWorkflow extends Construct {
       retryOnServiceExceptions: false,
       taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
     });
+    // An input that is no verification id cannot get better: no retry.
+    place.addRetry({ errors: [CASCADE_TASK_INVALID_INPUT], maxAttempts: 0 });
     place.addRetry({
       errors: [
         'Lambda.TooManyRequestsException',
@@ -137,6 +141,15 @@ export class CascadeWorkflow extends Construct {
       backoffRate: 2,
       maxAttempts: 5,
       maxDelay: Duration.seconds(20),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    // Anything else (a DynamoDB 500, a timeout, a fault of ours after a step was recorded failed): a
+    // retry is safe, each step being claimed by a conditional write, and moves the cascade on.
+    place.addRetry({
+      errors: ['States.ALL'],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 2,
       jitterStrategy: sfn.JitterType.FULL,
     });
 
@@ -203,14 +216,41 @@ export class CascadeWorkflow extends Construct {
     });
   }
 
-  /** Executions that ended failed or timed out, and messages whose start kept failing. */
+  readonly #logFailures: cloudwatch.Metric[] = [];
+
+  /**
+   * Counts the lines of `logGroup` whose message is `message` as cascade failures too: a start that
+   * could not schedule its cascade, a starter that could not start an execution (SQS retries those
+   * quietly until the dead-letter queue).
+   */
+  watchLog(id: string, logGroup: logs.ILogGroup, message: string, metricNamespace: string): void {
+    const filter = new logs.MetricFilter(this, id, {
+      logGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.message', '=', message),
+      metricNamespace,
+      metricName: id,
+      metricValue: '1',
+    });
+    this.#logFailures.push(filter.metric({ statistic: cloudwatch.Stats.SUM }));
+  }
+
+  /** Executions that ended failed or timed out, messages dead-lettered, and the watched log lines. */
   metricFailures(props: cloudwatch.MetricOptions = {}): cloudwatch.IMetric {
+    const logged = Object.fromEntries(
+      this.#logFailures.map((metric, i) => [
+        `logged${i}`,
+        metric.with({ ...props, statistic: cloudwatch.Stats.SUM }),
+      ]),
+    );
     return new cloudwatch.MathExpression({
-      expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(dead, 0)',
+      expression: ['failed', 'timedOut', 'dead', ...Object.keys(logged)]
+        .map((id) => `FILL(${id}, 0)`)
+        .join(' + '),
       usingMetrics: {
         failed: this.stateMachine.metricFailed(props),
         timedOut: this.stateMachine.metricTimedOut(props),
         dead: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible(props),
+        ...logged,
       },
       label: 'Cascade failures',
       ...(props.period ? { period: props.period } : {}),

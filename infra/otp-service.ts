@@ -284,6 +284,14 @@ export class OtpService extends Construct {
     });
     this.functions.start.addEnvironment(CASCADE_QUEUE_URL, workflow.queue.queueUrl);
     workflow.queue.grantSendMessages(this.functions.start);
+    const namespace = `onetime/${Stack.of(this).stackName}/${this.node.id}`;
+    workflow.watchLog(
+      'CascadeNotScheduled',
+      this.functions.start.logGroup,
+      'cascade was not scheduled',
+      namespace,
+    );
+    workflow.watchLog('CascadeNotStarted', starter.logGroup, 'cascade workflow not started', namespace);
     this.#acknowledgeWorkflowRole(workflow, step);
     return { workflow, functions: { starter, step } };
   }
@@ -299,8 +307,9 @@ export class OtpService extends Construct {
     ]) {
       acknowledgeStarGrants(
         fn,
-        'on the start function also sns:Publish to a phone number, which has no ARN (publishing to ' +
-          'topics is denied in the same policy unless the push channel is on, see docs/security.md).',
+        'on the functions that send (start, the cascade step) also sns:Publish to a phone number, which ' +
+          'has no ARN (publishing to topics is denied in the same policy unless the push channel is on, ' +
+          'see docs/security.md).',
       );
     }
   }

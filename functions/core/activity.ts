@@ -74,7 +74,8 @@ const METRIC_OF: Record<ClosedStatus, ActivityMetric> = {
  *   one still pending with attempts left was expired (the store replaces nothing live) → `expired`;
  * - same id: `sends` up → `Resent` per send; `attempts` up → `WrongCode` per attempt, and reaching
  *   `maxAttempts` while pending → `max_attempts_reached`; stored status pending → approved, canceled,
- *   delivery_failed → that event; a cascade step → sent / failed / skipped → `CascadeStepSent` / `…Failed` / `…Skipped`, counted under
+ *   delivery_failed → that event; a first message refused while a cascade keeps the verification
+ *   pending (`delivery` failed at `createdAt`) → `DeliveryFailed`; a cascade step → sent / failed / skipped → `CascadeStepSent` / `…Failed` / `…Skipped`, counted under
  *   the step's channel;
  * - removed (TTL) while still pending with attempts left → `expired`.
  */
@@ -110,7 +111,7 @@ const wasLeftPending = (record: VerificationRecord) =>
 /** The state every new verification starts in. */
 const FRESH = { status: 'pending', attempts: 0, sends: 1 } as const satisfies Partial<VerificationRecord>;
 
-type Before = Pick<VerificationRecord, 'status' | 'attempts' | 'sends' | 'cascade'>;
+type Before = Pick<VerificationRecord, 'status' | 'attempts' | 'sends' | 'cascade' | 'delivery'>;
 
 function changes(activity: Activity, before: Before, after: VerificationRecord, observedAt: number): void {
   const count = (metric: ActivityMetric, times = 1) => {
@@ -128,6 +129,14 @@ function changes(activity: Activity, before: Before, after: VerificationRecord, 
   if (after.status !== before.status && after.status !== 'pending') {
     const at = after.status === 'approved' ? after.approvedAt : after.closedAt;
     close(activity, after, after.status, at ?? observedAt, observedAt);
+  }
+  // A first message the channel refused, the verification left pending for its cascade (start.ts).
+  if (
+    after.delivery === 'failed' &&
+    before.delivery !== 'failed' &&
+    after.deliverySentAt === after.createdAt
+  ) {
+    count('DeliveryFailed');
   }
   after.cascade?.forEach((step, index) => {
     if (step.state === before.cascade?.[index]?.state) return;

@@ -32,7 +32,12 @@ export async function placeDueSteps(deps: CascadeStepDeps, verificationId: strin
 
     const { index } = next;
     const step = record.cascade[index]!;
-    const claim = await store.claimStep(record, index, sendLimits(settings, step.channel), now);
+    const claim = await store.claimStep(
+      record,
+      index,
+      sendLimits(settings, step.channel, record.deviceIpKey),
+      now,
+    );
     if (claim.kind === 'taken') {
       record = await store.get(verificationId); // closed, replaced, or claimed by another execution
       continue;

@@ -86,7 +86,7 @@ function fitting(
  */
 export function validateCascade(
   steps: readonly CascadeStepRequest[],
-  request: { to: string },
+  request: { to: string; channel: Channel },
   settings: Settings,
   available: (channel: Channel) => boolean,
   field: string,
@@ -95,6 +95,15 @@ export function validateCascade(
     throw invalidRequest(`\`${field}\` has at most ${MAX_CASCADE_STEPS} steps.`, field);
   }
   let total = 0;
+  // The channel and destination of the message before each step (first: the request's, parsed already).
+  let previous = `${request.channel} ${
+    parseDestination(
+      request.channel,
+      request.to,
+      settings.allowedCountries,
+      settings.pushPlatformApplications,
+    ).canonical
+  }`;
   steps.forEach((step, index) => {
     const at = `${field}[${index}]`;
     if (!available(step.channel)) {
@@ -117,21 +126,34 @@ export function validateCascade(
         `${at}.afterSeconds`,
       );
     }
+    let destination: string;
     try {
-      parseDestination(
+      destination = parseDestination(
         step.channel,
         step.to ?? request.to,
         settings.allowedCountries,
         settings.pushPlatformApplications,
-      );
+      ).canonical;
     } catch (error) {
       if (!(error instanceof EngineError)) throw error;
       const where = step.to === undefined ? 'to' : `${at}.to`;
-      throw invalidRequest(
+      // The same error (`invalid_request`, `country_not_allowed`), naming the step's field.
+      throw new EngineError(
+        error.statusCode,
+        error.code,
         `${error.message.replace('`to`', `\`${where}\``)} (${at} is ${step.channel})`,
-        where,
+        { field: where },
       );
     }
+    // A step repeating the message before it (same channel, same destination) waits out the resend
+    // cooldown, as a person's resend would: no burst of identical messages.
+    if (`${step.channel} ${destination}` === previous && step.afterSeconds < settings.resendCooldownSeconds) {
+      throw invalidRequest(
+        `\`${at}.afterSeconds\` must be at least the resend cooldown (${settings.resendCooldownSeconds} s): it repeats the message before it.`,
+        `${at}.afterSeconds`,
+      );
+    }
+    previous = `${step.channel} ${destination}`;
   });
 }
 
@@ -204,6 +226,9 @@ export function checkCascadeSetting(value: unknown, name: string): CascadeStepRe
   if (value.length > MAX_CASCADE_STEPS) throw fail(`has more than ${MAX_CASCADE_STEPS} steps`);
   return value.map((step: unknown, index) => {
     const { channel, to, afterSeconds } = (step ?? {}) as Record<string, unknown>;
+    // A default step with a destination of its own would send every person's code to that one place.
+    if (to !== undefined)
+      throw fail(`[${index}] names a \`to\`: a default step goes to each request's own destination`);
     if (!(CHANNELS as readonly unknown[]).includes(channel))
       throw fail(`[${index}].channel is not one of ${CHANNELS.join(', ')}`);
     if (to !== undefined && typeof to !== 'string') throw fail(`[${index}].to is not a string`);

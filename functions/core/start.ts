@@ -82,6 +82,8 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
   };
   const deviceIpKey =
     request.deviceIp === undefined ? undefined : sealer.deviceIpKey(deviceIpBucket(request.deviceIp));
+  // Kept with the steps, which count under the device's hourly limit too.
+  if (deviceIpKey !== undefined && record.cascade !== undefined) record.deviceIpKey = deviceIpKey;
   const limits = sendLimits(settings, request.channel, deviceIpKey);
 
   const outcome = await store.startOrResend({ record, limits }, now);
@@ -122,7 +124,8 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     });
     refused = true;
     if (movesOn) await store.recordFailedFirstSend(stored.id, clock());
-    else await store.markDeliveryFailed(stored.id, clock());
+    // A refused resend closes nothing: the code it repeats reached the person before (or a step did).
+    else if (outcome.kind === 'created') await store.markDeliveryFailed(stored.id, clock());
   }
   if (refused && !movesOn) {
     throw new EngineError(

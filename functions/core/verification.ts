@@ -128,6 +128,11 @@ export interface VerificationRecord {
   /** Fixed when the verification starts, so a settings change never alters a live one. */
   maxAttempts: number;
   sends: number;
+  /**
+   * The keyed hash of the device IP the start named (`deviceIp`): its cascade steps count under that
+   * IP's hourly limit too. Absent when the start named none.
+   */
+  deviceIpKey?: string;
   /** The steps that follow the first send (functions/core/cascade.ts); absent when there are none. */
   cascade?: CascadeStep[];
   /** The error that ended the cascade's workflow (written by its Catch path): no later step follows. */

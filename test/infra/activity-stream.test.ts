@@ -154,22 +154,34 @@ describe('OtpActivityStream', () => {
       TreatMissingData: 'notBreaching',
     });
     const queries = alarm.Properties['Metrics'] as Array<Record<string, unknown>>;
-    expect(queries.find((q) => q['Expression'])?.['Expression']).toBe(
+    // Refused sends and refused cascade steps, each summed over every channel.
+    expect(queries.filter((q) => q['Expression']).map((q) => q['Expression'])).toEqual([
+      'refused + refusedSteps',
       CHANNELS.map((channel) => `FILL(deliveryFailed_${channel}, 0)`).join(' + '),
-    );
+      CHANNELS.map((channel) => `FILL(cascadeStepFailed_${channel}, 0)`).join(' + '),
+    ]);
     const stats = queries.flatMap((q) => (q['MetricStat'] ? [q['MetricStat']] : [])) as Array<{
       Metric: { Namespace: string; MetricName: string; Dimensions: Array<{ Name: string; Value: string }> };
       Period: number;
       Stat: string;
     }>;
-    expect(stats.map((s) => s.Metric.Dimensions.find((d) => d.Name === 'channel')?.Value).sort()).toEqual(
-      [...CHANNELS].sort(),
+    expect(
+      stats
+        .map((s) => `${s.Metric.MetricName} ${s.Metric.Dimensions.find((d) => d.Name === 'channel')?.Value}`)
+        .sort(),
+    ).toEqual(
+      ['DeliveryFailed', 'CascadeStepFailed']
+        .flatMap((name) => CHANNELS.map((channel) => `${name} ${channel}`))
+        .sort(),
     );
     for (const stat of stats) {
       expect(stat).toMatchObject({
         Period: 300,
         Stat: 'Sum',
-        Metric: { Namespace: 'onetime', MetricName: 'DeliveryFailed' },
+        Metric: {
+          Namespace: 'onetime',
+          MetricName: expect.stringMatching(/^(DeliveryFailed|CascadeStepFailed)$/),
+        },
       });
     }
   });

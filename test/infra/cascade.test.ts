@@ -156,7 +156,7 @@ describe('Cascade: the state machine', () => {
 });
 
 describe('Cascade: the delayed start', () => {
-  it('is an encrypted queue with a dead-letter queue, whose messages live no longer than a code', () => {
+  it('is an encrypted queue with a dead-letter queue, kept long enough for failed starts to reach it', () => {
     const queues = Object.keys(resources(full.template, 'AWS::SQS::Queue')).filter((id) =>
       id.includes('Cascade'),
     );
@@ -164,8 +164,8 @@ describe('Cascade: the delayed start', () => {
     const [, queue] = only(full, 'AWS::SQS::Queue', 'OtpServiceCascadeQueue');
     expect(queue.Properties).toMatchObject({
       SqsManagedSseEnabled: true,
-      MessageRetentionPeriod: 600,
-      RedrivePolicy: { maxReceiveCount: 5 },
+      MessageRetentionPeriod: 86_400,
+      RedrivePolicy: { maxReceiveCount: 3 },
     });
   });
 

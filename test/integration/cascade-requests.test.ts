@@ -80,15 +80,16 @@ describe('Cascade requests: accepted', () => {
     const { api } = await cascadeService({
       defaultCascade: [
         { channel: 'voice', afterSeconds: 20 },
-        { channel: 'email', to: 'backup@example.com', afterSeconds: 40 },
+        { channel: 'email', afterSeconds: 40 },
       ],
     });
+    // An email step cannot follow a phone number: only the voice step is kept.
     const sms = idOf(await api.send({ to: phone(6), channel: 'sms' }));
-    expect((await stepsOf(api, sms))?.map((step) => step['channel'])).toEqual(['voice', 'email']);
-    // A voice step cannot follow an email (its `to` is the request's address): only the email step is kept.
+    expect((await stepsOf(api, sms))?.map((step) => step['channel'])).toEqual(['voice']);
+    // A voice step cannot follow an email address: only the email step (a resend, after the cooldown).
     const email = idOf(await api.send({ to: 'first@example.com', channel: 'email' }));
     expect(await stepsOf(api, email)).toEqual([
-      { channel: 'email', to: 'b***@example.com', afterSeconds: 40, status: 'scheduled' },
+      { channel: 'email', to: 'f***@example.com', afterSeconds: 40, status: 'scheduled' },
     ]);
   });
 });
@@ -97,7 +98,7 @@ describe('Cascade requests: refused with a 400 naming the field', () => {
   const cases: Array<[string, Record<string, unknown>, string]> = [
     [
       'four steps',
-      { cascade: Array.from({ length: 4 }, () => ({ channel: 'voice', afterSeconds: 10 })) },
+      { cascade: Array.from({ length: 4 }, () => ({ channel: 'voice', afterSeconds: 30 })) },
       'cascade',
     ],
     ['an unknown channel', { cascade: [{ channel: 'fax', afterSeconds: 10 }] }, 'cascade[0].channel'],
@@ -129,6 +130,11 @@ describe('Cascade requests: refused with a 400 naming the field', () => {
       'voiceFallback',
     ],
     ['not an array', { cascade: { channel: 'voice' } }, 'cascade'],
+    [
+      'a step repeating the message before it sooner than the cooldown',
+      { cascade: [{ channel: 'sms', afterSeconds: 10 }] },
+      'cascade[0].afterSeconds',
+    ],
   ];
   for (const [what, extra, field] of cases) {
     it(`refuses ${what}`, async () => {
@@ -239,6 +245,81 @@ describe('Cascade requests: a payment', () => {
     expect((await api.check(id, { code, transaction })).body).toMatchObject({
       status: 'approved',
       transaction,
+    });
+  });
+});
+
+describe('Cascade requests: what the review found', () => {
+  it('a step counts under the device IP the start named', async () => {
+    const { s, api } = await cascadeService({ maxSendsPerDeviceIpPerHour: 1 });
+    const id = idOf(
+      await api.send({
+        to: phone(40),
+        channel: 'sms',
+        deviceIp: '203.0.113.7',
+        cascade: [{ channel: 'email', to: 'ip@example.com', afterSeconds: 30 }],
+      }),
+    );
+    s.clock.advance(30);
+    await placeDueSteps(s.api.deps, id);
+    expect(await stepsOf(api, id)).toMatchObject([{ status: 'skipped', reason: 'ip_limit' }]);
+    expect(s.outbox.messages.map((m) => m.channel)).toEqual(['sms']);
+  });
+
+  it('a refused resend keeps the verification: the code the person has still approves', async () => {
+    const { s, api } = await cascadeService();
+    const to = phone(41);
+    const id = idOf(
+      await api.send({ to, channel: 'sms', cascade: [{ channel: 'voice', afterSeconds: 30 }] }),
+    );
+    const code = s.lastCode(to);
+    s.clock.advance(31);
+    s.outbox.failNext();
+    expect((await api.send({ to, channel: 'sms' })).status).toBe(502);
+    expect((await api.get(id)).body['status']).toBe('pending');
+    expect((await api.check(id, { code })).body).toMatchObject({ status: 'approved' });
+  });
+
+  it("a step's destination outside the allowed countries answers country_not_allowed, naming the step", async () => {
+    const { api } = await cascadeService({ allowedCountries: ['US'] });
+    const answer = await api.send({
+      to: phone(42),
+      channel: 'sms',
+      cascade: [{ channel: 'voice', to: '+33612345678', afterSeconds: 30 }],
+    });
+    expect([answer.status, answer.body.error?.code, answer.body.error?.field]).toEqual([
+      400,
+      'country_not_allowed',
+      'cascade[0].to',
+    ]);
+  });
+
+  it("a sent step keeps its claim's time: the next step counts from when it left, however long the send took", async () => {
+    const { s, api } = await cascadeService();
+    const id = idOf(
+      await api.send({
+        to: phone(43),
+        channel: 'sms',
+        cascade: [
+          { channel: 'voice', afterSeconds: 30 },
+          { channel: 'email', to: 'later@example.com', afterSeconds: 60 },
+        ],
+      }),
+    );
+    s.clock.advance(30);
+    const claimedAt = s.clock.now;
+    // The voice provider takes 5 s: the clock moves while the step is being sent.
+    const voice = s.api.deps.senders.voice!;
+    s.api.deps.senders.voice = {
+      async send(message) {
+        s.clock.advance(5);
+        return voice.send(message);
+      },
+    };
+    expect(await placeDueSteps(s.api.deps, id)).toEqual({ done: false, waitSeconds: 55 });
+    expect((await stepsOf(api, id))?.[0]).toMatchObject({
+      status: 'sent',
+      at: new Date(claimedAt).toISOString(),
     });
   });
 });

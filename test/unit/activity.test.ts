@@ -156,6 +156,27 @@ describe('activityOf: one stored change, what it counts and publishes', () => {
     ]);
   });
 
+  it('a first message the channel refused, the verification kept for its cascade, counts DeliveryFailed', () => {
+    const refused = {
+      ...pending,
+      delivery: 'failed' as const,
+      deliveryAt: at,
+      deliverySentAt: pending.createdAt,
+    };
+    expect(activityOf(pending, refused, at)).toEqual({
+      events: [],
+      counts: [{ metric: 'DeliveryFailed', channel: 'sms' }],
+    });
+    // A failed receipt of a message (sent after the item's creation) is not a refusal at the send.
+    const receipt = {
+      ...pending,
+      delivery: 'failed' as const,
+      deliveryAt: at,
+      deliverySentAt: pending.createdAt + 500,
+    };
+    expect(activityOf(pending, receipt, at)).toEqual({ events: [], counts: [] });
+  });
+
   it('a cascade step a limit refused counts CascadeStepSkipped, and publishes no status change', () => {
     const skipped = withStep({ state: 'skipped', at, reason: 'spend_limit' });
     expect(activityOf(pending, skipped, at)).toEqual({

@@ -392,13 +392,17 @@ describe('the cascade variables', () => {
   it('OTP_CASCADE is the default cascade: its shape is checked at start-up', () => {
     const steps = [
       { channel: 'voice', afterSeconds: 30 },
-      { channel: 'email', to: 'a@example.com', afterSeconds: 60 },
+      { channel: 'email', afterSeconds: 60 },
     ];
     expect(sendSettingsFromEnv({ OTP_CASCADE: JSON.stringify(steps) }).defaultCascade).toEqual(steps);
     expect(sendSettingsFromEnv({})).toEqual({});
     // Only the start function reads it: the others' settings ignore it.
     expect(settingsFromEnv({ OTP_CASCADE: JSON.stringify(steps) })).not.toHaveProperty('defaultCascade');
     expect(() => sendSettingsFromEnv({ OTP_CASCADE: '{' })).toThrow(/OTP_CASCADE must be a JSON array/);
+    // A default step never names a destination: it would send every person's code there.
+    expect(() =>
+      sendSettingsFromEnv({ OTP_CASCADE: '[{"channel":"email","to":"ops@example.com","afterSeconds":60}]' }),
+    ).toThrow(/names a `to`/);
     expect(() => sendSettingsFromEnv({ OTP_CASCADE: '[{"channel":"fax","afterSeconds":30}]' })).toThrow(
       /OTP_CASCADE \[0\]\.channel is not one of/,
     );

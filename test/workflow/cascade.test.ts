@@ -572,7 +572,7 @@ describe('Cascade: failing channels', () => {
     expect(h.messages(id).map(codeOf)).toEqual([code, code, code]);
   });
 
-  it('a fault that is not a refusal fails the execution visibly: not retried, recorded on the verification', async () => {
+  it('a fault that is not a refusal is retried: the failed step is recorded and the cascade moves on', async () => {
     const h = await harness({
       senders: () => ({
         voice: {
@@ -582,13 +582,42 @@ describe('Cascade: failing channels', () => {
         },
       }),
     });
-    const { id } = await h.send({
+    const { id, code } = await h.send({
       to: phone(10),
       channel: 'sms',
       cascade: [
         { channel: 'voice', afterSeconds: 30 },
-        { channel: 'sms', afterSeconds: 30 },
+        { channel: 'email', to: 'fault@example.com', afterSeconds: 30 },
       ],
+    });
+    h.s.clock.advance(30);
+    const execution = await h.workflow.run({ verificationId: id });
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(retries(execution, STATE.place)).toBe(1);
+    // Claimed, so never placed twice: failed, and the next step went out at once on the retry.
+    expect((await h.cascadeOf(id)).map((step) => step['status'])).toEqual(['failed', 'sent']);
+    expect(h.messages(id).map(codeOf)).toEqual([code, code]);
+  });
+
+  it('a fault that outlasts the retries fails the execution visibly, recorded, and GET says no step follows', async () => {
+    const h = await harness();
+    const { id } = await h.send({
+      to: phone(11),
+      channel: 'sms',
+      cascade: [
+        { channel: 'voice', afterSeconds: 30 },
+        { channel: 'email', to: 'fault2@example.com', afterSeconds: 30 },
+      ],
+    });
+    // A store that cannot claim (say, a permission a deploy lost): every attempt fails the same way.
+    const deps = h.s.api.deps;
+    h.workflow.attach({
+      ...deps,
+      store: Object.assign(Object.create(deps.store), {
+        async claimStep() {
+          throw new TypeError('claim refused');
+        },
+      }),
     });
     h.s.clock.advance(30);
     const execution = await h.workflow.run({ verificationId: id });
@@ -596,15 +625,15 @@ describe('Cascade: failing channels', () => {
       status: 'FAILED',
       error: { error: CASCADE_FAILED, cause: 'TypeError' },
     });
-    expect(retries(execution, STATE.place)).toBe(0);
-    expect(entered(execution)).toEqual([STATE.place, STATE.recordFailure, STATE.failed]);
+    expect(retries(execution, STATE.place)).toBe(2);
+    expect(entered(execution).slice(-2)).toEqual([STATE.recordFailure, STATE.failed]);
     expect((await h.item(id))?.[CASCADE_ERROR_ATTRIBUTE]).toEqual({ S: 'TypeError' });
-    // Claimed, so never placed twice; shown as failed. The step after it will never be placed: GET says so.
     expect((await h.cascadeOf(id)).map((step) => [step['status'], step['reason']])).toEqual([
-      ['failed', undefined],
+      ['skipped', 'cascade_failed'],
       ['skipped', 'cascade_failed'],
     ]);
     expect((await h.api.get(id)).body['status']).toBe('pending');
+    expect(h.messages(id).map((m) => m.channel)).toEqual(['sms']);
   });
 });
 
@@ -736,7 +765,8 @@ describe('Cascade: secrets', () => {
       cascade: [{ channel: 'voice', afterSeconds: 30 }],
     });
     faulty.s.clock.advance(30);
-    expect((await faulty.workflow.run({ verificationId: d.id })).status).toBe('FAILED');
+    // Retried, the failed call recorded: the execution ends once nothing is left to place.
+    expect((await faulty.workflow.run({ verificationId: d.id })).status).toBe('SUCCEEDED');
 
     const limited = await harness({ settings: { maxSendsPerHour: 1 } });
     const e = await limited.send({

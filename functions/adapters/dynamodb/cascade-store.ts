@@ -47,7 +47,7 @@ export class DynamoCascadeStore implements CascadeStore {
         ConditionExpression: `${LIVE_CONDITION} AND ${stepPath(index, 'state')} = :waiting`,
         // The step is a message to the verification: a requested resend waits out the cooldown after it.
         UpdateExpression: `SET ${stepPath(index, 'state')} = :sending, ${stepPath(index, 'at')} = :now, #lastSentAt = :now`,
-        ExpressionAttributeNames: { ...NAMES, ...STEP_NAMES, '#lastSentAt': 'lastSentAt' },
+        ExpressionAttributeNames: { ...NAMES, ...STEP_NAMES, ...AT, '#lastSentAt': 'lastSentAt' },
         ExpressionAttributeValues: {
           ...liveValues(record.id, now),
           ':waiting': { S: 'waiting' },
@@ -62,10 +62,18 @@ export class DynamoCascadeStore implements CascadeStore {
   }
 
   finishStep(id: string, index: number, outcome: 'sent' | 'failed', now: number): Promise<void> {
+    // A sent step keeps its claim's time (when it left: the next step counts from it); a failed one
+    // takes the failure's (the next step is due at once from then).
+    const at = outcome === 'failed' ? `, ${stepPath(index, 'at')} = :now` : '';
     return this.#recordStep(id, {
       condition: `${stepPath(index, 'state')} = :sending`,
-      update: `SET ${stepPath(index, 'state')} = :outcome, ${stepPath(index, 'at')} = :now`,
-      values: { ':sending': { S: 'sending' }, ':outcome': { S: outcome }, ':now': { N: String(now) } },
+      update: `SET ${stepPath(index, 'state')} = :outcome${at}`,
+      ...(outcome === 'failed' ? { names: AT } : {}),
+      values: {
+        ':sending': { S: 'sending' },
+        ':outcome': { S: outcome },
+        ...(outcome === 'failed' ? { ':now': { N: String(now) } } : {}),
+      },
     });
   }
 
@@ -74,7 +82,7 @@ export class DynamoCascadeStore implements CascadeStore {
       // Still pending: a verification approved meanwhile had no step to skip.
       condition: `#status = :pending AND ${stepPath(index, 'state')} = :waiting`,
       update: `SET ${stepPath(index, 'state')} = :skipped, ${stepPath(index, 'at')} = :now, ${stepPath(index, 'reason')} = :reason`,
-      names: { '#status': 'status', '#reason': 'reason' },
+      names: { '#status': 'status', '#reason': 'reason', ...AT },
       values: {
         ':pending': { S: 'pending' },
         ':waiting': { S: 'waiting' },
@@ -113,5 +121,6 @@ export class DynamoCascadeStore implements CascadeStore {
 }
 
 /** The names every step write uses (DynamoDB refuses names an expression does not use). */
-const STEP_NAMES = { '#cascade': 'cascade', '#state': 'state', '#at': 'at' };
+const STEP_NAMES = { '#cascade': 'cascade', '#state': 'state' };
+const AT = { '#at': 'at' };
 const stepPath = (index: number, field: 'state' | 'at' | 'reason') => `#cascade[${index}].#${field}`;

@@ -43,6 +43,7 @@ export function toItem(record: VerificationRecord): Item {
   };
   if (record.country !== undefined) item['country'] = { S: record.country };
   if (record.cascade !== undefined) item['cascade'] = { L: record.cascade.map(stepToItem) };
+  if (record.deviceIpKey !== undefined) item['deviceIpKey'] = { S: record.deviceIpKey };
   // Stored in the canonical form the MAC covers: the send's condition compares it as it stands.
   if (record.transaction !== undefined) item['transaction'] = { S: canonicalTransaction(record.transaction) };
   if (record.approvedAt !== undefined) item['approvedAt'] = { N: String(record.approvedAt) };
@@ -59,6 +60,8 @@ export function fromItem(item: Item): VerificationRecord {
   const record = fromItemWithoutCascade(item);
   const cascade = item['cascade']?.L;
   if (cascade !== undefined) record.cascade = cascade.map((step) => stepFromItem(step.M ?? {}));
+  const deviceIpKey = item['deviceIpKey']?.S;
+  if (deviceIpKey !== undefined) record.deviceIpKey = deviceIpKey;
   return record;
 }
 
