@@ -172,7 +172,7 @@ function storedVerification(status: StoredStatus) {
  * Answers DynamoDB's JSON protocol on loopback: GetItem with the item, any update with it as ALL_NEW
  * (a check's guess as the right code).
  */
-async function startDynamoDbStub(): Promise<{ endpoint: string; close(): Promise<void> }> {
+export async function startDynamoDbStub(): Promise<{ endpoint: string; close(): Promise<void> }> {
   const server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -251,7 +251,7 @@ async function buildBundle(out: string, name: Name, entry: string | { contents: 
  * CPU time the process spent meanwhile. On a shared machine the CPU time is the steadier of the two.
  * Given an event, the same process then invokes the handler once and times import + invocation.
  */
-async function timeImport(
+export async function timeImport(
   file: string,
   env: NodeJS.ProcessEnv,
   sourceMaps: boolean,
@@ -273,7 +273,7 @@ process.stdout.write('\\n' + JSON.stringify(timing));`;
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Timing;
 }
 
-const median = (values: number[]) => {
+export const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;

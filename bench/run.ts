@@ -44,16 +44,31 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 async function bundlesSection(): Promise<Section | undefined> {
   if (!existsSync(bundlesFile)) return undefined;
   step('bundles (bench/bundles.ts)…');
+  return markdownSection('Bundles', 'bench/bundles.ts', async () => {
+    const { benchBundles } = (await import('./bundles.ts' as string)) as { benchBundles(): Promise<string> };
+    return benchBundles();
+  });
+}
+
+/** Cold starts beside the peer (bench/peer.ts). */
+async function peerSection(): Promise<Section> {
+  step('cold starts beside the peer (bench/peer.ts)…');
+  return markdownSection('Cold starts beside the peer', 'bench/peer.ts', async () =>
+    (await import('./peer.ts')).benchPeer(),
+  );
+}
+
+/** A section whose markdown a module writes; its targets are the lines that say PASS or FAIL. */
+async function markdownSection(title: string, file: string, write: () => Promise<string>): Promise<Section> {
   let markdown: string;
   try {
-    const { benchBundles } = (await import('./bundles.ts' as string)) as { benchBundles(): Promise<string> };
-    markdown = await benchBundles();
+    markdown = await write();
   } catch (error) {
-    console.error('bench: bundles failed:', error);
+    console.error(`bench: ${file} failed:`, error);
     const message = error instanceof Error ? error.message : String(error);
     return {
-      markdown: `## Bundles\n\nFAIL: bench/bundles.ts threw: ${message}`,
-      targets: [{ name: 'bundles benchmark ran', pass: false }],
+      markdown: `## ${title}\n\nFAIL: ${file} threw: ${message}`,
+      targets: [{ name: `${file} ran`, pass: false }],
     };
   }
   // Its targets are the lines that say PASS or FAIL.
@@ -89,6 +104,7 @@ async function main(): Promise<void> {
 
   const bundles = await bundlesSection();
   if (bundles) sections.push(bundles);
+  sections.push(await peerSection());
   step('done');
 
   const cpu = cpus();
