@@ -107,7 +107,15 @@ export class OtpCognitoTriggers extends Construct {
 
     table.grant(define, 'dynamodb:GetItem');
     // A TransactWriteItems call is authorised per item: PutItem / UpdateItem for its Put / Update entries.
-    table.grant(create, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    // BatchGetItem: a sign-in code counts under the spend brake like any send, and once a shard proved
+    // full the others are read at once (counted-write.ts); without it a full brake failed the sign-in.
+    table.grant(
+      create,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:BatchGetItem',
+    );
     table.grant(verify, 'dynamodb:UpdateItem');
     grantChannelSends(create, environment);
 
