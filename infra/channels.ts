@@ -15,6 +15,18 @@ import {
 import { nagResourceName } from './nag.ts';
 import type { OtpServiceProps } from './otp-service-props.ts';
 
+/** The names `channelEnvironment` may set: read by the sending functions only. */
+export const CHANNEL_VARIABLES: readonly string[] = [
+  SMS_SENDER_ID,
+  SMS_ORIGINATION_NUMBER,
+  EMAIL_FROM_ADDRESS,
+  EMAIL_REPLY_TO,
+  EMAIL_CONFIGURATION_SET,
+  VOICE_ORIGINATION_IDENTITY,
+  VOICE_ID,
+  VOICE_CONFIGURATION_SET,
+];
+
 /**
  * The channel variables a sending function reads (`channelsFromEnv`, functions/config.ts), for the
  * same props an `OtpService` was given. Only the channels that are configured appear; SMS needs none.

@@ -13,7 +13,7 @@ import {
   POWERTOOLS_SERVICE_NAME,
   TABLE_NAME,
 } from '../functions/env.ts';
-import { grantChannelSends } from './channels.ts';
+import { CHANNEL_VARIABLES, grantChannelSends } from './channels.ts';
 import { acknowledgeStarGrants } from './nag.ts';
 import { type HandlerName, handlerEntry, OtpFunction } from './otp-function.ts';
 
@@ -80,6 +80,12 @@ export class OtpCognitoTriggers extends Construct {
       ...cognitoEnvironment,
       [TABLE_NAME]: table.tableName,
     };
+    // Define and verify send nothing and read no Cognito option: they get the settings and the table only.
+    const readOnly = Object.fromEntries(
+      Object.entries(environment).filter(
+        ([name]) => !CHANNEL_VARIABLES.includes(name) && !(name in cognitoEnvironment),
+      ),
+    );
 
     const makeFunction = (
       name: OtpCognitoTriggerName,
@@ -96,7 +102,7 @@ export class OtpCognitoTriggers extends Construct {
         logGroupRemovalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
         ...(withSecret ? { secret } : {}),
         ...override,
-        environment: { ...environment, ...override.environment },
+        environment: { ...(name === 'create' ? environment : readOnly), ...override.environment },
       });
     };
 

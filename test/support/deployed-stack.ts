@@ -120,6 +120,11 @@ export class DeployedStack {
     return deployed;
   }
 
+  /** The bundle a function runs (built with `esbuildOptions`, as the deployed asset is). */
+  bundleOf(handler: HandlerName): string {
+    return this.#bundles[handler]!;
+  }
+
   get tableName(): string {
     return this.standIns.options.tableName;
   }

@@ -7,6 +7,7 @@ import type { Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SimulatedUser } from './cognito-simulator.ts';
+import { environmentProblems } from './deployed-environment.ts';
 import {
   activityFlow,
   apiFlow,
@@ -45,6 +46,10 @@ export function describeDeployedStack(
     });
     afterAll(async () => {
       await stack?.stop();
+    });
+
+    it('every variable the template gives a function is one its code reads', () => {
+      expect(environmentProblems(stack)).toEqual([]);
     });
 
     it('start, check (wrong, right), status and cancel, Idempotency-Key replayed and freed', async () => {
