@@ -38,7 +38,7 @@ export function environmentProblems(stack: DeployedStack): string[] {
     return Object.keys(fn.variables)
       .filter(
         (name) =>
-          !code.includes(name) &&
+          !new RegExp(`(?<![A-Za-z0-9_])${name}(?![A-Za-z0-9_])`).test(code) &&
           !ACKNOWLEDGED_VARIABLES.some(
             (a) => a.name.test(name) && (a.handlers === undefined || a.handlers.includes(fn.handler)),
           ),
