@@ -8,7 +8,9 @@
  * (test/support/iam-acknowledged.ts).
  */
 import type { RecordedCall } from './aws-endpoints.ts';
-import { asList, type Statement } from './synth.ts';
+import type { Statement } from './synth.ts';
+
+const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
 /** What one call needs allowed: an action on one of `resources` (alternatives), with a context. */
 export interface Need {
