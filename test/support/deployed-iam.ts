@@ -60,6 +60,13 @@ export const ACKNOWLEDGED: readonly Acknowledgement[] = [
     reason: "The event source mapping reads the table's stream with the function's role, not the code.",
   },
   {
+    handlers: ['activity'],
+    actions: ['kms:Decrypt', 'kms:DescribeKey'],
+    resource: /^arn:aws:kms:/,
+    kind: 'unused',
+    reason: "With a customer-managed table key, the stream's event source mapping decrypts with the role.",
+  },
+  {
     handlers: ['cascade-start'],
     actions: QUEUE_CONSUME,
     resource: /^arn:aws:sqs:/,
