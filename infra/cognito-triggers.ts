@@ -56,7 +56,7 @@ export interface OtpCognitoTriggersProps {
  * Auth Challenge triggers, attached to the pool, each with only the permissions its code uses.
  *
  * - define reads a verification (GetItem); no secret, no channel;
- * - create sends codes: GetItem, PutItem, UpdateItem on the table, the secret, and the channels;
+ * - create sends codes: GetItem, PutItem, UpdateItem, BatchGetItem on the table, the secret, and the channels;
  * - verify checks codes: UpdateItem, the secret.
  *
  * Cognito waits 5 seconds for a trigger, so each function times out at 5 seconds (a retried create
