@@ -22,6 +22,21 @@ import type { OtpServiceProps } from './otp-service-props.ts';
 
 /** The props that configure channels. */
 export type ChannelProps = Pick<OtpServiceProps, 'sms' | 'email' | 'voice' | 'whatsapp' | 'push'>;
+/** The names `channelEnvironment` may set: read by the sending functions only. */
+export const CHANNEL_VARIABLES: readonly string[] = [
+  SMS_SENDER_ID,
+  SMS_ORIGINATION_NUMBER,
+  EMAIL_FROM_ADDRESS,
+  EMAIL_REPLY_TO,
+  EMAIL_CONFIGURATION_SET,
+  VOICE_ORIGINATION_IDENTITY,
+  VOICE_ID,
+  VOICE_CONFIGURATION_SET,
+  WHATSAPP_PHONE_NUMBER_ID,
+  WHATSAPP_TEMPLATE_NAME,
+  WHATSAPP_TEMPLATE_LANGUAGES,
+  WHATSAPP_META_API_VERSION,
+];
 
 /**
  * The channel variables a sending function reads (`channelsFromEnv`, functions/config.ts), for the

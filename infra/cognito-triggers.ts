@@ -13,7 +13,7 @@ import {
   POWERTOOLS_SERVICE_NAME,
   TABLE_NAME,
 } from '../functions/env.ts';
-import { grantChannelSends } from './channels.ts';
+import { CHANNEL_VARIABLES, grantChannelSends } from './channels.ts';
 import { acknowledgeStarGrants } from './nag.ts';
 import { type HandlerName, handlerEntry, OtpFunction } from './otp-function.ts';
 
@@ -56,7 +56,7 @@ export interface OtpCognitoTriggersProps {
  * Auth Challenge triggers, attached to the pool, each with only the permissions its code uses.
  *
  * - define reads a verification (GetItem); no secret, no channel;
- * - create sends codes: GetItem, PutItem, UpdateItem on the table, the secret, and the channels;
+ * - create sends codes: GetItem, PutItem, UpdateItem, BatchGetItem on the table, the secret, and the channels;
  * - verify checks codes: UpdateItem, the secret.
  *
  * Cognito waits 5 seconds for a trigger, so each function times out at 5 seconds (a retried create
@@ -80,6 +80,12 @@ export class OtpCognitoTriggers extends Construct {
       ...cognitoEnvironment,
       [TABLE_NAME]: table.tableName,
     };
+    // Define and verify send nothing and read no Cognito option: they get the settings and the table only.
+    const readOnly = Object.fromEntries(
+      Object.entries(environment).filter(
+        ([name]) => !CHANNEL_VARIABLES.includes(name) && !(name in cognitoEnvironment),
+      ),
+    );
 
     const makeFunction = (
       name: OtpCognitoTriggerName,
@@ -96,7 +102,7 @@ export class OtpCognitoTriggers extends Construct {
         logGroupRemovalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
         ...(withSecret ? { secret } : {}),
         ...override,
-        environment: { ...environment, ...override.environment },
+        environment: { ...(name === 'create' ? environment : readOnly), ...override.environment },
       });
     };
 
@@ -107,7 +113,15 @@ export class OtpCognitoTriggers extends Construct {
 
     // The define trigger decides from the session alone: no table, no secret (its handler's note).
     // A TransactWriteItems call is authorised per item: PutItem / UpdateItem for its Put / Update entries.
-    table.grant(create, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    // BatchGetItem: a sign-in code counts under the spend brake like any send, and once a shard proved
+    // full the others are read at once (counted-write.ts); without it a full brake failed the sign-in.
+    table.grant(
+      create,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:BatchGetItem',
+    );
     table.grant(verify, 'dynamodb:UpdateItem');
     grantChannelSends(create, environment);
 

@@ -239,6 +239,9 @@ const PARAMS_AND_SECRETS = ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSec
  * calls at cold start (`COLD_START_READERS`): a variable missing or malformed fails `cdk synth`.
  */
 export class OtpFunction extends NodejsFunction {
+  /** Which deployed entry (`HANDLERS`) this function runs, when it runs one of them. */
+  readonly handlerName?: HandlerName;
+
   constructor(scope: Construct, id: string, props: OtpFunctionProps) {
     const { logGroupRetention, logGroupRemovalPolicy, secret, ...functionProps } = props;
     // Created beside the function (not inside it: nothing may be added to `this` before super()).
@@ -274,6 +277,7 @@ export class OtpFunction extends NodejsFunction {
     });
 
     const handler = HANDLERS.find((name) => handlerEntry(name) === functionProps.entry);
+    if (handler) this.handlerName = handler;
     if (handler) this.node.addValidation({ validate: () => coldStartErrors(this, handler) });
 
     // Lambda writes the function's logs with the function's role: that log group and nothing else.

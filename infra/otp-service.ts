@@ -283,7 +283,9 @@ export class OtpService extends Construct {
       removalPolicy: this.#removalPolicy,
     });
     this.functions.start.addEnvironment(CASCADE_QUEUE_URL, workflow.queue.queueUrl);
-    workflow.queue.grantSendMessages(this.functions.start);
+    // SendMessage only: grantSendMessages adds GetQueueAttributes and GetQueueUrl, which start never
+    // calls (its queue is SQS-managed encrypted, so no KMS grant is needed either).
+    workflow.queue.grant(this.functions.start, 'sqs:SendMessage');
     const namespace = `onetime/${Stack.of(this).stackName}/${this.node.id}`;
     workflow.watchLog(
       'CascadeNotScheduled',

@@ -24,7 +24,10 @@ if (queueUrl) {
         import('@aws-sdk/client-sqs'),
         import('../adapters/sqs-cascade-scheduler.ts'),
       ]).then(
-        ([{ SQSClient }, { SqsCascadeScheduler }]) => new SqsCascadeScheduler(new SQSClient({}), queueUrl),
+        // The regional endpoint, not the queue URL's host (the same host for a queue URL CDK builds):
+        // so AWS_ENDPOINT_URL_SQS reaches this client too, as it does every other one.
+        ([{ SQSClient }, { SqsCascadeScheduler }]) =>
+          new SqsCascadeScheduler(new SQSClient({ useQueueUrlAsEndpoint: false }), queueUrl),
       );
       return (await scheduler).schedule(verificationId, delaySeconds);
     },

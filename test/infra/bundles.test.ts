@@ -3,10 +3,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Duration } from 'aws-cdk-lib';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esbuildOptions, handlerEntry } from '../../infra/otp-function.ts';
+import { deployedFunctions } from '../support/deployed-stack.ts';
 import { type ExtensionStub, startExtensionStub } from '../support/extension-stub.ts';
+import { buildBundles } from '../support/function-process.ts';
 import {
   FULL_PROPS,
   FUNCTION_NAMES,
@@ -29,7 +32,10 @@ let extension: ExtensionStub;
 // Real bundling: CDK runs the local esbuild once per function.
 beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), 'onetime-synth-'));
-  synthesized = synthesize(FULL_PROPS, { bundle: true, outdir });
+  synthesized = synthesize(
+    { ...FULL_PROPS, keyRotation: { every: Duration.days(90) } },
+    { bundle: true, outdir },
+  );
   synthesized.app.synth();
   extension = await startExtensionStub();
 }, 180_000);
@@ -128,6 +134,29 @@ describe('Bundles: every function the construct produces', () => {
     expect(map.sourcesContent).toBeUndefined();
     expect(existsSync(join(dir, 'index.js'))).toBe(false);
   });
+});
+
+describe('Bundles: the deployed ones are the ones the tests, the bench and the deploy checks run', () => {
+  it('every asset the template points at is, byte for byte, esbuildOptions applied to its handler entry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'onetime-same-bundles-'));
+    try {
+      const functions = deployedFunctions(synthesized.stack, synthesized.template);
+      const lambdas = resources(synthesized.template, 'AWS::Lambda::Function');
+      const ours = await buildBundles([...new Set(functions.map((fn) => fn.handler))], dir);
+      expect(functions.length).toBe(9); // every handler but the three Cognito triggers
+      for (const fn of functions) {
+        const assetPath = (lambdas[fn.logicalId] as { Metadata?: Record<string, string> }).Metadata?.[
+          'aws:asset:path'
+        ];
+        const asset = readFileSync(join(outdir, assetPath!, 'index.mjs'), 'utf8');
+        expect(asset === readFileSync(ours[fn.handler]!, 'utf8'), `${fn.handler}: the asset differs`).toBe(
+          true,
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('Bundles: the scheduled key rotation (built with the same esbuild options)', () => {

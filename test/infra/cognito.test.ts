@@ -98,6 +98,7 @@ describe('Construct: OtpCognitoTriggers', () => {
     );
     expect(owned('Create Auth').sort()).toEqual(
       [
+        'Allow dynamodb:BatchGetItem',
         'Allow dynamodb:GetItem',
         'Allow dynamodb:PutItem',
         'Allow dynamodb:UpdateItem',

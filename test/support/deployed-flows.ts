@@ -1,0 +1,228 @@
+/**
+ * The contract's flows, driven through a deployed stack's functions (test/support/deployed-stack.ts)
+ * with the events their triggers send: API Gateway proxy events, the cascade queue's SQS records and
+ * the workflow task's input (taken from what the functions sent), the table's stream records, delivery
+ * receipts, Cognito's trigger events, the key rotation's schedule.
+ */
+import type { DynamoDBRecord, SQSEvent } from 'aws-lambda';
+import { expect } from 'vitest';
+import { StreamReader, StreamsApi } from '../../local/dynamodb-streams.ts';
+import type { RecordedCall } from './aws-endpoints.ts';
+import { CognitoSimulator, type SimulatedUser } from './cognito-simulator.ts';
+import type { DeployedStack } from './deployed-stack.ts';
+import { cloudWatchLogsEvent, sesEvent, snsSmsLogLine, snsTime, voiceSnsEvent } from './receipt-events.ts';
+
+const codeLengthOf = (stack: DeployedStack) => Number(stack.environmentOf('start')['OTP_CODE_LENGTH'] ?? 6);
+
+/** The code in the newest message to `to` (SMS, email or call), whichever function sent it. */
+export function lastCode(stack: DeployedStack, to: string): string {
+  const sent = stack.endpoints.calls.filter((call) => destinationOf(call) === to).at(-1);
+  if (!sent) throw new Error(`nothing was sent to ${to}`);
+  const text = String(
+    sent.input['Message'] ?? sent.input['Message.Body.Text.Data'] ?? sent.input['MessageBody'],
+  );
+  const digits = text.replace(/<[^>]+>/g, '').replace(/(\d)[\s,.]+(?=\d)/g, '$1');
+  const code = new RegExp(`(?<!\\d)\\d{${codeLengthOf(stack)}}(?!\\d)`).exec(digits)?.[0];
+  if (!code) throw new Error(`no code in the message to ${to}`);
+  return code;
+}
+
+function destinationOf(call: RecordedCall): string | undefined {
+  const { input } = call;
+  return (input['PhoneNumber'] ??
+    input['Destination.ToAddresses.member.1'] ??
+    input['DestinationPhoneNumber']) as string | undefined;
+}
+
+/** start → check (wrong, right) → status; a second start cancelled twice; Idempotency-Key replayed and freed. */
+export async function apiFlow(stack: DeployedStack, phone: string, other: string): Promise<void> {
+  const started = await stack.api('POST', '/v1/verifications', {
+    to: phone,
+    channel: 'sms',
+    voiceFallback: false,
+  });
+  expect(started.statusCode, JSON.stringify(started.body)).toBe(201);
+  const id = String(started.body['id']);
+  const code = lastCode(stack, phone);
+  const wrong = code === '0'.repeat(code.length) ? '1'.repeat(code.length) : '0'.repeat(code.length);
+  expect((await stack.api('POST', `/v1/verifications/${id}/check`, { code: wrong })).body).toMatchObject({
+    valid: false,
+    status: 'pending',
+  });
+  expect((await stack.api('POST', `/v1/verifications/${id}/check`, { code })).body).toMatchObject({
+    valid: true,
+    status: 'approved',
+  });
+  expect((await stack.api('GET', `/v1/verifications/${id}`)).body).toMatchObject({ id, status: 'approved' });
+
+  const key = { 'Idempotency-Key': `key-${other}` };
+  const second = await stack.api(
+    'POST',
+    '/v1/verifications',
+    { to: other, channel: 'sms', voiceFallback: false },
+    key,
+  );
+  expect(second.statusCode).toBe(201);
+  const replayed = await stack.api(
+    'POST',
+    '/v1/verifications',
+    { to: other, channel: 'sms', voiceFallback: false },
+    key,
+  );
+  expect(replayed.body).toEqual(second.body);
+  // Within the cooldown, with a fresh key: 429, and the key is freed again (DeleteItem).
+  const refused = await stack.api(
+    'POST',
+    '/v1/verifications',
+    { to: other, channel: 'sms', voiceFallback: false },
+    { 'Idempotency-Key': `again-${other}` },
+  );
+  expect(refused.statusCode).toBe(429);
+  const otherId = String(second.body['id']);
+  expect((await stack.api('DELETE', `/v1/verifications/${otherId}`)).body).toEqual({
+    id: otherId,
+    status: 'canceled',
+  });
+  expect((await stack.api('DELETE', `/v1/verifications/${otherId}`)).statusCode).toBe(409);
+}
+
+/** A start with a cascade; returns its id once the delayed SQS message that carries it was sent. */
+export async function startCascade(stack: DeployedStack, request: Record<string, unknown>): Promise<string> {
+  const started = await stack.api('POST', '/v1/verifications', request);
+  expect(started.statusCode, JSON.stringify(started.body)).toBe(201);
+  const id = String(started.body['id']);
+  const message = stack.callsOf('start', 'sqs', 'SendMessage').at(-1);
+  expect(message?.input['MessageBody']).toBe(JSON.stringify({ verificationId: id }));
+  return id;
+}
+
+/**
+ * The rest of a cascade: the delayed message (once due) delivered to the starter as an SQS record →
+ * the execution it started, its input given to the step task until the workflow would end. Answers
+ * the verification's GET.
+ */
+export async function runCascade(stack: DeployedStack, id: string): Promise<Record<string, unknown>> {
+  const message = stack
+    .callsOf('start', 'sqs', 'SendMessage')
+    .find((call) => String(call.input['MessageBody']).includes(id))!;
+  await sleep(Number(message.input['DelaySeconds'] ?? 0) * 1000);
+  const now = String(Date.now());
+  const event: SQSEvent = {
+    Records: [
+      {
+        messageId: `message-${id}`,
+        receiptHandle: 'handle',
+        body: String(message.input['MessageBody']),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: now,
+          SenderId: 'start',
+          ApproximateFirstReceiveTimestamp: now,
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:cascade',
+        awsRegion: 'eu-west-1',
+      },
+    ],
+  };
+  expect(await stack.invoke('cascade-start', event)).toEqual({ batchItemFailures: [] });
+  const execution = stack
+    .callsOf('cascade-start', 'states', 'StartExecution')
+    .find((call) => call.input['name'] === id);
+  expect(execution, 'the starter started no execution').toBeDefined();
+  let input = JSON.parse(String(execution!.input['input'])) as unknown;
+  for (let round = 0; round < 10; round++) {
+    const output = await stack.invoke<{ done: boolean; waitSeconds?: number }>('cascade-step', input);
+    if (output.done) break;
+    // The workflow's Wait state.
+    await sleep((output.waitSeconds ?? 1) * 1000);
+    input = output;
+  }
+  return (await stack.api('GET', `/v1/verifications/${id}`)).body;
+}
+
+/** Everything the table's stream holds so far, filtered as the event source mapping is (`v#` items). */
+export async function activityFlow(stack: DeployedStack): Promise<void> {
+  const records: DynamoDBRecord[] = await new StreamReader(
+    new StreamsApi(stack.dynamodb),
+    stack.streamArn,
+  ).read();
+  const verificationRecords = records.filter((record) => record.dynamodb?.Keys?.['pk']?.S?.startsWith('v#'));
+  expect(verificationRecords.length).toBeGreaterThan(0);
+  expect(await stack.invoke('activity', { Records: verificationRecords })).toEqual({ batchItemFailures: [] });
+  expect(stack.callsOf('activity', 'events', 'PutEvents').length).toBeGreaterThan(0);
+}
+
+/** A receipt from each provider the stack has, for a message it sent. */
+export async function receiptsFlow(stack: DeployedStack, phone: string, email?: string): Promise<void> {
+  const now = Date.now();
+  const line = snsSmsLogLine({ destination: phone, timestamp: snsTime(now - 1000), success: true });
+  await stack.invoke('delivery-receipts', cloudWatchLogsEvent([{ message: line, timestamp: now }]));
+  if (email) {
+    await stack.invoke(
+      'delivery-receipts',
+      sesEvent({ eventType: 'Delivery', destination: email, sentAt: now - 1000, at: now }),
+    );
+  }
+  await stack.invoke(
+    'delivery-receipts',
+    voiceSnsEvent([{ eventType: 'VOICE_COMPLETED', destination: phone, requestedAt: now - 1000, at: now }]),
+  );
+}
+
+/** Passwordless sign-in through the three Cognito triggers: a wrong answer, then the right one. */
+export async function cognitoFlow(stack: DeployedStack, user: SimulatedUser, to: string): Promise<void> {
+  const pool = new CognitoSimulator({
+    clock: Date.now,
+    users: [user],
+    triggers: {
+      define: (event) => stack.invoke('cognito-define', event),
+      create: (event) => stack.invoke('cognito-create', event),
+      verify: (event) => stack.invoke('cognito-verify', event),
+    },
+  });
+  const started = await pool.initiateAuth({ username: user.username });
+  if (started.ChallengeName !== 'CUSTOM_CHALLENGE') throw new Error('no challenge at sign-in');
+  const code = lastCode(stack, to);
+  const wrong = code === '0'.repeat(code.length) ? '1'.repeat(code.length) : '0'.repeat(code.length);
+  const retry = await pool.respondToAuthChallenge({ session: started.Session, answer: wrong });
+  if (retry.ChallengeName !== 'CUSTOM_CHALLENGE') throw new Error('no second challenge after a wrong code');
+  const signedIn = await pool.respondToAuthChallenge({ session: retry.Session, answer: code });
+  expect(signedIn.AuthenticationResult?.TokenType).toBe('Bearer');
+}
+
+/**
+ * SMS starts to fresh numbers until the spend brake refuses one (`spend_limit`): the last sends find
+ * shards full and read the others in one BatchGetItem. Answers how many were sent.
+ */
+export async function fillSpendBrake(stack: DeployedStack): Promise<number> {
+  // The brake's minute is a clock minute: start early in one, so the brake is still full for what follows.
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 25_000) await sleep(left);
+  for (let index = 0; index < 500; index++) {
+    const to = `+1415556${String(index).padStart(4, '0')}`;
+    const answer = await stack.api('POST', '/v1/verifications', { to, channel: 'sms', voiceFallback: false });
+    if ((answer.body['error'] as { reason?: string } | undefined)?.reason === 'spend_limit') return index;
+    expect(answer.statusCode, JSON.stringify(answer.body)).toBe(201);
+  }
+  throw new Error('the spend brake never held');
+}
+
+/** One tick of the scheduled key rotation (an EventBridge scheduled event). */
+export async function keyRotationFlow(stack: DeployedStack): Promise<unknown> {
+  return stack.invoke('key-rotation', {
+    version: '0',
+    id: 'tick',
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'eu-west-1',
+    resources: [],
+    detail: {},
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

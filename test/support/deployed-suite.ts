@@ -1,0 +1,113 @@
+/**
+ * The checks every deployed stack gets (test/infra/deployed-*.test.ts): its functions run with the
+ * template's environment through the contract's flows, then every call each made is held to its
+ * role (test/support/deployed-iam.ts).
+ */
+import type { Stack } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { SimulatedUser } from './cognito-simulator.ts';
+import { environmentProblems } from './deployed-environment.ts';
+import {
+  activityFlow,
+  apiFlow,
+  cognitoFlow,
+  fillSpendBrake,
+  keyRotationFlow,
+  receiptsFlow,
+  runCascade,
+  startCascade,
+} from './deployed-flows.ts';
+import { roleProblems } from './deployed-iam.ts';
+import { DeployedStack } from './deployed-stack.ts';
+
+export interface SuiteOptions {
+  /** A cascade request the stack's channels can place (its steps 1 s apart). */
+  cascade: Record<string, unknown>;
+  /** An email address for the receipts flow, when the stack has email. */
+  email?: string;
+  /** Users for the Cognito flow, and where their codes go, when the stack has the triggers. */
+  cognito?: Array<{ user: SimulatedUser; to: string }>;
+  /** First sends on the stack's other channels (start sends each). */
+  otherChannels?: Array<{ channel: string; to: string }>;
+  /** Whether the stack has the scheduled key rotation. */
+  keyRotation?: boolean;
+}
+
+export function describeDeployedStack(
+  label: string,
+  synthesize: () => { stack: Stack; template: Template },
+  options: SuiteOptions,
+) {
+  describe(`Deployed as synthesized (${label}): the functions with the template's environment`, () => {
+    let stack: DeployedStack;
+    beforeAll(async () => {
+      stack = await DeployedStack.start(label, synthesize(), inject('dynamodbEndpoint'));
+    });
+    afterAll(async () => {
+      await stack?.stop();
+    });
+
+    it('every variable the template gives a function is one its code reads', () => {
+      expect(environmentProblems(stack)).toEqual([]);
+    });
+
+    it('start, check (wrong, right), status and cancel, Idempotency-Key replayed and freed', async () => {
+      await apiFlow(stack, '+14155550101', '+14155550102');
+    });
+
+    for (const { channel, to } of options.otherChannels ?? []) {
+      it(`a first send by ${channel}`, async () => {
+        const answer = await stack.api('POST', '/v1/verifications', { to, channel });
+        expect(answer.statusCode, JSON.stringify(answer.body)).toBe(201);
+      });
+    }
+
+    it('a cascade: start → delayed SQS message → starter → execution → step task, every step sent', async () => {
+      const view = await runCascade(stack, await startCascade(stack, options.cascade));
+      const steps = view['cascade'] as Array<{ status: string }>;
+      expect(steps.map((step) => step.status)).toEqual(steps.map(() => 'sent'));
+    });
+
+    for (const { user, to } of options.cognito ?? []) {
+      it(`passwordless sign-in of ${user.username} through the define, create and verify triggers`, async () => {
+        await cognitoFlow(stack, user, to);
+      });
+    }
+
+    it('delivery receipts from each provider, and the stream records to the activity function', async () => {
+      await receiptsFlow(stack, '+14155550101', options.email);
+      await activityFlow(stack);
+    });
+
+    if (options.keyRotation) {
+      it('the scheduled key rotation stages a new key', async () => {
+        expect(await keyRotationFlow(stack)).toEqual({ outcome: 'staged' });
+      });
+    }
+
+    it('a full spend brake: start and the cascade step read the shards (BatchGetItem) and refuse', async () => {
+      const id = await startCascade(stack, { ...options.cascade, to: '+14155550199' });
+      const sent = Date.now();
+      expect(await fillSpendBrake(stack)).toBeGreaterThan(0);
+      // Started in the brake's minute (or before it, if fillSpendBrake waited for the next).
+      expect(sent).toBeLessThan(Date.now());
+      expect(stack.callsOf('start', 'dynamodb', 'BatchGetItem').length).toBeGreaterThan(0);
+      const view = await runCascade(stack, id);
+      expect((view['cascade'] as Array<{ status: string }>)[0]?.status).toBe('skipped');
+      if (options.cognito) {
+        // A sign-in code counts under the same brake: the create trigger reads the shards too, and refuses.
+        const user = {
+          username: 'braked',
+          attributes: { phone_number: '+14155550178', phone_number_verified: 'true' },
+        };
+        await expect(cognitoFlow(stack, user, user.attributes.phone_number)).rejects.toThrow();
+        expect(stack.callsOf('cognito-create', 'dynamodb', 'BatchGetItem').length).toBeGreaterThan(0);
+      }
+    }, 90_000);
+
+    it('every call each function made is allowed by its own role, and its role grants nothing more', () => {
+      expect(roleProblems(stack)).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import type { RecordedCall } from '../support/aws-endpoints.ts';
+import { allows, checkRole, needsOf } from '../support/iam-check.ts';
+import type { Statement } from '../support/synth.ts';
+
+const call = (service: string, operation: string, input: Record<string, unknown>): RecordedCall => ({
+  function: 'start',
+  service,
+  operation,
+  region: 'eu-west-1',
+  input,
+  status: 200,
+});
+const resolve = (value: unknown) => String(value);
+const TABLE = 'arn:aws:dynamodb:eu-west-1:123456789012:table/t';
+
+describe('The IAM check of recorded calls', () => {
+  it('authorises a TransactWriteItems per item, by the kind of each', () => {
+    const transaction = call('dynamodb', 'TransactWriteItems', {
+      TransactItems: [
+        { Put: { TableName: 't' } },
+        { Update: { TableName: 't' } },
+        { ConditionCheck: { TableName: 't' } },
+      ],
+    });
+    expect(needsOf(transaction).map((need) => [need.action, need.resources])).toEqual([
+      ['dynamodb:PutItem', [TABLE]],
+      ['dynamodb:UpdateItem', [TABLE]],
+      ['dynamodb:ConditionCheckItem', [TABLE]],
+    ]);
+    const role: Statement[] = [
+      { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: TABLE },
+    ];
+    expect(checkRole(role, resolve, [transaction]).denied).toEqual([
+      `start: dynamodb TransactWriteItems needs dynamodb:ConditionCheckItem on ${TABLE}`,
+    ]);
+  });
+
+  it('lets SNS publish to a phone number through `*`, and a Deny on topics take topics back', () => {
+    const role: Statement[] = [
+      { Effect: 'Allow', Action: 'sns:Publish', Resource: '*' },
+      { Effect: 'Deny', Action: 'sns:Publish', Resource: 'arn:aws:sns:*:*:*' },
+    ];
+    const [toPhone] = needsOf(call('sns', 'Publish', { PhoneNumber: '+14155550100' }));
+    const [toTopic] = needsOf(call('sns', 'Publish', { TopicArn: 'arn:aws:sns:eu-west-1:123456789012:t' }));
+    expect(allows(role, resolve, toPhone!)).toBe(true);
+    expect(allows(role, resolve, toTopic!)).toBe(false);
+  });
+
+  it("evaluates SES's from-address condition against the mail's Source", () => {
+    const role: Statement[] = [
+      {
+        Effect: 'Allow',
+        Action: 'ses:SendEmail',
+        Resource: 'arn:aws:ses:eu-west-1:123456789012:identity/acme.example',
+        Condition: { StringEqualsIgnoreCase: { 'ses:FromAddress': 'no-reply@acme.example' } },
+      },
+    ];
+    const send = (source: string) => needsOf(call('ses', 'SendEmail', { Source: source }))[0]!;
+    expect(allows(role, resolve, send('"Acme" <No-Reply@acme.example>'))).toBe(true);
+    expect(allows(role, resolve, send('other@acme.example'))).toBe(false);
+  });
+});
