@@ -165,7 +165,15 @@ describe(`Cascade in local mode (OTP_VOICE_FALLBACK_SECONDS=${WAIT_SECONDS})`, {
         500,
       );
     }
-    const shown = (await (await fetch(`${base}/v1/verifications/${id}`)).json()) as { cascade: unknown };
+    // The last step's outcome is written a moment after its message reaches the outbox: poll for it.
+    let shown = { cascade: [] as Array<{ status: string }> };
+    await vi.waitFor(
+      async () => {
+        shown = (await (await fetch(`${base}/v1/verifications/${id}`)).json()) as typeof shown;
+        expect(shown.cascade.map((step) => step.status)).toEqual(['sent', 'sent', 'sent']);
+      },
+      { timeout: POLL_DEADLINE_MS, interval: 100 },
+    );
     expect(shown.cascade).toMatchObject([
       { channel: 'voice', to: '+1********54', status: 'sent' },
       { channel: 'email', to: 'c***@example.com', status: 'sent' },

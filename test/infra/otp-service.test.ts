@@ -569,7 +569,19 @@ describe('OtpService: operations', () => {
 
   it('counts spend-brake hits, and rate-limited sends by reason, from the start function’s structured logs', () => {
     const byMetric = metricFilters(full);
-    expect(Object.keys(byMetric).sort()).toEqual(['RateLimited', 'SpendBrakeHits']);
+    expect(Object.keys(byMetric).sort()).toEqual([
+      'CascadeNotScheduled',
+      'CascadeNotStarted',
+      'RateLimited',
+      'SpendBrakeHits',
+    ]);
+    // A cascade that could not be scheduled (start) or started (its starter) counts as a cascade failure.
+    expect(byMetric['CascadeNotScheduled']?.['FilterPattern']).toBe(
+      '{ $.message = "cascade was not scheduled" }',
+    );
+    expect(byMetric['CascadeNotStarted']?.['FilterPattern']).toBe(
+      '{ $.message = "cascade workflow not started" }',
+    );
     expect(byMetric['SpendBrakeHits']?.['FilterPattern']).toBe(
       '{ ($.message = "send rate limited") && ($.reason = "spend_limit") }',
     );
@@ -578,7 +590,9 @@ describe('OtpService: operations', () => {
       expect.objectContaining({ MetricValue: '1', Dimensions: [{ Key: 'reason', Value: '$.reason' }] }),
     ]);
     const [startId] = functionOf(full.template, 'start');
-    for (const filter of Object.values(byMetric)) {
+    for (const [metric, filter] of Object.entries(byMetric)) {
+      // The starter's own line is in its own log group; every other filter reads the start function's.
+      if (metric === 'CascadeNotStarted') continue;
       expect(JSON.stringify(filter['LogGroupName'])).toContain(startId.replace(/[0-9A-F]{8}$/, 'LogGroup'));
     }
   });
