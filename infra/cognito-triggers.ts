@@ -7,8 +7,11 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { Channel } from '../functions/core/verification.ts';
 import {
+  OTP_CASCADE,
   OTP_COGNITO_ALLOWED_CHANNELS,
   OTP_COGNITO_REQUIRE_VERIFIED,
+  OTP_PUSH_PLATFORM_APPLICATIONS,
+  OTP_SMS_TEMPLATES,
   POWERTOOLS_LOG_LEVEL,
   POWERTOOLS_SERVICE_NAME,
   TABLE_NAME,
@@ -55,7 +58,8 @@ export interface OtpCognitoTriggersProps {
  * Passwordless sign-in for a Cognito user pool on the onetime engine: the Define, Create and Verify
  * Auth Challenge triggers, attached to the pool, each with only the permissions its code uses.
  *
- * - define reads a verification (GetItem); no secret, no channel;
+ * - define decides from the session alone: the settings and its service name only; no table, no
+ *   secret, no channel, no grant;
  * - create sends codes: GetItem, PutItem, UpdateItem, BatchGetItem on the table, the secret, and the channels;
  * - verify checks codes: UpdateItem, the secret.
  *
@@ -80,12 +84,29 @@ export class OtpCognitoTriggers extends Construct {
       ...cognitoEnvironment,
       [TABLE_NAME]: table.tableName,
     };
-    // Define and verify send nothing and read no Cognito option: they get the settings and the table only.
+    // Verify sends nothing and reads no Cognito option: it gets the settings and the table only.
     const readOnly = Object.fromEntries(
       Object.entries(environment).filter(
         ([name]) => !CHANNEL_VARIABLES.includes(name) && !(name in cognitoEnvironment),
       ),
     );
+    // Define reads `settingsFromEnv` and its service name, nothing else (functions/handlers/cognito-define.ts):
+    // no table, no send settings, and it logs through JsonLog, which has no level to set.
+    const notReadByDefine = [
+      TABLE_NAME,
+      POWERTOOLS_LOG_LEVEL,
+      OTP_SMS_TEMPLATES,
+      OTP_CASCADE,
+      OTP_PUSH_PLATFORM_APPLICATIONS,
+    ];
+    const defineEnvironment = Object.fromEntries(
+      Object.entries(readOnly).filter(([name]) => !notReadByDefine.includes(name)),
+    );
+    const environments: Record<OtpCognitoTriggerName, Record<string, string>> = {
+      define: defineEnvironment,
+      create: environment,
+      verify: readOnly,
+    };
 
     const makeFunction = (
       name: OtpCognitoTriggerName,
@@ -102,7 +123,7 @@ export class OtpCognitoTriggers extends Construct {
         logGroupRemovalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
         ...(withSecret ? { secret } : {}),
         ...override,
-        environment: { ...(name === 'create' ? environment : readOnly), ...override.environment },
+        environment: { ...environments[name], ...override.environment },
       });
     };
 

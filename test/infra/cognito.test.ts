@@ -111,11 +111,15 @@ describe('Construct: OtpCognitoTriggers', () => {
     );
   });
 
-  it('gives the functions the table, the settings, and (create and verify only) the secret', () => {
+  it('gives the functions the settings, and (create and verify only) the table and the secret', () => {
     const env = (trigger: string) => triggerFunction(template, trigger).properties['Environment'].Variables;
 
-    expect(env('Define Auth')).toMatchObject({ TABLE_NAME: expect.anything(), OTP_CODE_LENGTH: '6' });
-    expect(env('Define Auth')).not.toHaveProperty('SECRET_ARN');
+    // Define decides from the session: the settings and its service name, nothing it would not read.
+    expect(env('Define Auth')).toMatchObject({ OTP_CODE_LENGTH: '6', POWERTOOLS_SERVICE_NAME: 'onetime' });
+    for (const unread of ['TABLE_NAME', 'SECRET_ARN', 'POWERTOOLS_LOG_LEVEL', 'EMAIL_FROM_ADDRESS']) {
+      expect(env('Define Auth')).not.toHaveProperty(unread);
+    }
+    expect(env('Verify Auth')).toHaveProperty('TABLE_NAME');
     expect(env('Verify Auth')).toHaveProperty('SECRET_ARN');
     expect(env('Create Auth')).toMatchObject({
       SECRET_ARN: expect.anything(),
@@ -205,7 +209,8 @@ describe('Method: OtpService.attachCognito', () => {
       OTP_COGNITO_ALLOWED_CHANNELS: 'email,sms',
     });
     expect(env('Verify Auth')).toMatchObject({ TABLE_NAME: tableRef, SECRET_ARN: secretRef });
-    expect(env('Define Auth')).toMatchObject({ TABLE_NAME: tableRef });
+    expect(env('Define Auth')).toMatchObject({ OTP_CODE_LENGTH: '8' });
+    expect(env('Define Auth')).not.toHaveProperty('TABLE_NAME');
     expect(env('Define Auth')).not.toHaveProperty('SECRET_ARN');
   });
 
