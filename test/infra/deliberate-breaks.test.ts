@@ -31,6 +31,9 @@ function policyOf(json: Json, roleId: string): Statement[] {
 }
 const grants = (statement: Statement, action: string) => [statement.Action].flat().includes(action);
 
+/** Synthesis, every bundle built, and the API flow's function processes started: minutes on a loaded machine. */
+const SETUP_TIMEOUT = 300_000;
+
 describe('Deliberate breaks: roles and environment', () => {
   let stack: DeployedStack;
   beforeAll(async () => {
@@ -59,7 +62,7 @@ describe('Deliberate breaks: roles and environment', () => {
     });
     stack = await DeployedStack.start('broken', synthesized, inject('dynamodbEndpoint'));
     await apiFlow(stack, '+14155550101', '+14155550102');
-  });
+  }, SETUP_TIMEOUT);
   afterAll(async () => {
     await stack?.stop();
   });
@@ -90,8 +93,11 @@ describe('Deliberate breaks: roles and environment', () => {
     ]);
     const answer = await stack.api('POST', '/v1/verifications', { to: '+14155550109', channel: 'voice' });
     expect(answer.statusCode).toBe(201);
-  });
+  }, 60_000);
 });
+
+/** Each gateway break synthesizes the every-option stack: seconds alone, far longer on a loaded 2-core machine. */
+const SYNTH_TIMEOUT = 180_000;
 
 describe('Deliberate breaks: the gateway', () => {
   const problemsOf = (synthesized: ReturnType<typeof broken>) =>
@@ -101,47 +107,59 @@ describe('Deliberate breaks: the gateway', () => {
       ([, r]) => r.Type === 'AWS::ApiGateway::Method' && r.Properties['HttpMethod'] === httpMethod,
     )!;
 
-  it('a removed route is reported', () => {
-    const problems = problemsOf(broken((json) => delete json.Resources[methodOf(json, 'DELETE')[0]]));
-    expect(problems).toEqual(['DELETE /v1/verifications/{id}: in docs/openapi.yaml, not in the template']);
-  });
+  it(
+    'a removed route is reported',
+    () => {
+      const problems = problemsOf(broken((json) => delete json.Resources[methodOf(json, 'DELETE')[0]]));
+      expect(problems).toEqual(['DELETE /v1/verifications/{id}: in docs/openapi.yaml, not in the template']);
+    },
+    SYNTH_TIMEOUT,
+  );
 
-  it('a route without its API key, or without its body validation, is reported', () => {
-    const problems = problemsOf(
-      broken((json) => {
-        methodOf(json, 'GET')[1].Properties['ApiKeyRequired'] = false;
-        for (const [, method] of Object.entries(json.Resources).filter(
-          ([, r]) => r.Type === 'AWS::ApiGateway::Method' && r.Properties['HttpMethod'] === 'POST',
-        ))
-          delete method.Properties['RequestModels'];
-      }),
-    );
-    expect(problems).toEqual([
-      "GET /v1/verifications/{id}: ApiKeyRequired is false, the document's security says true",
-      'POST /v1/verifications/{id}/check: the document requires body, the gateway does not validate one',
-      'POST /v1/verifications: the document requires body, the gateway does not validate one',
-    ]);
-  });
+  it(
+    'a route without its API key, or without its body validation, is reported',
+    () => {
+      const problems = problemsOf(
+        broken((json) => {
+          methodOf(json, 'GET')[1].Properties['ApiKeyRequired'] = false;
+          for (const [, method] of Object.entries(json.Resources).filter(
+            ([, r]) => r.Type === 'AWS::ApiGateway::Method' && r.Properties['HttpMethod'] === 'POST',
+          ))
+            delete method.Properties['RequestModels'];
+        }),
+      );
+      expect(problems).toEqual([
+        "GET /v1/verifications/{id}: ApiKeyRequired is false, the document's security says true",
+        'POST /v1/verifications/{id}/check: the document requires body, the gateway does not validate one',
+        'POST /v1/verifications: the document requires body, the gateway does not validate one',
+      ]);
+    },
+    SYNTH_TIMEOUT,
+  );
 
-  it('an undocumented route, and a gateway answer outside the envelope, are reported', () => {
-    const problems = problemsOf(
-      broken((json) => {
-        const [id, get] = methodOf(json, 'GET');
-        json.Resources[`${id}Put`] = structuredClone({
-          ...get,
-          Properties: { ...get.Properties, HttpMethod: 'PUT' },
-        });
-        const tooLarge = Object.values(json.Resources).find(
-          (r) =>
-            r.Type === 'AWS::ApiGateway::GatewayResponse' &&
-            r.Properties['ResponseType'] === 'REQUEST_TOO_LARGE',
-        )!;
-        tooLarge.Properties['ResponseTemplates'] = { 'application/json': '{"message":"too large"}' };
-      }),
-    );
-    expect(problems).toEqual([
-      'PUT /v1/verifications/{id}: in the template, not in docs/openapi.yaml',
-      "REQUEST_TOO_LARGE: its body is not the contract's error envelope",
-    ]);
-  });
+  it(
+    'an undocumented route, and a gateway answer outside the envelope, are reported',
+    () => {
+      const problems = problemsOf(
+        broken((json) => {
+          const [id, get] = methodOf(json, 'GET');
+          json.Resources[`${id}Put`] = structuredClone({
+            ...get,
+            Properties: { ...get.Properties, HttpMethod: 'PUT' },
+          });
+          const tooLarge = Object.values(json.Resources).find(
+            (r) =>
+              r.Type === 'AWS::ApiGateway::GatewayResponse' &&
+              r.Properties['ResponseType'] === 'REQUEST_TOO_LARGE',
+          )!;
+          tooLarge.Properties['ResponseTemplates'] = { 'application/json': '{"message":"too large"}' };
+        }),
+      );
+      expect(problems).toEqual([
+        'PUT /v1/verifications/{id}: in the template, not in docs/openapi.yaml',
+        "REQUEST_TOO_LARGE: its body is not the contract's error envelope",
+      ]);
+    },
+    SYNTH_TIMEOUT,
+  );
 });

@@ -5,6 +5,10 @@ import { OtpStack } from '../../infra/otp-stack.ts';
 import { describeDeployedStack } from '../support/deployed-suite.ts';
 import { ALARM_TOPIC_ARN, ENV, FULL_PROPS } from '../support/synth.ts';
 
+/** A device's endpoint under one of FULL_PROPS's push applications (`APNS/acme-ios`), the nth device. */
+const pushEndpoint = (application: string, device: number) =>
+  `arn:aws:sns:${ENV.region}:${ENV.account}:endpoint/${application}/5e3e9847-3183-3f18-a7e8-${String(device).padStart(12, '0')}`;
+
 /** Every option: every channel, receipts, the cascade, the key rotation, a table key, an event bus, an alarm topic. */
 function everyOption() {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -23,7 +27,16 @@ function everyOption() {
     env: ENV,
     alarmTopicArn: ALARM_TOPIC_ARN,
     eventBusName: 'onetime-events',
-    service: { ...FULL_PROPS, keyRotation: { every: Duration.days(90) }, tableEncryptionKey },
+    service: {
+      ...FULL_PROPS,
+      // The receipts function also reads WhatsApp statuses from the WhatsApp Business Account's event topic.
+      whatsapp: {
+        ...FULL_PROPS.whatsapp!,
+        eventTopicArn: `arn:aws:sns:${ENV.region}:${ENV.account}:whatsapp-events`,
+      },
+      keyRotation: { every: Duration.days(90) },
+      tableEncryptionKey,
+    },
   });
   return { stack, template: Template.fromStack(stack) };
 }
@@ -38,10 +51,26 @@ describeDeployedStack('full', everyOption, {
       { channel: 'sms', to: '+14155550104', afterSeconds: 1 },
     ],
   },
+  otherCascades: [
+    {
+      to: '+14155550107',
+      channel: 'whatsapp',
+      cascade: [
+        { channel: 'push', to: pushEndpoint('APNS/acme-ios', 3), afterSeconds: 1 },
+        { channel: 'push', to: pushEndpoint('GCM/acme-android', 4), afterSeconds: 1 },
+        { channel: 'whatsapp', to: '+14155550108', afterSeconds: 1 },
+      ],
+    },
+  ],
   email: 'ada@example.com',
+  whatsAppReceiptsTo: '+14155550106',
   otherChannels: [
     { channel: 'email', to: 'bo@example.com' },
     { channel: 'voice', to: '+14155550105' },
+    { channel: 'whatsapp', to: '+14155550106' },
+    // Each configured application's endpoints: the role grants each its own statement resource.
+    { channel: 'push', to: pushEndpoint('APNS/acme-ios', 1) },
+    { channel: 'push', to: pushEndpoint('GCM/acme-android', 2) },
   ],
   keyRotation: true,
 });

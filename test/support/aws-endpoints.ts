@@ -3,7 +3,8 @@
  * bundles (test/infra/deployed-*.test.ts). One HTTP server answers each service in its own wire format,
  * so the SDK's real serializers, parsers and checks run in the function: DynamoDB is forwarded to the
  * run's DynamoDB Local; SNS and SES (query protocol, XML), SMS-Voice v2, Step Functions and SQS
- * (JSON 1.0), EventBridge and Secrets Manager (JSON 1.1) are answered here. The functions reach it
+ * (JSON 1.0), EventBridge and Secrets Manager (JSON 1.1), and End User Messaging Social (REST JSON:
+ * the operation is the request's path) are answered here. The functions reach it
  * through `AWS_ENDPOINT_URL_<SERVICE_ID>` (`endpointVariables`), and every request is recorded with
  * the function that made it (the access key id each function is given: `credentialsFor`).
  */
@@ -15,7 +16,7 @@ import { STUB_SECRET } from './extension-stub.ts';
 export interface RecordedCall {
   /** The function that signed the request (its access key id). */
   function: string;
-  /** The signing name: dynamodb, sns, ses, sms-voice, states, sqs, events, secretsmanager. */
+  /** The signing name: dynamodb, sns, ses, sms-voice, states, sqs, events, secretsmanager, social-messaging. */
   service: string;
   operation: string;
   region: string;
@@ -43,7 +44,13 @@ export const SERVICE_ENDPOINT_IDS = [
   'SQS',
   'EVENTBRIDGE',
   'SECRETS_MANAGER',
+  'SOCIALMESSAGING',
 ] as const;
+
+/** The REST JSON operations answered here, by method and path (the SDK's `http` trait). */
+const REST_OPERATIONS: Readonly<Record<string, string>> = {
+  'social-messaging POST /v1/whatsapp/send': 'SendWhatsAppMessage',
+};
 
 /** Every service-specific endpoint variable, plus the generic one so no other service leaves the machine. */
 export function endpointVariables(url: string): Record<string, string> {
@@ -90,7 +97,12 @@ export async function startAwsEndpoints(options: {
       const target = String(req.headers['x-amz-target'] ?? '');
       const form = service === 'sns' || service === 'ses';
       const input = form ? formFields(body.toString('utf8')) : parseJson(body);
-      const operation = form ? String(input['Action'] ?? '') : target.slice(target.indexOf('.') + 1);
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const operation = form
+        ? String(input['Action'] ?? '')
+        : target
+          ? target.slice(target.indexOf('.') + 1)
+          : (REST_OPERATIONS[`${service} ${req.method} ${path}`] ?? `${req.method} ${path}`);
       const call: RecordedCall = { function: fn, service, operation, region, input, status: 0 };
       calls.push(call);
       const answer = (status: number, contentType: string, text: string) => {
@@ -148,6 +160,9 @@ function answerFor(
         contentType: XML,
         body: queryResponse('SendEmail', 'http://ses.amazonaws.com/doc/2010-12-01/', id),
       };
+    case 'social-messaging SendWhatsAppMessage':
+      // REST JSON: the blob `message` arrives base64-encoded; the answer is plain JSON.
+      return { contentType: 'application/json', body: JSON.stringify({ messageId: id }) };
     case 'sms-voice SendVoiceMessage':
       return { contentType: JSON_10, body: JSON.stringify({ MessageId: id }) };
     case 'states StartExecution':

@@ -6,30 +6,83 @@
  */
 import type { DynamoDBRecord, SQSEvent } from 'aws-lambda';
 import { expect } from 'vitest';
+import { ALPHANUMERIC } from '../../functions/core/codes.ts';
 import { StreamReader, StreamsApi } from '../../local/dynamodb-streams.ts';
 import type { RecordedCall } from './aws-endpoints.ts';
+import { wrongCodeFor } from './codes.ts';
 import { CognitoSimulator, type SimulatedUser } from './cognito-simulator.ts';
 import type { DeployedStack } from './deployed-stack.ts';
-import { cloudWatchLogsEvent, sesEvent, snsSmsLogLine, snsTime, voiceSnsEvent } from './receipt-events.ts';
+import {
+  cloudWatchLogsEvent,
+  sesEvent,
+  snsSmsLogLine,
+  snsTime,
+  voiceSnsEvent,
+  whatsAppSnsEvent,
+} from './receipt-events.ts';
 
-const codeLengthOf = (stack: DeployedStack) => Number(stack.environmentOf('start')['OTP_CODE_LENGTH'] ?? 6);
+/** A code as the start function's settings make it: its length, digits or ALPHANUMERIC's symbols. */
+function codePattern(stack: DeployedStack): RegExp {
+  const env = stack.environmentOf('start');
+  const length = Number(env['OTP_CODE_LENGTH'] ?? 6);
+  const symbols = env['OTP_CODE_ALPHABET'] === 'alphanumeric' ? `[${ALPHANUMERIC}]` : '\\d';
+  return new RegExp(`(?<![0-9A-Za-z])${symbols}{${length}}(?![0-9A-Za-z])`);
+}
 
-/** The code in the newest message to `to` (SMS, email or call), whichever function sent it. */
+/**
+ * The code in the newest message to `to`, whichever function sent it and on whichever channel: the
+ * text of an SMS, an email or a push notification, the characters a call spells out, the body
+ * parameter of a WhatsApp authentication template.
+ */
 export function lastCode(stack: DeployedStack, to: string): string {
   const sent = stack.endpoints.calls.filter((call) => destinationOf(call) === to).at(-1);
   if (!sent) throw new Error(`nothing was sent to ${to}`);
-  const text = String(
-    sent.input['Message'] ?? sent.input['Message.Body.Text.Data'] ?? sent.input['MessageBody'],
-  );
-  const digits = text.replace(/<[^>]+>/g, '').replace(/(\d)[\s,.]+(?=\d)/g, '$1');
-  const code = new RegExp(`(?<!\\d)\\d{${codeLengthOf(stack)}}(?!\\d)`).exec(digits)?.[0];
-  if (!code) throw new Error(`no code in the message to ${to}`);
+  const code = codePattern(stack).exec(textOf(sent))?.[0];
+  if (!code) throw new Error(`no code in the ${sent.service} message to ${to}`);
   return code;
+}
+
+/** The words a message shows or says, with the code in them as a person would read it. */
+function textOf(call: RecordedCall): string {
+  const { input } = call;
+  switch (call.service) {
+    case 'sms-voice':
+      // SSML: the code one character at a time, each in its own <say-as>.
+      return [...String(input['MessageBody']).matchAll(/<say-as[^>]*>([^<]*)<\/say-as>/g)]
+        .map((match) => match[1])
+        .join('');
+    case 'social-messaging': {
+      const message = whatsAppMessage(call);
+      const body = message.template.components.find((component) => component.type === 'body');
+      return body?.parameters.map((parameter) => parameter.text).join(' ') ?? '';
+    }
+    case 'sns':
+      // A push is `MessageStructure: 'json'`: the notification's text is each platform's, `default` too.
+      return input['MessageStructure'] === 'json'
+        ? String((JSON.parse(String(input['Message'])) as { default: string }).default)
+        : String(input['Message']);
+    default:
+      return String(input['Message.Body.Text.Data'] ?? input['Message'] ?? '');
+  }
+}
+
+interface WhatsAppTemplateMessage {
+  to: string;
+  template: { components: Array<{ type: string; parameters: Array<{ text: string }> }> };
+}
+
+/** The Cloud API message object a SendWhatsAppMessage carries (its `message` blob, base64 on the wire). */
+function whatsAppMessage(call: RecordedCall): WhatsAppTemplateMessage {
+  return JSON.parse(
+    Buffer.from(String(call.input['message']), 'base64').toString('utf8'),
+  ) as WhatsAppTemplateMessage;
 }
 
 function destinationOf(call: RecordedCall): string | undefined {
   const { input } = call;
+  if (call.service === 'social-messaging') return whatsAppMessage(call).to;
   return (input['PhoneNumber'] ??
+    input['TargetArn'] ??
     input['Destination.ToAddresses.member.1'] ??
     input['DestinationPhoneNumber']) as string | undefined;
 }
@@ -44,7 +97,7 @@ export async function apiFlow(stack: DeployedStack, phone: string, other: string
   expect(started.statusCode, JSON.stringify(started.body)).toBe(201);
   const id = String(started.body['id']);
   const code = lastCode(stack, phone);
-  const wrong = code === '0'.repeat(code.length) ? '1'.repeat(code.length) : '0'.repeat(code.length);
+  const wrong = wrongCodeFor(code);
   expect((await stack.api('POST', `/v1/verifications/${id}/check`, { code: wrong })).body).toMatchObject({
     valid: false,
     status: 'pending',
@@ -156,7 +209,12 @@ export async function activityFlow(stack: DeployedStack): Promise<void> {
 }
 
 /** A receipt from each provider the stack has, for a message it sent. */
-export async function receiptsFlow(stack: DeployedStack, phone: string, email?: string): Promise<void> {
+export async function receiptsFlow(
+  stack: DeployedStack,
+  phone: string,
+  email?: string,
+  whatsApp?: string,
+): Promise<void> {
   const now = Date.now();
   const line = snsSmsLogLine({ destination: phone, timestamp: snsTime(now - 1000), success: true });
   await stack.invoke('delivery-receipts', cloudWatchLogsEvent([{ message: line, timestamp: now }]));
@@ -165,6 +223,15 @@ export async function receiptsFlow(stack: DeployedStack, phone: string, email?: 
       'delivery-receipts',
       sesEvent({ eventType: 'Delivery', destination: email, sentAt: now - 1000, at: now }),
     );
+  }
+  if (whatsApp) {
+    // A status of the service's own number (WHATSAPP_PHONE_NUMBER_ID), relayed from the WhatsApp
+    // Business Account's event topic, lands on the verification sent there.
+    const summary = await stack.invoke(
+      'delivery-receipts',
+      whatsAppSnsEvent([{ status: 'delivered', to: whatsApp, at: now }]),
+    );
+    expect(summary).toEqual({ recorded: 1 });
   }
   await stack.invoke(
     'delivery-receipts',
@@ -186,7 +253,7 @@ export async function cognitoFlow(stack: DeployedStack, user: SimulatedUser, to:
   const started = await pool.initiateAuth({ username: user.username });
   if (started.ChallengeName !== 'CUSTOM_CHALLENGE') throw new Error('no challenge at sign-in');
   const code = lastCode(stack, to);
-  const wrong = code === '0'.repeat(code.length) ? '1'.repeat(code.length) : '0'.repeat(code.length);
+  const wrong = wrongCodeFor(code);
   const retry = await pool.respondToAuthChallenge({ session: started.Session, answer: wrong });
   if (retry.ChallengeName !== 'CUSTOM_CHALLENGE') throw new Error('no second challenge after a wrong code');
   const signedIn = await pool.respondToAuthChallenge({ session: retry.Session, answer: code });

@@ -89,6 +89,15 @@ export const ACKNOWLEDGED: readonly Acknowledgement[] = [
     kind: 'broader',
     reason: 'Opt-out lists are evaluated on every send; the one a call consults is not named in it.',
   },
+  {
+    handlers: ['start', 'cascade-step', 'cognito-create'],
+    actions: ['sns:Publish'],
+    resource: /^arn:aws:sns:[a-z0-9-]+:\d{12}:endpoint\/(APNS|APNS_SANDBOX|GCM)\/[A-Za-z0-9_.-]+\/\*$/,
+    kind: 'broader',
+    reason:
+      "A push application's device endpoints: the app's backend creates one per device, so none can be " +
+      'named at deploy time; the engine sends only to endpoints of the configured applications.',
+  },
 ];
 
 const acknowledged = (handler: HandlerName, grant: Grant, kind: Acknowledgement['kind']) =>

@@ -24,6 +24,13 @@ import { DeployedStack } from './deployed-stack.ts';
 export interface SuiteOptions {
   /** A cascade request the stack's channels can place (its steps 1 s apart). */
   cascade: Record<string, unknown>;
+  /**
+   * Further cascades, for the channels `cascade` leaves out (a cascade has at most three steps): every
+   * channel the step function is granted is sent on by one of them.
+   */
+  otherCascades?: Array<Record<string, unknown>>;
+  /** A phone number the stack sends WhatsApp messages to, when its receipts read WhatsApp statuses. */
+  whatsAppReceiptsTo?: string;
   /** An email address for the receipts flow, when the stack has email. */
   email?: string;
   /** Users for the Cognito flow, and where their codes go, when the stack has the triggers. */
@@ -34,6 +41,14 @@ export interface SuiteOptions {
   keyRotation?: boolean;
 }
 
+/**
+ * Generous limits for a loaded 2-core machine (three engineers' runs at once): the setup synthesizes
+ * the stack and builds every bundle; each flow cold-starts function processes and waits out the
+ * cascade's 1 s steps.
+ */
+const SETUP_TIMEOUT = 300_000;
+const FLOW_TIMEOUT = 90_000;
+
 export function describeDeployedStack(
   label: string,
   synthesize: () => { stack: Stack; template: Template },
@@ -43,7 +58,7 @@ export function describeDeployedStack(
     let stack: DeployedStack;
     beforeAll(async () => {
       stack = await DeployedStack.start(label, synthesize(), inject('dynamodbEndpoint'));
-    });
+    }, SETUP_TIMEOUT);
     afterAll(async () => {
       await stack?.stop();
     });
@@ -52,59 +67,99 @@ export function describeDeployedStack(
       expect(environmentProblems(stack)).toEqual([]);
     });
 
-    it('start, check (wrong, right), status and cancel, Idempotency-Key replayed and freed', async () => {
-      await apiFlow(stack, '+14155550101', '+14155550102');
-    });
+    it(
+      'start, check (wrong, right), status and cancel, Idempotency-Key replayed and freed',
+      async () => {
+        await apiFlow(stack, '+14155550101', '+14155550102');
+      },
+      FLOW_TIMEOUT,
+    );
 
     for (const { channel, to } of options.otherChannels ?? []) {
-      it(`a first send by ${channel}`, async () => {
-        const answer = await stack.api('POST', '/v1/verifications', { to, channel });
-        expect(answer.statusCode, JSON.stringify(answer.body)).toBe(201);
-      });
+      it(
+        `a first send by ${channel}`,
+        async () => {
+          const answer = await stack.api('POST', '/v1/verifications', { to, channel });
+          expect(answer.statusCode, JSON.stringify(answer.body)).toBe(201);
+        },
+        FLOW_TIMEOUT,
+      );
     }
 
-    it('a cascade: start → delayed SQS message → starter → execution → step task, every step sent', async () => {
-      const view = await runCascade(stack, await startCascade(stack, options.cascade));
-      const steps = view['cascade'] as Array<{ status: string }>;
-      expect(steps.map((step) => step.status)).toEqual(steps.map(() => 'sent'));
-    });
+    it(
+      'a cascade: start → delayed SQS message → starter → execution → step task, every step sent',
+      async () => {
+        const view = await runCascade(stack, await startCascade(stack, options.cascade));
+        const steps = view['cascade'] as Array<{ status: string }>;
+        expect(steps.map((step) => step.status)).toEqual(steps.map(() => 'sent'));
+      },
+      FLOW_TIMEOUT,
+    );
+
+    for (const [index, request] of (options.otherCascades ?? []).entries()) {
+      it(
+        `cascade ${index + 2}: ${JSON.stringify((request['cascade'] as Array<{ channel: string }>).map((step) => step.channel))}, every step sent`,
+        async () => {
+          const view = await runCascade(stack, await startCascade(stack, request));
+          const steps = view['cascade'] as Array<{ status: string }>;
+          expect(steps.map((step) => step.status)).toEqual(steps.map(() => 'sent'));
+        },
+        FLOW_TIMEOUT,
+      );
+    }
 
     for (const { user, to } of options.cognito ?? []) {
-      it(`passwordless sign-in of ${user.username} through the define, create and verify triggers`, async () => {
-        await cognitoFlow(stack, user, to);
-      });
+      it(
+        `passwordless sign-in of ${user.username} through the define, create and verify triggers`,
+        async () => {
+          await cognitoFlow(stack, user, to);
+        },
+        FLOW_TIMEOUT,
+      );
     }
 
-    it('delivery receipts from each provider, and the stream records to the activity function', async () => {
-      await receiptsFlow(stack, '+14155550101', options.email);
-      await activityFlow(stack);
-    });
+    it(
+      'delivery receipts from each provider, and the stream records to the activity function',
+      async () => {
+        await receiptsFlow(stack, '+14155550101', options.email, options.whatsAppReceiptsTo);
+        await activityFlow(stack);
+      },
+      FLOW_TIMEOUT,
+    );
 
     if (options.keyRotation) {
-      it('the scheduled key rotation stages a new key', async () => {
-        expect(await keyRotationFlow(stack)).toEqual({ outcome: 'staged' });
-      });
+      it(
+        'the scheduled key rotation stages a new key',
+        async () => {
+          expect(await keyRotationFlow(stack)).toEqual({ outcome: 'staged' });
+        },
+        FLOW_TIMEOUT,
+      );
     }
 
-    it('a full spend brake: start and the cascade step read the shards (BatchGetItem) and refuse', async () => {
-      const id = await startCascade(stack, { ...options.cascade, to: '+14155550199' });
-      const sent = Date.now();
-      expect(await fillSpendBrake(stack)).toBeGreaterThan(0);
-      // Started in the brake's minute (or before it, if fillSpendBrake waited for the next).
-      expect(sent).toBeLessThan(Date.now());
-      expect(stack.callsOf('start', 'dynamodb', 'BatchGetItem').length).toBeGreaterThan(0);
-      const view = await runCascade(stack, id);
-      expect((view['cascade'] as Array<{ status: string }>)[0]?.status).toBe('skipped');
-      if (options.cognito) {
-        // A sign-in code counts under the same brake: the create trigger reads the shards too, and refuses.
-        const user = {
-          username: 'braked',
-          attributes: { phone_number: '+14155550178', phone_number_verified: 'true' },
-        };
-        await expect(cognitoFlow(stack, user, user.attributes.phone_number)).rejects.toThrow();
-        expect(stack.callsOf('cognito-create', 'dynamodb', 'BatchGetItem').length).toBeGreaterThan(0);
-      }
-    }, 90_000);
+    it(
+      'a full spend brake: start and the cascade step read the shards (BatchGetItem) and refuse',
+      async () => {
+        const id = await startCascade(stack, { ...options.cascade, to: '+14155550199' });
+        const sent = Date.now();
+        expect(await fillSpendBrake(stack)).toBeGreaterThan(0);
+        // Started in the brake's minute (or before it, if fillSpendBrake waited for the next).
+        expect(sent).toBeLessThan(Date.now());
+        expect(stack.callsOf('start', 'dynamodb', 'BatchGetItem').length).toBeGreaterThan(0);
+        const view = await runCascade(stack, id);
+        expect((view['cascade'] as Array<{ status: string }>)[0]?.status).toBe('skipped');
+        if (options.cognito) {
+          // A sign-in code counts under the same brake: the create trigger reads the shards too, and refuses.
+          const user = {
+            username: 'braked',
+            attributes: { phone_number: '+14155550178', phone_number_verified: 'true' },
+          };
+          await expect(cognitoFlow(stack, user, user.attributes.phone_number)).rejects.toThrow();
+          expect(stack.callsOf('cognito-create', 'dynamodb', 'BatchGetItem').length).toBeGreaterThan(0);
+        }
+      },
+      2 * FLOW_TIMEOUT,
+    );
 
     it('every call each function made is allowed by its own role, and its role grants nothing more', () => {
       expect(roleProblems(stack)).toEqual([]);

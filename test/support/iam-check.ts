@@ -1,8 +1,9 @@
 /**
  * Holds the AWS calls a deployed function made to what its role allows, as IAM would judge them: each
  * recorded call mapped to the action(s) and resource ARN(s) IAM authorises it against (a
- * TransactWriteItems per item, SNS Publish to a phone number against `*`, SES against the sending
- * identity and the configuration set), evaluated over the role's policy statements (Deny wins; the
+ * TransactWriteItems per item, SNS Publish to a phone number against `*` and to a push endpoint
+ * against its ARN, SES against the sending identity and the configuration set, WhatsApp against the
+ * sending phone number id), evaluated over the role's policy statements (Deny wins; the
  * conditions the policies use are evaluated). The other way round, every (action, resource) the role
  * grants must be used by a call, with no wildcard broader than the calls need, unless acknowledged
  * (test/support/iam-acknowledged.ts).
@@ -125,6 +126,17 @@ export function needsOf(call: RecordedCall): Need[] {
       );
     case 'secretsmanager':
       return [need(`secretsmanager:${operation}`, [String(input['SecretId'])])];
+    case 'social-messaging': {
+      // The sending number, `phone-number-id-<hex>` or its ARN (`…:phone-number-id/<hex>`).
+      const id = String(input['originationPhoneNumberId'] ?? '');
+      return [
+        need(`social-messaging:${operation}`, [
+          id.startsWith('arn:')
+            ? id
+            : arn(call, 'social-messaging', `phone-number-id/${id.replace(/^phone-number-id-/, '')}`),
+        ]),
+      ];
+    }
     default:
       return [need(`${call.service}:${operation}`, ['*'])];
   }

@@ -60,4 +60,23 @@ describe('The IAM check of recorded calls', () => {
     expect(allows(role, resolve, send('"Acme" <No-Reply@acme.example>'))).toBe(true);
     expect(allows(role, resolve, send('other@acme.example'))).toBe(false);
   });
+
+  it('authorises a WhatsApp send against its phone number id, and a push against its endpoint', () => {
+    const number = 'arn:aws:social-messaging:eu-west-1:123456789012:phone-number-id/0123456789abcdef';
+    const endpoints = 'arn:aws:sns:eu-west-1:123456789012:endpoint/APNS/acme-ios/*';
+    const role: Statement[] = [
+      { Effect: 'Allow', Action: 'social-messaging:SendWhatsAppMessage', Resource: number },
+      { Effect: 'Allow', Action: 'sns:Publish', Resource: endpoints },
+    ];
+    const whatsapp = (id: string) =>
+      needsOf(call('social-messaging', 'SendWhatsAppMessage', { originationPhoneNumberId: id }))[0]!;
+    expect(whatsapp('phone-number-id-0123456789abcdef').resources).toEqual([number]);
+    expect(allows(role, resolve, whatsapp('phone-number-id-0123456789abcdef'))).toBe(true);
+    expect(allows(role, resolve, whatsapp('phone-number-id-fedcba9876543210'))).toBe(false);
+    const push = (target: string) => needsOf(call('sns', 'Publish', { TargetArn: target }))[0]!;
+    expect(allows(role, resolve, push(endpoints.replace('*', 'device-1')))).toBe(true);
+    expect(
+      allows(role, resolve, push('arn:aws:sns:eu-west-1:123456789012:endpoint/GCM/other/device-1')),
+    ).toBe(false);
+  });
 });
