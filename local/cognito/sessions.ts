@@ -5,7 +5,7 @@ import type {
   VerifyAuthChallengeResponseTriggerEvent,
 } from 'aws-lambda';
 import { CognitoError } from './errors.ts';
-import { type PoolUser, type UserSeed, UserDirectory } from './users.ts';
+import { type PoolUser, UserDirectory, type UserSeed } from './users.ts';
 
 /**
  * A user pool's custom authentication flow, driven the way Cognito drives it: local mode's Cognito
@@ -114,7 +114,10 @@ export class CustomAuthFlow {
   }
 
   /** InitiateAuth with AuthFlow CUSTOM_AUTH. `clientMetadata` is accepted, and (as in Cognito) not given to the triggers. */
-  async initiateAuth(input: { username: string; clientMetadata?: Record<string, string> }): Promise<AuthResponse> {
+  async initiateAuth(input: {
+    username: string;
+    clientMetadata?: Record<string, string>;
+  }): Promise<AuthResponse> {
     const user = this.users.find(input.username);
     if (!user && this.#options.preventUserExistenceErrors === false) {
       throw new CognitoError('UserNotFoundException', 'User does not exist.');
@@ -139,7 +142,10 @@ export class CustomAuthFlow {
     if (!signIn || now >= signIn.issuedAt + validityMs || now >= signIn.startedAt + MAX_SIGN_IN_MS) {
       throw new CognitoError('NotAuthorizedException', EXPIRED);
     }
-    if (input.username !== undefined && ![signIn.signInName, signIn.user?.username].includes(input.username)) {
+    if (
+      input.username !== undefined &&
+      ![signIn.signInName, signIn.user?.username].includes(input.username)
+    ) {
       throw new CognitoError('NotAuthorizedException', 'Invalid session for the user.');
     }
     this.#sessions.delete(input.session);
