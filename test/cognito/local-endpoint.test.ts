@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
 import { createPublicKey, type JsonWebKey, verify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
@@ -462,4 +466,24 @@ describe('Amplify v6 (Auth.Cognito.userPoolEndpoint)', () => {
     const wrong = await confirmSignIn({ challengeResponse: '123456' });
     expect(wrong.isSignedIn).toBe(false);
   });
+});
+
+describe('docs/cognito.md, "Sign in offline"', () => {
+  it('signs the demo user in with Amplify, run as written (only the port differs)', async () => {
+    const doc = readFileSync(new URL('../../docs/cognito.md', import.meta.url), 'utf8');
+    const section = doc.split('## Sign in offline')[1]!.split('\n## ')[0]!;
+    const script = /```js\n([\s\S]*?)```/.exec(section)![1]!.replaceAll('http://localhost:3000', local.url);
+    expect(script).toContain(`userPoolId: '${info.userPoolId}'`);
+    expect(script).toContain(`userPoolClientId: '${info.clientId}'`);
+
+    // A module evaluated from the project's root resolves `aws-amplify` as the reader's project would.
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      timeout: 60_000,
+    });
+    expect(stdout.trim().split('\n')).toEqual([
+      'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE +1********23',
+      'true ana@example.com',
+    ]);
+  }, 60_000);
 });
