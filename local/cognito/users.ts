@@ -23,8 +23,9 @@ export interface PoolUser {
 
 /**
  * The pool's users, in memory (like the table, they live as long as local mode). Sign-in takes the
- * username or, as in a pool with `signInAliases: { email: true, phone: true }` (the passwordless
- * example), a verified email address or phone number.
+ * username or a verified email address or phone number, so a seed named `ana` and one named
+ * `ana@example.com` (as the deployed example, whose usernames are email addresses or phone numbers,
+ * would have it) both sign in by email.
  */
 export class UserDirectory {
   readonly #users = new Map<string, PoolUser>();
@@ -121,7 +122,7 @@ export function userSeedsFromEnv(env: Record<string, string | undefined>): UserS
   const raw = env[OTP_LOCAL_COGNITO_USERS]?.trim();
   if (!raw) return DEMO_USERS;
   let text = raw;
-  if (!raw.startsWith('[')) {
+  if (!/^[[{]/.test(raw)) {
     try {
       text = readFileSync(raw, 'utf8');
     } catch (error) {

@@ -9,11 +9,11 @@ import { createDefineAuthChallengeHandler } from '../../functions/cognito/define
 import { PUSH_ENDPOINT_ATTRIBUTE } from '../../functions/cognito/destination.ts';
 import { createVerifyAuthChallengeHandler } from '../../functions/cognito/verify-auth-challenge.ts';
 import type { Settings } from '../../functions/core/settings.ts';
-import { auditedServices } from '../support/audit.ts';
-import { codeOf, wrongCodeFor } from '../support/codes.ts';
 import { CognitoError } from '../../local/cognito/errors.ts';
 import { type AuthResponse, CustomAuthFlow } from '../../local/cognito/sessions.ts';
 import type { UserSeed } from '../../local/cognito/users.ts';
+import { auditedServices } from '../support/audit.ts';
+import { codeOf, wrongCodeFor } from '../support/codes.ts';
 
 /**
  * Passwordless sign-in through a user pool's custom-auth triggers, against DynamoDB Local: the real
@@ -425,7 +425,11 @@ describe('passwordless sign-in through Cognito custom auth', () => {
         triggerSource: 'CreateAuthChallenge_Authentication' as const,
         userName: 'ana',
         callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: 'simulatedclientid' },
-        request: { userAttributes: USERS[0]!.attributes ?? {}, challengeName: 'CUSTOM_CHALLENGE', session: [] },
+        request: {
+          userAttributes: USERS[0]!.attributes ?? {},
+          challengeName: 'CUSTOM_CHALLENGE',
+          session: [],
+        },
         response: { publicChallengeParameters: {}, privateChallengeParameters: {}, challengeMetadata: '' },
       });
 
