@@ -94,8 +94,8 @@ async function protocol(pool: LocalUserPool, request: CognitoRequest): Promise<C
       headers: {
         'content-type': JSON_TYPE,
         'x-amzn-requestid': requestId,
+        // The message goes in the body only: a header cannot carry every character a trigger's message may hold.
         'x-amzn-errortype': `${error.name}:`,
-        'x-amzn-errormessage': error.message,
       },
       body: JSON.stringify({ __type: error.name, message: error.message }),
     };
@@ -127,7 +127,7 @@ function corsHeaders(request: CognitoRequest): Record<string, string> {
     'access-control-allow-headers':
       request.headers['access-control-request-headers'] ??
       'content-type, x-amz-target, x-amz-user-agent, cache-control',
-    'access-control-expose-headers': 'x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage, date',
+    'access-control-expose-headers': 'x-amzn-requestid, x-amzn-errortype, date',
     'access-control-max-age': '600',
     'cache-control': 'no-store',
   };
