@@ -29,6 +29,8 @@ export const OTP_PUSH_PLATFORM_APPLICATIONS = 'OTP_PUSH_PLATFORM_APPLICATIONS';
 // The Cognito triggers' options (functions/cognito/challenge.ts `cognitoOptionsFromEnv`).
 export const OTP_COGNITO_ALLOWED_CHANNELS = 'OTP_COGNITO_ALLOWED_CHANNELS';
 export const OTP_COGNITO_REQUIRE_VERIFIED = 'OTP_COGNITO_REQUIRE_VERIFIED';
+// Local mode's Cognito endpoint (local/cognito/users.ts): the users it starts with.
+export const OTP_LOCAL_COGNITO_USERS = 'OTP_LOCAL_COGNITO_USERS';
 
 // The table, and the key-material secret by its ARN (its value is read through the extension).
 export const TABLE_NAME = 'TABLE_NAME';

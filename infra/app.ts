@@ -17,7 +17,8 @@ import { OtpStack } from './otp-stack.ts';
  * whatsappEventTopicArn (the WhatsApp Business Account's event destination, for receipts),
  * pushPlatformApplications (ARNs, comma-separated), cascade (true | false), defaultCascade (JSON),
  * allowedCountries, alarmTopicArn, eventBusName, removalPolicy (retain | destroy),
- * keyRotationDays (rotate the key material every N days; off when unset).
+ * keyRotationDays (rotate the key material every N days; off when unset), passwordless (true: also the
+ * passwordless example's user pool, app client and sign-in triggers; docs/cognito.md).
  */
 const app = new App();
 const context = (key: string): string | undefined => {
@@ -75,6 +76,11 @@ if (keyRotationDays !== undefined && !/^[1-9]\d*$/.test(keyRotationDays)) {
   throw new Error(`-c keyRotationDays must be a whole number of days (got "${keyRotationDays}")`);
 }
 
+const passwordless = context('passwordless');
+if (passwordless !== undefined && passwordless !== 'true' && passwordless !== 'false') {
+  throw new Error(`-c passwordless must be "true" or "false" (got "${passwordless}")`);
+}
+
 const alarmTopicArn = context('alarmTopicArn');
 const eventBusName = context('eventBusName');
 
@@ -82,6 +88,7 @@ new OtpStack(app, context('stackName') ?? 'Onetime', {
   env: { account: process.env['CDK_DEFAULT_ACCOUNT'], region: process.env['CDK_DEFAULT_REGION'] },
   ...(alarmTopicArn ? { alarmTopicArn } : {}),
   ...(eventBusName ? { eventBusName } : {}),
+  ...(passwordless === 'true' ? { passwordless: true } : {}),
   service: {
     ...(appName ? { appName } : {}),
     ...(codeAlphabet ? { codeAlphabet } : {}),

@@ -4,6 +4,11 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { OtpService } from './otp-service.ts';
 import type { OtpServiceProps } from './otp-service-props.ts';
+import {
+  addPasswordlessSignIn,
+  type PasswordlessSignIn,
+  type PasswordlessSignInOptions,
+} from './passwordless.ts';
 
 export interface OtpStackProps extends StackProps {
   /** Everything the service is configured with; see `OtpServiceProps`. */
@@ -12,11 +17,18 @@ export interface OtpStackProps extends StackProps {
   readonly alarmTopicArn?: string;
   /** An existing EventBridge bus, by name, for the status-change events. @default the default bus */
   readonly eventBusName?: string;
+  /**
+   * Also a user pool whose users sign in with a code (the passwordless example's pool, app client and
+   * triggers, on this service), with the `UserPoolId` and `UserPoolClientId` outputs. @default false
+   */
+  readonly passwordless?: boolean | PasswordlessSignInOptions;
 }
 
 /** onetime on its own: the `OtpService` construct and the two outputs a caller needs. */
 export class OtpStack extends Stack {
   readonly service: OtpService;
+  /** The user pool, client and triggers, when `passwordless` was asked for. */
+  readonly passwordless?: PasswordlessSignIn;
 
   constructor(scope: Construct, id: string, props: OtpStackProps = {}) {
     super(scope, id, {
@@ -36,6 +48,12 @@ export class OtpStack extends Stack {
       description: 'Base URL of the API; append v1/verifications',
       value: this.service.api.url,
     });
+    if (props.passwordless) {
+      this.passwordless = addPasswordlessSignIn(this, this.service, {
+        ...(props.service?.removalPolicy ? { removalPolicy: props.service.removalPolicy } : {}),
+        ...(props.passwordless === true ? {} : props.passwordless),
+      });
+    }
     new CfnOutput(this, 'ApiKeyId', {
       description: 'Id of the API key; its value: aws apigateway get-api-key --api-key <id> --include-value',
       value: this.service.apiKey.keyId,

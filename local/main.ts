@@ -3,7 +3,11 @@
  * DynamoDB Local in memory, and every message in the outbox instead of a phone or an inbox.
  * Settings come from the OTP_* environment variables of the contract. Ctrl-C stops it all.
  */
-import { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED, PORT } from '../functions/env.ts';
+import {
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED,
+  OTP_LOCAL_COGNITO_USERS,
+  PORT,
+} from '../functions/env.ts';
 
 process.env[AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED] ??= 'true';
 // A closed terminal or pipe must not crash us halfway through stopping DynamoDB Local.
@@ -34,6 +38,13 @@ onetime local mode is running at ${base}
   API     ${base}/v1/verifications
   Page    ${base}/_local/        watch the outbox and try a verification in your browser
   Outbox  ${base}/_local/outbox  every message "sent" (nothing leaves this machine)
+
+Passwordless sign-in (a Cognito user pool on this engine; docs/cognito.md "Sign in offline"):
+  userPoolEndpoint  ${local.cognito.endpoint}
+  userPoolId        ${local.cognito.userPoolId}
+  userPoolClientId  ${local.cognito.clientId}
+  region            ${local.cognito.region}
+  users             ${process.env[OTP_LOCAL_COGNITO_USERS] ? `from ${OTP_LOCAL_COGNITO_USERS}` : `ana (ana@example.com, +14155550123); set ${OTP_LOCAL_COGNITO_USERS} for your own`}
 
 Send a code, then read it from the outbox:
   curl -s localhost:${actualPort}/v1/verifications -H 'content-type: application/json' -d '{"to":"+14155550123","channel":"sms"}'

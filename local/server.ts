@@ -8,6 +8,9 @@ import type { Settings } from '../functions/core/settings.ts';
 import { payloadTooLarge } from '../functions/http/request.ts';
 import { type LocalActivity, startLocalActivity } from './activity-stream.ts';
 import { apiGatewayEvent, matchRoute } from './api-event.ts';
+import { type LocalCognitoInfo, LocalUserPool } from './cognito/operations.ts';
+import { COGNITO_PATH, isCognitoPath, serveCognito } from './cognito/router.ts';
+import { type UserSeed, userSeedsFromEnv } from './cognito/users.ts';
 import { type ComposedApi, composeApi } from './compose.ts';
 import { createVerificationTable, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { withLocalPushApplications } from './local-push.ts';
@@ -25,7 +28,8 @@ import { PAGE, PAGE_CSP } from './page.ts';
  * Beside the API: `GET /_local/outbox` (every message "sent", oldest first, full destination),
  * `DELETE /_local/outbox` (clears it), `GET /_local/events` (status changes, as EventBridge would
  * get them, from the table's stream), and `GET /_local/` (a page to watch the outbox and try a
- * verification).
+ * verification), and `/_local/cognito` (a Cognito-compatible endpoint running the project's own
+ * sign-in triggers on this engine: local/cognito/router.ts).
  */
 export interface LocalModeOptions {
   /** Port on 127.0.0.1; 0 picks a free one. Default 3000. */
@@ -42,6 +46,8 @@ export interface LocalMode {
   /** `http://127.0.0.1:<port>` */
   url: string;
   outbox: Outbox;
+  /** The local user pool: what to give Amplify (`userPoolEndpoint: endpoint`) or the SDK (`endpoint`). */
+  cognito: LocalCognitoInfo;
   /** Closes the HTTP server, then stops DynamoDB Local and waits for its Java process to exit. */
   stop(): Promise<void>;
 }
@@ -65,14 +71,17 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   const log = options.log ?? (options.quiet ? silentLog : new JsonLog('onetime-local'));
 
   let settings: Settings;
+  let userSeeds: UserSeed[];
   try {
     settings = { ...settingsFromEnv(env), ...sendSettingsFromEnv(env) };
+    userSeeds = userSeedsFromEnv(env);
   } catch (error) {
     throw new LocalModeStartError(errorMessage(error), { cause: error });
   }
 
   const outbox = new Outbox();
   let api: ComposedApi | undefined;
+  let cognito: LocalUserPool | undefined;
   let ready!: () => void;
   const apiReady = new Promise<void>((resolve) => {
     ready = resolve;
@@ -81,7 +90,9 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   // Bind first: a taken port is reported at once, before Java starts.
   const server = createServer((request, response) => {
     void apiReady
-      .then(() => serve(request, response, { api: api!, outbox, activity: activity!, log }))
+      .then(() =>
+        serve(request, response, { api: api!, cognito: cognito!, outbox, activity: activity!, log }),
+      )
       .catch((error: unknown) => {
         log.error('local server error', { error: errorMessage(error) });
         if (!response.headersSent)
@@ -130,12 +141,20 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   });
   cascade.attach(api.deps);
   receipts.attach(api.deps);
+  // Sign-in codes go through the same engine, table, limits and outbox as the API's.
+  cognito = new LocalUserPool({
+    deps: api.deps,
+    env,
+    endpoint: `http://127.0.0.1:${port}${COGNITO_PATH}`,
+    users: userSeeds,
+  });
   ready();
 
   let stopping: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     outbox,
+    cognito: cognito.info,
     stop() {
       stopping ??= (async () => {
         await closeServer(server);
@@ -190,6 +209,7 @@ async function closeServer(server: Server): Promise<void> {
 
 interface Context {
   api: ComposedApi;
+  cognito: LocalUserPool;
   outbox: Outbox;
   activity: LocalActivity;
   log: Log;
@@ -201,6 +221,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
   const method = request.method ?? 'GET';
   const path = new URL(request.url ?? '/', 'http://local').pathname;
 
+  if (isCognitoPath(path)) return serveCognitoRequest(request, response, method, path, context.cognito);
   if (path === '/_local' || path.startsWith('/_local/')) {
     return serveLocal(method, path, response, context.outbox, context.activity);
   }
@@ -256,6 +277,22 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
     statusCode: result.statusCode,
     ms: Math.round(performance.now() - started),
   });
+}
+
+async function serveCognitoRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  method: string,
+  path: string,
+  pool: LocalUserPool,
+): Promise<void> {
+  const body = await readBody(request);
+  const reply =
+    body === 'too_large'
+      ? { statusCode: 413, headers: { connection: 'close' }, body: '' }
+      : await serveCognito(pool, { method, path, headers: flattenHeaders(request), body });
+  response.writeHead(reply.statusCode, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });
+  response.end(method === 'HEAD' ? undefined : reply.body);
 }
 
 function serveLocal(

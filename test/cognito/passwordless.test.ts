@@ -9,21 +9,18 @@ import { createDefineAuthChallengeHandler } from '../../functions/cognito/define
 import { PUSH_ENDPOINT_ATTRIBUTE } from '../../functions/cognito/destination.ts';
 import { createVerifyAuthChallengeHandler } from '../../functions/cognito/verify-auth-challenge.ts';
 import type { Settings } from '../../functions/core/settings.ts';
+import { CognitoError } from '../../local/cognito/errors.ts';
+import { type AuthResponse, CustomAuthFlow } from '../../local/cognito/sessions.ts';
+import type { UserSeed } from '../../local/cognito/users.ts';
 import { auditedServices } from '../support/audit.ts';
 import { codeOf, wrongCodeFor } from '../support/codes.ts';
-import {
-  type AuthResponse,
-  CognitoError,
-  CognitoSimulator,
-  type SimulatedUser,
-} from '../support/cognito-simulator.ts';
 
 /**
  * Passwordless sign-in through a user pool's custom-auth triggers, against DynamoDB Local: the real
- * trigger factories over the same engine deps the HTTP API uses, driven by a Cognito simulator.
+ * trigger factories over the same engine deps the HTTP API uses, driven by the custom-auth flow local mode's Cognito endpoint runs (local/cognito/sessions.ts).
  */
 const ANA_PHONE = '+14155550123';
-const USERS: SimulatedUser[] = [
+const USERS: UserSeed[] = [
   {
     username: 'ana',
     attributes: {
@@ -41,11 +38,11 @@ const USERS: SimulatedUser[] = [
 const services = auditedServices();
 
 async function signInPool(
-  options: { settings?: Partial<Settings>; cognito?: Partial<CognitoOptions>; users?: SimulatedUser[] } = {},
+  options: { settings?: Partial<Settings>; cognito?: Partial<CognitoOptions>; users?: UserSeed[] } = {},
 ) {
   const service = await services.create(options.settings ? { settings: options.settings } : {});
   const { deps } = service.api;
-  const pool = new CognitoSimulator({
+  const pool = new CustomAuthFlow({
     clock: () => service.clock.now,
     users: options.users ?? USERS,
     triggers: {
@@ -431,7 +428,11 @@ describe('passwordless sign-in through Cognito custom auth', () => {
         triggerSource: 'CreateAuthChallenge_Authentication' as const,
         userName: 'ana',
         callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: 'simulatedclientid' },
-        request: { userAttributes: USERS[0]!.attributes, challengeName: 'CUSTOM_CHALLENGE', session: [] },
+        request: {
+          userAttributes: USERS[0]!.attributes ?? {},
+          challengeName: 'CUSTOM_CHALLENGE',
+          session: [],
+        },
         response: { publicChallengeParameters: {}, privateChallengeParameters: {}, challengeMetadata: '' },
       });
 

@@ -120,6 +120,15 @@ describe('npm start (local mode)', { shuffle: false }, () => {
     expect(processes.some((p) => p.command.includes('DynamoDBLocal'))).toBe(true);
   });
 
+  it('prints the local user pool: its endpoint, pool id and client id, as GET /_local/cognito names them', async () => {
+    const pool = (await (await fetch(`${base}/_local/cognito`)).json()) as Record<string, string>;
+    const output = started.output();
+    expect(output).toMatch(new RegExp(`userPoolEndpoint +${pool['endpoint']}`));
+    expect(output).toMatch(new RegExp(`userPoolId +${pool['userPoolId']}`));
+    expect(output).toMatch(new RegExp(`userPoolClientId +${pool['clientId']}`));
+    expect(output).toContain('OTP_LOCAL_COGNITO_USERS');
+  });
+
   it('walks send, outbox, wrong code, right code, status over real HTTP', async () => {
     const post = (path: string, body: unknown) =>
       fetch(`${base}${path}`, {

@@ -7,6 +7,7 @@ import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PasswordlessStack } from '../../infra/examples/passwordless-stack.ts';
+import { OtpStack } from '../../infra/otp-stack.ts';
 import { ALARM_TOPIC_ARN, ENV, FULL_PROPS, synthesize } from '../support/synth.ts';
 
 /**
@@ -76,13 +77,23 @@ describeIfCfnLint('cfn-lint: the templates CloudFormation would receive', () => 
       'passwordless-example',
       Template.fromStack(new PasswordlessStack(app, 'Passwordless', { env: ENV })),
     );
+    // `cdk deploy -c passwordless=true`: the same pool, client and triggers in the Onetime stack.
+    write(
+      'passwordless-context',
+      Template.fromStack(
+        new OtpStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'OnetimeWithSignIn', {
+          env: ENV,
+          passwordless: true,
+        }),
+      ),
+    );
   }, 120_000);
 
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('finds nothing in the default stack, the stack with every option, and the passwordless example', async () => {
+  it('finds nothing in the default stack, the stack with every option, the passwordless example, and -c passwordless=true', async () => {
     const findings = await lint(Object.values(templates));
     expect(findings.map((f) => `${f.Rule.Id} ${f.Message} (${f.Location.Path?.join('/')})`)).toEqual([]);
   }, 120_000);

@@ -1,3 +1,9 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -8,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { OtpCognitoTriggers } from '../../infra/cognito-triggers.ts';
 import { PasswordlessStack } from '../../infra/examples/passwordless-stack.ts';
 import { OtpService } from '../../infra/otp-service.ts';
+import { OtpStack } from '../../infra/otp-stack.ts';
 
 /** An app that synthesizes without bundling the functions (esbuild runs in the deploy, not here). */
 const offlineApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -261,6 +268,70 @@ describe('Stack: PasswordlessStack (example)', () => {
   });
 
   it('passes the AWS Solutions checks (cdk-nag): the service, the pool and the triggers', () => {
+    const { violations } = new AwsSolutionsChecks(stack).validateScope(stack);
+    expect(
+      violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`)),
+    ).toEqual([]);
+  });
+});
+
+describe('Context key: cdk deploy -c passwordless=true (infra/app.ts)', () => {
+  let template: Template;
+
+  beforeAll(async () => {
+    // infra/app.ts as `cdk synth -c passwordless=true` runs it (the CLI hands context over in
+    // CDK_CONTEXT_JSON), without bundling; the app's own cdk-nag plugin runs too.
+    const outdir = mkdtempSync(join(tmpdir(), 'onetime-passwordless-'));
+    try {
+      await promisify(execFile)(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        env: {
+          ...process.env,
+          CDK_OUTDIR: outdir,
+          CDK_CONTEXT_JSON: JSON.stringify({ passwordless: 'true', 'aws:cdk:bundling-stacks': [] }),
+        },
+        timeout: 110_000,
+      });
+      template = Template.fromJSON(JSON.parse(readFileSync(join(outdir, 'Onetime.template.json'), 'utf8')));
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('adds the example’s user pool, custom-auth app client and triggers to the Onetime stack', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      UsernameAttributes: ['email', 'phone_number'],
+      LambdaConfig: {
+        DefineAuthChallenge: { 'Fn::GetAtt': [functionId(template, 'Define Auth'), 'Arn'] },
+        CreateAuthChallenge: { 'Fn::GetAtt': [functionId(template, 'Create Auth'), 'Arn'] },
+        VerifyAuthChallengeResponse: { 'Fn::GetAtt': [functionId(template, 'Verify Auth'), 'Arn'] },
+      },
+    });
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      PreventUserExistenceErrors: 'ENABLED',
+      AuthSessionValidity: 3,
+    });
+    // The triggers run on the service's own table.
+    const tableId = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0];
+    expect(triggerFunction(template, 'Create Auth').properties['Environment'].Variables.TABLE_NAME).toEqual({
+      Ref: tableId,
+    });
+  });
+
+  it('prints the pool and client ids beside the API’s outputs', () => {
+    expect(Object.keys(template.toJSON()['Outputs']).sort()).toEqual(
+      ['ApiKeyId', 'ApiUrl', 'KeyMaterialSecretArn', 'UserPoolClientId', 'UserPoolId'].sort(),
+    );
+  });
+
+  it('is off by default: the stack has no user pool', () => {
+    const plain = Template.fromStack(new OtpStack(offlineApp(), 'Plain'));
+    expect(plain.findResources('AWS::Cognito::UserPool')).toEqual({});
+  });
+
+  it('passes the AWS Solutions checks (cdk-nag) with the pool and triggers in the stack', () => {
+    const stack = new OtpStack(offlineApp(), 'WithSignIn', { passwordless: true });
     const { violations } = new AwsSolutionsChecks(stack).validateScope(stack);
     expect(
       violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`)),

@@ -14,10 +14,10 @@ import { createCreateAuthChallengeHandler } from '../../functions/cognito/create
 import { createDefineAuthChallengeHandler } from '../../functions/cognito/define-auth-challenge.ts';
 import { createVerifyAuthChallengeHandler } from '../../functions/cognito/verify-auth-challenge.ts';
 import { destinationKeyOf } from '../../functions/core/ids.ts';
+import { CustomAuthFlow } from '../../local/cognito/sessions.ts';
 import { localDynamoDbClient } from '../../local/dynamodb-local.ts';
 import { auditedServices } from '../support/audit.ts';
 import { wrongCodeFor } from '../support/codes.ts';
-import { CognitoSimulator } from '../support/cognito-simulator.ts';
 import { routes, type TestService } from '../support/service.ts';
 import { barrierClient, idOf } from './helpers.ts';
 
@@ -149,7 +149,7 @@ describe('Guessing through Cognito: sessions that share one code share its 5 att
       username: `user-${i}`,
       attributes: { email: `user-${i}@example.com`, email_verified: 'true' },
     }));
-    const pool = new CognitoSimulator({
+    const pool = new CustomAuthFlow({
       clock: () => s.clock.now,
       users,
       triggers: {

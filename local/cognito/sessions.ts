@@ -1,13 +1,15 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type {
   CreateAuthChallengeTriggerEvent,
   DefineAuthChallengeTriggerEvent,
   VerifyAuthChallengeResponseTriggerEvent,
 } from 'aws-lambda';
+import { CognitoError } from './errors.ts';
+import { type PoolUser, UserDirectory, type UserSeed } from './users.ts';
 
 /**
- * A user pool's custom authentication flow, driven the way Cognito drives it, for tests of the three
- * triggers:
+ * A user pool's custom authentication flow, driven the way Cognito drives it: local mode's Cognito
+ * endpoint runs it, and the trigger tests drive it directly with their own clock.
  *
  *   InitiateAuth(CUSTOM_AUTH) → define(session []) → create → challenge to the app
  *   RespondToAuthChallenge(ANSWER) → verify → define(session + {challengeName, challengeResult,
@@ -18,55 +20,47 @@ import type {
  *   the private challenge parameters);
  * - ClientMetadata given to InitiateAuth reaches none of the three triggers; ClientMetadata given to
  *   RespondToAuthChallenge reaches verify, define and create;
- * - every answer returns a new session string and invalidates the old one; a session string is good
- *   for `authSessionValiditySeconds` (3 to 15 minutes, default 3) after it was issued, and a sign-in
- *   for 15 minutes at most;
+ * - every answer returns a new session string and invalidates the old one (a session is answered
+ *   once); a session string is good for `authSessionValiditySeconds` (3 to 15 minutes, default 3)
+ *   after it was issued, and a sign-in for 15 minutes at most;
  * - with PreventUserExistenceErrors an unknown username runs the triggers with `userNotFound: true`
- *   and empty attributes; without it, InitiateAuth fails with UserNotFoundException;
+ *   and empty attributes (the create trigger answers with a decoy); without it, InitiateAuth fails
+ *   with UserNotFoundException;
  * - a trigger that throws fails the call with UserLambdaValidationException
  *   ("<Trigger> failed with error <message>."), and a malformed trigger response with
  *   InvalidLambdaResponseException;
  * - events cross a JSON boundary, as they do between Cognito and Lambda.
  */
-export interface SimulatedUser {
-  username: string;
-  attributes: Record<string, string>;
-}
-
 export interface CognitoTriggers {
   define(event: DefineAuthChallengeTriggerEvent): Promise<DefineAuthChallengeTriggerEvent>;
   create(event: CreateAuthChallengeTriggerEvent): Promise<CreateAuthChallengeTriggerEvent>;
   verify(event: VerifyAuthChallengeResponseTriggerEvent): Promise<VerifyAuthChallengeResponseTriggerEvent>;
 }
 
-export interface SimulatorOptions {
+/** What a signed-in user gets; local mode's endpoint signs JWTs (tokens.ts). */
+export interface AuthenticationResult {
+  AccessToken: string;
+  IdToken: string;
+  RefreshToken?: string;
+  ExpiresIn: number;
+  TokenType: 'Bearer';
+}
+
+export interface CustomAuthOptions {
   triggers: CognitoTriggers;
-  /** Epoch milliseconds; the test's clock, shared with the engine. */
+  /** Epoch milliseconds; a test's clock, shared with the engine. */
   clock: () => number;
-  users?: SimulatedUser[];
+  /** The pool's users, or seeds for a directory of its own. */
+  users?: UserDirectory | UserSeed[];
   /** @default true (the CDK and console default for new app clients) */
   preventUserExistenceErrors?: boolean;
   /** The app client's AuthSessionValidity, 180–900 s. @default 180 */
   authSessionValiditySeconds?: number;
+  region?: string;
   userPoolId?: string;
   clientId?: string;
-}
-
-export type CognitoErrorName =
-  | 'NotAuthorizedException'
-  | 'UserNotFoundException'
-  | 'UserLambdaValidationException'
-  | 'InvalidLambdaResponseException'
-  | 'InvalidParameterException';
-
-/** An error as the Cognito API answers it (its `name` is the SDK's exception name). */
-export class CognitoError extends Error {
-  constructor(
-    override readonly name: CognitoErrorName,
-    message: string,
-  ) {
-    super(message);
-  }
+  /** Tokens for a user the define trigger let in. @default opaque strings (the triggers' tests need no JWT) */
+  issueTokens?: (user: PoolUser) => AuthenticationResult;
 }
 
 /** What InitiateAuth and RespondToAuthChallenge answer. */
@@ -77,17 +71,9 @@ export type AuthResponse =
       ChallengeParameters: Record<string, string>;
       AuthenticationResult?: undefined;
     }
-  | {
-      ChallengeName?: undefined;
-      AuthenticationResult: {
-        AccessToken: string;
-        IdToken: string;
-        RefreshToken: string;
-        TokenType: 'Bearer';
-      };
-    };
+  | { ChallengeName?: undefined; AuthenticationResult: AuthenticationResult };
 
-/** One round as the simulator remembers it (the test may look; the app only sees `Session`). */
+/** One round as the flow remembers it (a test may look; the app only sees `Session`). */
 export interface SessionRound {
   challengeName: 'CUSTOM_CHALLENGE';
   challengeResult?: boolean;
@@ -97,35 +83,34 @@ export interface SessionRound {
 }
 
 interface SignIn {
-  username: string;
-  user: SimulatedUser | undefined;
+  /** The name the app signed in with: the username, or an email or phone alias. */
+  signInName: string;
+  user: PoolUser | undefined;
   startedAt: number;
   issuedAt: number;
   rounds: SessionRound[];
 }
 
 const MAX_SIGN_IN_MS = 15 * 60 * 1000;
-const REGION = 'eu-west-1';
+const EXPIRED = 'Invalid session for the user, session is expired.';
 
-export class CognitoSimulator {
-  readonly #options: SimulatorOptions;
-  readonly #users = new Map<string, SimulatedUser>();
+export class CustomAuthFlow {
+  readonly #options: CustomAuthOptions;
+  readonly users: UserDirectory;
   readonly #sessions = new Map<string, SignIn>();
   /** Every event each trigger received, in order, as it received it. */
   readonly invocations: Array<{ trigger: 'define' | 'create' | 'verify'; event: unknown }> = [];
 
-  constructor(options: SimulatorOptions) {
+  constructor(options: CustomAuthOptions) {
     const validity = options.authSessionValiditySeconds ?? 180;
     if (validity < 180 || validity > 900) throw new RangeError('AuthSessionValidity is 3 to 15 minutes');
     this.#options = options;
-    for (const user of options.users ?? []) this.addUser(user);
-  }
-
-  addUser(user: SimulatedUser): void {
-    this.#users.set(user.username, {
-      ...user,
-      attributes: { sub: randomUUID(), 'cognito:user_status': 'CONFIRMED', ...user.attributes },
-    });
+    if (options.users instanceof UserDirectory) {
+      this.users = options.users;
+    } else {
+      this.users = new UserDirectory(options.clock);
+      for (const seed of options.users ?? []) this.users.create(seed);
+    }
   }
 
   /** InitiateAuth with AuthFlow CUSTOM_AUTH. `clientMetadata` is accepted, and (as in Cognito) not given to the triggers. */
@@ -133,12 +118,13 @@ export class CognitoSimulator {
     username: string;
     clientMetadata?: Record<string, string>;
   }): Promise<AuthResponse> {
-    const user = this.#users.get(input.username);
+    const user = this.users.find(input.username);
     if (!user && this.#options.preventUserExistenceErrors === false) {
       throw new CognitoError('UserNotFoundException', 'User does not exist.');
     }
+    if (user && !user.enabled) throw new CognitoError('NotAuthorizedException', 'User is disabled.');
     const now = this.#options.clock();
-    const signIn: SignIn = { username: input.username, user, startedAt: now, issuedAt: now, rounds: [] };
+    const signIn: SignIn = { signInName: input.username, user, startedAt: now, issuedAt: now, rounds: [] };
     return this.#next(signIn, undefined);
   }
 
@@ -146,13 +132,21 @@ export class CognitoSimulator {
   async respondToAuthChallenge(input: {
     session: string;
     answer: string;
+    /** ChallengeResponses.USERNAME, when the app sends it: must name the user of the session. */
+    username?: string;
     clientMetadata?: Record<string, string>;
   }): Promise<AuthResponse> {
     const signIn = this.#sessions.get(input.session);
     const now = this.#options.clock();
     const validityMs = (this.#options.authSessionValiditySeconds ?? 180) * 1000;
     if (!signIn || now >= signIn.issuedAt + validityMs || now >= signIn.startedAt + MAX_SIGN_IN_MS) {
-      throw new CognitoError('NotAuthorizedException', 'Invalid session for the user, session is expired.');
+      throw new CognitoError('NotAuthorizedException', EXPIRED);
+    }
+    if (
+      input.username !== undefined &&
+      ![signIn.signInName, signIn.user?.username].includes(input.username)
+    ) {
+      throw new CognitoError('NotAuthorizedException', 'Invalid session for the user.');
     }
     this.#sessions.delete(input.session);
     if (typeof input.answer !== 'string' || input.answer === '') {
@@ -204,15 +198,11 @@ export class CognitoSimulator {
     } satisfies DefineAuthChallengeTriggerEvent);
     const decision = defined.response ?? {};
     if (decision.issueTokens === true && decision.failAuthentication !== true) {
-      if (!signIn.user) throw new Error('simulator: tokens issued for a user that does not exist');
-      return {
-        AuthenticationResult: {
-          AccessToken: `access.${randomUUID()}`,
-          IdToken: `id.${randomUUID()}`,
-          RefreshToken: `refresh.${randomUUID()}`,
-          TokenType: 'Bearer',
-        },
-      };
+      // Cognito itself never issues tokens to a user it does not have, whatever define says.
+      if (!signIn.user || !this.users.get(signIn.user.username)) {
+        throw new CognitoError('NotAuthorizedException', 'Incorrect username or password.');
+      }
+      return { AuthenticationResult: (this.#options.issueTokens ?? opaqueTokens)(signIn.user) };
     }
     if (decision.failAuthentication === true) {
       throw new CognitoError('NotAuthorizedException', 'Incorrect username or password.');
@@ -248,12 +238,13 @@ export class CognitoSimulator {
       privateChallengeParameters,
       ...(challengeMetadata === undefined ? {} : { challengeMetadata }),
     });
+    this.#forgetExpired();
     const token = randomBytes(48).toString('base64');
     this.#sessions.set(token, signIn);
     return {
       ChallengeName: 'CUSTOM_CHALLENGE',
       Session: token,
-      ChallengeParameters: { ...publicChallengeParameters, USERNAME: signIn.username },
+      ChallengeParameters: { ...publicChallengeParameters, USERNAME: this.#userName(signIn) },
     };
   }
 
@@ -271,13 +262,20 @@ export class CognitoSimulator {
     return JSON.parse(JSON.stringify(returned ?? {})) as E;
   }
 
+  /** Sign-ins abandoned mid-way are dropped once they could no longer be answered. */
+  #forgetExpired(): void {
+    const cutoff = this.#options.clock() - MAX_SIGN_IN_MS;
+    for (const [token, signIn] of this.#sessions) if (signIn.issuedAt < cutoff) this.#sessions.delete(token);
+  }
+
   #common<T extends string>(signIn: SignIn, triggerSource: T) {
+    const region = this.#options.region ?? 'eu-west-1';
     return {
       version: '1',
-      region: REGION,
-      userPoolId: this.#options.userPoolId ?? `${REGION}_Simulated`,
+      region,
+      userPoolId: this.#options.userPoolId ?? `${region}_Simulated`,
       triggerSource,
-      userName: signIn.user?.username ?? signIn.username,
+      userName: this.#userName(signIn),
       callerContext: {
         awsSdkVersion: 'aws-sdk-unknown-unknown',
         clientId: this.#options.clientId ?? 'simulatedclientid',
@@ -285,11 +283,24 @@ export class CognitoSimulator {
     };
   }
 
+  #userName(signIn: SignIn): string {
+    return signIn.user?.username ?? signIn.signInName;
+  }
+
   #attributes(signIn: SignIn): Record<string, string> {
-    return signIn.user ? { ...signIn.user.attributes } : {};
+    if (!signIn.user) return {};
+    return { ...signIn.user.attributes, 'cognito:user_status': signIn.user.status };
   }
 
   #userNotFound(signIn: SignIn) {
     return signIn.user ? {} : { userNotFound: true };
   }
 }
+
+const opaqueTokens = (): AuthenticationResult => ({
+  AccessToken: `access.${randomBytes(16).toString('hex')}`,
+  IdToken: `id.${randomBytes(16).toString('hex')}`,
+  RefreshToken: `refresh.${randomBytes(16).toString('hex')}`,
+  ExpiresIn: 3600,
+  TokenType: 'Bearer',
+});
