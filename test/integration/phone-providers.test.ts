@@ -104,15 +104,13 @@ describe('provider refusals at the door', () => {
   });
 
   it("Notify's daily tier limit: 429 rate_limited (spend_limit) with a Retry-After until the next UTC day", async () => {
-    smsVoice
-      .on(SendNotifyTextMessageCommand)
-      .rejects(
-        new ServiceQuotaExceededException({
-          message: 'limit',
-          Reason: 'DAILY_NOTIFY_TIER_MESSAGE_LIMIT',
-          ...meta,
-        }),
-      );
+    smsVoice.on(SendNotifyTextMessageCommand).rejects(
+      new ServiceQuotaExceededException({
+        message: 'limit',
+        Reason: 'DAILY_NOTIFY_TIER_MESSAGE_LIMIT',
+        ...meta,
+      }),
+    );
     const { api } = await serviceWith('notify');
     const limited = await api.send({ to: PHONE, channel: 'sms' });
     expect(limited.status).toBe(429);
@@ -123,15 +121,13 @@ describe('provider refusals at the door', () => {
   });
 
   it('a monthly spend limit: 503 provider_unavailable with a Retry-After', async () => {
-    smsVoice
-      .on(SendNotifyTextMessageCommand)
-      .rejects(
-        new ServiceQuotaExceededException({
-          message: 'limit',
-          Reason: 'MONTHLY_SPEND_LIMIT_REACHED_FOR_NOTIFY',
-          ...meta,
-        }),
-      );
+    smsVoice.on(SendNotifyTextMessageCommand).rejects(
+      new ServiceQuotaExceededException({
+        message: 'limit',
+        Reason: 'MONTHLY_SPEND_LIMIT_REACHED_FOR_NOTIFY',
+        ...meta,
+      }),
+    );
     const { api } = await serviceWith('notify');
     const unavailable = await api.send({ to: PHONE, channel: 'sms' });
     expect(unavailable.status).toBe(503);

@@ -97,17 +97,15 @@ describe('EndUserMessagingSmsSender (SendTextMessage)', () => {
       'a number the protect configuration blocks',
     ],
   ])('refuses %s (%s) at once: final, named in the log line, never quoting the number', async (reason) => {
-    smsVoice
-      .on(SendTextMessageCommand)
-      .rejects(
-        new ConflictException({
-          message: `${PHONE} refused`,
-          Reason: reason as never,
-          ResourceType: undefined,
-          ResourceId: undefined,
-          ...meta,
-        }),
-      );
+    smsVoice.on(SendTextMessageCommand).rejects(
+      new ConflictException({
+        message: `${PHONE} refused`,
+        Reason: reason as never,
+        ResourceType: undefined,
+        ResourceId: undefined,
+        ...meta,
+      }),
+    );
     const { waits, sleep } = fakeSleep();
     const error = await expectDeliveryError(
       new EndUserMessagingSmsSender(client(), { sleep }).send(message('sms')),
