@@ -16,7 +16,12 @@ import { OtpStack } from './otp-stack.ts';
  * voiceId, whatsappPhoneNumberId, whatsappTemplateName, whatsappTemplateLanguages (en_US,es,…),
  * pushPlatformApplications (ARNs, comma-separated), cascade (true | false), defaultCascade (JSON),
  * allowedCountries, alarmTopicArn, eventBusName, removalPolicy (retain | destroy),
- * keyRotationDays (rotate the key material every N days; off when unset).
+ * keyRotationDays (rotate the key material every N days; off when unset), smsProvider (sns |
+ * end-user-messaging | notify), voiceProvider (end-user-messaging | notify: voice on through Notify
+ * without voiceOriginationIdentity), notifyConfigurationId (an existing Notify configuration),
+ * smsProtect (filter | allow | off: the direct path's protect configuration).
+ *
+ *   npx cdk deploy -c smsProvider=notify -c voiceProvider=notify -c allowedCountries=US,CA
  */
 const app = new App();
 const context = (key: string): string | undefined => {
@@ -73,6 +78,20 @@ if (keyRotationDays !== undefined && !/^[1-9]\d*$/.test(keyRotationDays)) {
   throw new Error(`-c keyRotationDays must be a whole number of days (got "${keyRotationDays}")`);
 }
 
+const SMS_PROVIDERS = ['sns', 'end-user-messaging', 'notify'] as const;
+const VOICE_PROVIDERS = ['end-user-messaging', 'notify'] as const;
+const oneOf = <T extends string>(key: string, allowed: readonly T[]): T | undefined => {
+  const value = context(key);
+  if (value !== undefined && !(allowed as readonly string[]).includes(value)) {
+    throw new Error(`-c ${key} must be one of ${allowed.join(', ')} (got "${value}")`);
+  }
+  return value as T | undefined;
+};
+const smsProvider = oneOf('smsProvider', SMS_PROVIDERS);
+const voiceProvider = oneOf('voiceProvider', VOICE_PROVIDERS);
+const smsProtect = oneOf('smsProtect', ['filter', 'allow', 'off'] as const);
+const notifyConfigurationId = context('notifyConfigurationId');
+
 const alarmTopicArn = context('alarmTopicArn');
 const eventBusName = context('eventBusName');
 
@@ -86,6 +105,7 @@ new OtpStack(app, context('stackName') ?? 'Onetime', {
     ...(codeLength ? { codeLength: Number(codeLength) } : {}),
     ...(allowedCountries ? { allowedCountries: allowedCountries.split(',').map((c) => c.trim()) } : {}),
     sms: {
+      ...(smsProvider ? { provider: smsProvider } : {}),
       ...(originationNumber ? { originationNumber } : {}),
       ...(senderId ? { senderId } : {}),
       ...(originDomain ? { originDomain } : {}),
@@ -99,9 +119,21 @@ new OtpStack(app, context('stackName') ?? 'Onetime', {
           },
         }
       : {}),
-    ...(voiceOriginationIdentity
-      ? { voice: { originationIdentity: voiceOriginationIdentity, ...(voiceId ? { voiceId } : {}) } }
-      : {}),
+    ...(voiceProvider === 'notify'
+      ? { voice: { provider: 'notify' as const, ...(voiceId ? { voiceId } : {}) } }
+      : voiceOriginationIdentity
+        ? { voice: { originationIdentity: voiceOriginationIdentity, ...(voiceId ? { voiceId } : {}) } }
+        : {}),
+    ...(notifyConfigurationId ? { notify: { configurationId: notifyConfigurationId } } : {}),
+    ...(smsProtect === 'off'
+      ? { smsProtect: false as const }
+      : smsProtect
+        ? {
+            smsProtect: {
+              allowedCountryRule: smsProtect === 'allow' ? ('ALLOW' as const) : ('FILTER' as const),
+            },
+          }
+        : {}),
     ...(whatsappPhoneNumberId
       ? {
           whatsapp: {
