@@ -141,6 +141,12 @@ export interface OtpProtectProps {
   readonly allowedCountryRule?: 'ALLOW' | 'FILTER';
   /** An existing protect configuration (`protect-…` or its ARN) instead of one created here. */
   readonly configurationId?: string;
+  /**
+   * Also make it the **account default** in this region: every SMS and call of the account, SNS and
+   * Cognito's included (they cannot name one per message), is then held to its country rules. Opt in
+   * only when this service owns the account's SMS. @default false
+   */
+  readonly accountDefault?: boolean;
 }
 
 export interface OtpApiProps {
@@ -236,9 +242,9 @@ export interface OtpServiceProps {
   readonly notify?: OtpNotifyProps;
   /**
    * The protect configuration of the direct path (`sms.provider: 'end-user-messaging'`, and voice through
-   * `SendVoiceMessage`); `false` attaches none. It is never made the account default here: that changes
-   * every SNS and Cognito SMS of the account and region, so it is yours to set
-   * (`aws pinpoint-sms-voice-v2 set-account-default-protect-configuration`). @default one created here
+   * `SendVoiceMessage`); `false` attaches none. It becomes the account default only with
+   * `accountDefault: true` (that changes every SNS and Cognito SMS of the account and region).
+   * @default one created here
    */
   readonly smsProtect?: OtpProtectProps | false;
 

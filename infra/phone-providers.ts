@@ -3,8 +3,10 @@
  * them: the Notify configuration (when SMS or voice goes through Notify) and the protect configuration
  * of the direct End User Messaging path, whose country rules follow `allowedCountries`.
  */
-import type { Stack } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as smsvoice from 'aws-cdk-lib/aws-smsvoice';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { getCountries } from 'libphonenumber-js';
 import { DEFAULT_ALLOWED_COUNTRIES, DEFAULT_SETTINGS } from '../functions/core/settings.ts';
@@ -61,8 +63,49 @@ export function createPhoneProviders(scope: Construct, props: OtpServiceProps): 
       resources.protectConfiguration = configuration;
       resources.protectConfigurationId = configuration.attrProtectConfigurationId;
     }
+    if (props.smsProtect?.accountDefault) makeAccountDefault(scope, resources.protectConfigurationId!);
   }
   return resources;
+}
+
+/**
+ * The explicit opt-in: the protect configuration becomes the account's default in this region, so SNS
+ * and Cognito SMS (which cannot name one per message) are filtered too; removed from the stack, the
+ * account has no default again.
+ */
+function makeAccountDefault(scope: Construct, protectConfigurationId: string): void {
+  const arn = smsVoiceArn(Stack.of(scope), 'protect-configuration', protectConfigurationId);
+  const call = (action: string, parameters?: Record<string, string>) => ({
+    service: 'PinpointSMSVoiceV2',
+    action,
+    ...(parameters ? { parameters } : {}),
+    physicalResourceId: cr.PhysicalResourceId.of('account-default-protect-configuration'),
+  });
+  new cr.AwsCustomResource(scope, 'ProtectAccountDefault', {
+    onUpdate: call('SetAccountDefaultProtectConfiguration', {
+      ProtectConfigurationId: protectConfigurationId,
+    }),
+    onDelete: call('DeleteAccountDefaultProtectConfiguration'),
+    policy: cr.AwsCustomResourcePolicy.fromStatements([
+      new iam.PolicyStatement({
+        actions: [
+          'sms-voice:SetAccountDefaultProtectConfiguration',
+          'sms-voice:DeleteAccountDefaultProtectConfiguration',
+        ],
+        resources: [arn],
+      }),
+    ]),
+    installLatestAwsSdk: false,
+  });
+  const provider = Stack.of(scope).node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287');
+  if (provider) {
+    Validations.of(provider).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        "CDK's AwsCustomResource provider runs with AWSLambdaBasicExecutionRole (writing its own logs); it " +
+        'only sets (and on removal deletes) the account default protect configuration, once per deployment.',
+    });
+  }
 }
 
 /**

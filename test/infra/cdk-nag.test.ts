@@ -12,6 +12,14 @@ const VARIANTS: Array<[string, OtpServiceProps]> = [
   ['a scheduled key rotation', { keyRotation: { every: Duration.days(90) } }],
   ['SMS through End User Messaging directly', { sms: { provider: 'end-user-messaging', senderId: 'Acme' } }],
   [
+    'a protect configuration as the account default',
+    {
+      sms: { provider: 'end-user-messaging' },
+      smsProtect: { accountDefault: true },
+      deliveryReceipts: false,
+    },
+  ],
+  [
     'SMS and voice through Notify',
     { sms: { provider: 'notify' }, voice: { provider: 'notify' }, allowedCountries: ['US', 'CA'] },
   ],

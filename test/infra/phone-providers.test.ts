@@ -3,7 +3,7 @@
  * protect configuration of the direct path with its country rules from `allowedCountries`, each send
  * permission scoped to exactly the resources the functions name, and the variables they read.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { OtpServiceProps } from '../../infra/otp-service-props.ts';
 import { protectCountryRules } from '../../infra/phone-providers.ts';
 import { FULL_PROPS, functionOf, resources, synthesize } from '../support/synth.ts';
@@ -22,6 +22,9 @@ function startOf(props: OtpServiceProps) {
   const resolve = (value: unknown) => JSON.stringify(stack.resolve(value));
   return { template, statements, env, resolve };
 }
+
+// The first synthesis loads most of aws-cdk-lib: seconds, once, outside any one test's time.
+beforeAll(() => void synthesize({}), 120_000);
 
 const actions = (statements: Statement[]) => statements.flatMap((s) => [s.Action].flat());
 
@@ -159,5 +162,25 @@ describe('SMS and voice through Notify', () => {
     expect(resolve(scoped[0])).toContain(
       ':sms-voice:eu-west-1:123456789012:notify-configuration/nc-0123456789abcdef0"',
     );
+  });
+});
+
+describe('the account default protect configuration', () => {
+  it('is set only on explicit opt-in, by one call scoped to that protect configuration', () => {
+    const direct: OtpServiceProps = { sms: { provider: 'end-user-messaging' } };
+    expect(JSON.stringify(startOf(direct).template.toJSON())).not.toContain(
+      'SetAccountDefaultProtectConfiguration',
+    );
+    const { template } = startOf({ ...direct, smsProtect: { accountDefault: true } });
+    const [resource] = Object.values(resources(template, 'Custom::AWS'));
+    expect(JSON.stringify(resource!.Properties['Create'])).toContain('SetAccountDefaultProtectConfiguration');
+    expect(JSON.stringify(resource!.Properties['Delete'])).toContain(
+      'DeleteAccountDefaultProtectConfiguration',
+    );
+    const policy = Object.entries(resources(template, 'AWS::IAM::Policy')).find(([id]) =>
+      id.startsWith('OtpServiceProtectAccountDefault'),
+    )![1];
+    const [statement] = (policy.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement;
+    expect(JSON.stringify(statement!.Resource)).toContain('ProtectConfiguration');
   });
 });
