@@ -9,7 +9,7 @@ import { checkCascadeSetting } from './core/cascade.ts';
 import { CODE_ALPHABETS, isCodeAlphabet, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from './core/codes.ts';
 import { isPushApplicationArn } from './core/push-endpoints.ts';
 import { DEFAULT_SETTINGS, type Settings } from './core/settings.ts';
-import { checkSmsTemplates } from './core/sms-templates.ts';
+import { checkSmsTemplates, isSupported, SUPPORTED_LOCALES } from './core/sms-templates.ts';
 import {
   CASCADE_QUEUE_URL,
   CASCADE_STATE_MACHINE_ARN,
@@ -18,6 +18,8 @@ import {
   EMAIL_REPLY_TO,
   KEY_ROTATION_EVERY_SECONDS,
   KEY_ROTATION_SECRET_ARN,
+  NOTIFY_CONFIGURATION_ID,
+  NOTIFY_TEMPLATE_IDS,
   OTP_ALLOWED_COUNTRIES,
   OTP_APP_NAME,
   OTP_CASCADE,
@@ -37,12 +39,17 @@ import {
   OTP_TTL_SECONDS,
   OTP_VOICE_FALLBACK_SECONDS,
   SECRET_ARN,
+  SMS_CONFIGURATION_SET,
   SMS_ORIGINATION_NUMBER,
+  SMS_PROTECT_CONFIGURATION_ID,
+  SMS_PROVIDER,
   SMS_SENDER_ID,
   TABLE_NAME,
   VOICE_CONFIGURATION_SET,
   VOICE_ID,
   VOICE_ORIGINATION_IDENTITY,
+  VOICE_PROTECT_CONFIGURATION_ID,
+  VOICE_PROVIDER,
   WHATSAPP_META_API_VERSION,
   WHATSAPP_PHONE_NUMBER_ID,
   WHATSAPP_TEMPLATE_LANGUAGES,
@@ -192,18 +199,55 @@ export function keyRotationFromEnv(env: Env): { secretArn: string; everySeconds:
   return { secretArn, everySeconds: Number(every) };
 }
 
+/** Who carries an SMS: Amazon SNS (the default), End User Messaging SMS directly, or its Notify. */
+export const SMS_PROVIDERS = ['sns', 'end-user-messaging', 'notify'] as const;
+export type SmsProvider = (typeof SMS_PROVIDERS)[number];
+/** Who places a call: End User Messaging `SendVoiceMessage` (the default), or Notify. */
+export const VOICE_PROVIDERS = ['end-user-messaging', 'notify'] as const;
+export type VoiceProvider = (typeof VOICE_PROVIDERS)[number];
+
 /** The channels a sending function has, as its environment configures them. */
 export interface ChannelConfig {
-  /** Always on (Amazon SNS). */
-  sms: { senderId?: string; originationNumber?: string };
+  /** Always on: Amazon SNS unless `provider` names another (`SMS_PROVIDER`). */
+  sms: SmsConfig;
   /** On with `EMAIL_FROM_ADDRESS` (Amazon SES). */
   email?: { fromAddress: string; replyTo?: string; configurationSetName?: string };
-  /** On with `VOICE_ORIGINATION_IDENTITY` (AWS End User Messaging SMS and Voice). */
-  voice?: { originationIdentity: string; voiceId?: string; configurationSetName?: string };
+  /** On with `VOICE_ORIGINATION_IDENTITY`, or with `VOICE_PROVIDER=notify`. */
+  voice?: VoiceConfig;
   /** On with `WHATSAPP_PHONE_NUMBER_ID` (AWS End User Messaging Social). */
   whatsapp?: WhatsAppConfig;
   /** On with `OTP_PUSH_PLATFORM_APPLICATIONS` (Amazon SNS mobile push to their endpoints). */
   push?: { platformApplications: readonly string[] };
+  /** Present when SMS or voice goes through Notify (`NOTIFY_CONFIGURATION_ID`). */
+  notify?: NotifyConfig;
+}
+
+export interface SmsConfig {
+  /** Absent for SNS. */
+  provider?: Exclude<SmsProvider, 'sns'>;
+  senderId?: string;
+  originationNumber?: string;
+  /** End User Messaging and Notify: the SMS-Voice configuration set the message goes through. */
+  configurationSetName?: string;
+  /** End User Messaging only (Notify's own protection is mandatory): checked on every send. */
+  protectConfigurationId?: string;
+}
+
+export type VoiceConfig =
+  | {
+      provider?: undefined;
+      originationIdentity: string;
+      voiceId?: string;
+      configurationSetName?: string;
+      protectConfigurationId?: string;
+    }
+  | { provider: 'notify'; voiceId?: string; configurationSetName?: string };
+
+export interface NotifyConfig {
+  /** The Notify configuration's id (`nc-…`) or ARN. */
+  configurationId: string;
+  /** A Notify template id per supported locale; a locale not named uses the configuration's default. */
+  templateIds: Readonly<Partial<Record<string, string>>>;
 }
 
 export interface WhatsAppConfig {
@@ -244,9 +288,27 @@ export function channelsFromEnv(env: Env): ChannelConfig {
     /^(\+[1-9]\d{1,14}|\d{3,8})$/,
     'an E.164 phone number such as +18885550100, or a short code',
   );
+  const smsProvider = providerFromEnv(env, SMS_PROVIDER, SMS_PROVIDERS);
+  const voiceProvider = providerFromEnv(env, VOICE_PROVIDER, VOICE_PROVIDERS);
+  const smsSet = optionalEnv(env, SMS_CONFIGURATION_SET, CONFIGURATION_SET, CONFIGURATION_SET_WHAT);
+  const smsProtect = optionalEnv(env, SMS_PROTECT_CONFIGURATION_ID, RESOURCE_ID, PROTECT_WHAT);
+  onlyFor(env, SMS_PROVIDER, smsProvider, {
+    [SMS_CONFIGURATION_SET]: ['end-user-messaging', 'notify'],
+    [SMS_PROTECT_CONFIGURATION_ID]: ['end-user-messaging'],
+    [SMS_SENDER_ID]: ['sns', 'end-user-messaging'],
+    [SMS_ORIGINATION_NUMBER]: ['sns', 'end-user-messaging'],
+  });
   const channels: ChannelConfig = {
-    sms: { ...(senderId ? { senderId } : {}), ...(originationNumber ? { originationNumber } : {}) },
+    sms: {
+      ...(smsProvider === 'sns' ? {} : { provider: smsProvider }),
+      ...(senderId ? { senderId } : {}),
+      ...(originationNumber ? { originationNumber } : {}),
+      ...(smsSet ? { configurationSetName: smsSet } : {}),
+      ...(smsProtect ? { protectConfigurationId: smsProtect } : {}),
+    },
   };
+  const notify = notifyFromEnv(env, smsProvider === 'notify' || voiceProvider === 'notify');
+  if (notify) channels.notify = notify;
 
   const hasAddress = (value: string) => emailAddressIn(value) !== undefined;
   const fromAddress = optionalEnv(env, EMAIL_FROM_ADDRESS, hasAddress, ADDRESS_WHAT);
@@ -270,13 +332,30 @@ export function channelsFromEnv(env: Env): ChannelConfig {
   );
   const voiceId = optionalEnv(env, VOICE_ID, /^[A-Z]{2,20}$/, 'a voice name in capitals, such as JOANNA');
   const voiceSet = optionalEnv(env, VOICE_CONFIGURATION_SET, CONFIGURATION_SET, CONFIGURATION_SET_WHAT);
-  onlyWith(env, VOICE_ORIGINATION_IDENTITY, [VOICE_ID, VOICE_CONFIGURATION_SET]);
-  if (originationIdentity) {
-    channels.voice = {
-      originationIdentity,
-      ...(voiceId ? { voiceId } : {}),
-      ...(voiceSet ? { configurationSetName: voiceSet } : {}),
-    };
+  const voiceProtect = optionalEnv(env, VOICE_PROTECT_CONFIGURATION_ID, RESOURCE_ID, PROTECT_WHAT);
+  const optional = {
+    ...(voiceId ? { voiceId } : {}),
+    ...(voiceSet ? { configurationSetName: voiceSet } : {}),
+  };
+  if (voiceProvider === 'notify') {
+    onlyFor(env, VOICE_PROVIDER, voiceProvider, {
+      [VOICE_ORIGINATION_IDENTITY]: ['end-user-messaging'],
+      [VOICE_PROTECT_CONFIGURATION_ID]: ['end-user-messaging'],
+    });
+    channels.voice = { provider: 'notify', ...optional };
+  } else {
+    onlyWith(env, VOICE_ORIGINATION_IDENTITY, [
+      VOICE_ID,
+      VOICE_CONFIGURATION_SET,
+      VOICE_PROTECT_CONFIGURATION_ID,
+    ]);
+    if (originationIdentity) {
+      channels.voice = {
+        originationIdentity,
+        ...optional,
+        ...(voiceProtect ? { protectConfigurationId: voiceProtect } : {}),
+      };
+    }
   }
   const whatsapp = whatsAppFromEnv(env);
   if (whatsapp) channels.whatsapp = whatsapp;
@@ -288,6 +367,68 @@ export function channelsFromEnv(env: Env): ChannelConfig {
     channels.push = { platformApplications: pushPlatformApplications };
   }
   return channels;
+}
+
+/** SMS-Voice resource ids and ARNs (protect and Notify configurations). */
+const RESOURCE_ID = /^[A-Za-z0-9_:/-]{1,256}$/;
+const PROTECT_WHAT = 'a protect configuration id (protect-…) or ARN';
+
+function providerFromEnv<P extends string>(env: Env, name: string, providers: readonly P[]): P {
+  const value = env[name];
+  if (value === undefined || value === '') return providers[0]!;
+  if (!(providers as readonly string[]).includes(value)) {
+    throw new Error(`${name} must be one of ${providers.join(', ')} (got "${value}")`);
+  }
+  return value as P;
+}
+
+/** Throws when a variable is set whose meaning belongs to providers other than the one chosen. */
+function onlyFor(env: Env, switchName: string, provider: string, rules: Record<string, readonly string[]>) {
+  for (const [name, providers] of Object.entries(rules)) {
+    if (env[name] && !providers.includes(provider)) {
+      throw new Error(
+        `${name} is set but ${switchName} is ${provider}: it applies to ${providers.join(' or ')} only`,
+      );
+    }
+  }
+}
+
+/** Notify's variables: its configuration is required when a provider is Notify, and meaningless otherwise. */
+function notifyFromEnv(env: Env, used: boolean): NotifyConfig | undefined {
+  const configurationId = optionalEnv(
+    env,
+    NOTIFY_CONFIGURATION_ID,
+    RESOURCE_ID,
+    'a Notify configuration id (nc-…) or ARN',
+  );
+  const templates = env[NOTIFY_TEMPLATE_IDS];
+  if (!used) {
+    const orphan = [NOTIFY_CONFIGURATION_ID, NOTIFY_TEMPLATE_IDS].find((name) => env[name]);
+    if (orphan)
+      throw new Error(`${orphan} is set but neither ${SMS_PROVIDER} nor ${VOICE_PROVIDER} is notify`);
+    return undefined;
+  }
+  if (!configurationId) {
+    throw new Error(
+      `${SMS_PROVIDER} or ${VOICE_PROVIDER} is notify but ${NOTIFY_CONFIGURATION_ID} is not set`,
+    );
+  }
+  const what = 'a JSON object of locale -> Notify template id';
+  const parsed = templates ? parseJson(templates, NOTIFY_TEMPLATE_IDS, what) : {};
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`${NOTIFY_TEMPLATE_IDS} must be ${what}`);
+  }
+  for (const [locale, id] of Object.entries(parsed)) {
+    if (!isSupported(locale)) {
+      throw new Error(`${NOTIFY_TEMPLATE_IDS} names "${locale}", not one of ${SUPPORTED_LOCALES.join(', ')}`);
+    }
+    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(id)) {
+      throw new Error(
+        `${NOTIFY_TEMPLATE_IDS} for "${locale}" must be a template id such as notify-code-verification-english-001`,
+      );
+    }
+  }
+  return { configurationId, templateIds: parsed as Record<string, string> };
 }
 
 /** The WhatsApp variables: a phone number id switches the channel on; the rest have defaults. */

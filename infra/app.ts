@@ -18,7 +18,12 @@ import { OtpStack } from './otp-stack.ts';
  * pushPlatformApplications (ARNs, comma-separated), cascade (true | false), defaultCascade (JSON),
  * allowedCountries, alarmTopicArn, eventBusName, removalPolicy (retain | destroy),
  * keyRotationDays (rotate the key material every N days; off when unset), passwordless (true: also the
- * passwordless example's user pool, app client and sign-in triggers; docs/cognito.md).
+ * passwordless example's user pool, app client and sign-in triggers; docs/cognito.md), smsProvider (sns |
+ * end-user-messaging | notify), voiceProvider (end-user-messaging | notify: voice on through Notify
+ * without voiceOriginationIdentity), notifyConfigurationId (an existing Notify configuration),
+ * smsProtect (filter | allow | off: the direct path's protect configuration).
+ *
+ *   npx cdk deploy -c smsProvider=notify -c voiceProvider=notify -c allowedCountries=US,CA
  */
 const app = new App();
 const context = (key: string): string | undefined => {
@@ -80,6 +85,19 @@ const passwordless = context('passwordless');
 if (passwordless !== undefined && passwordless !== 'true' && passwordless !== 'false') {
   throw new Error(`-c passwordless must be "true" or "false" (got "${passwordless}")`);
 }
+const SMS_PROVIDERS = ['sns', 'end-user-messaging', 'notify'] as const;
+const VOICE_PROVIDERS = ['end-user-messaging', 'notify'] as const;
+const oneOf = <T extends string>(key: string, allowed: readonly T[]): T | undefined => {
+  const value = context(key);
+  if (value !== undefined && !(allowed as readonly string[]).includes(value)) {
+    throw new Error(`-c ${key} must be one of ${allowed.join(', ')} (got "${value}")`);
+  }
+  return value as T | undefined;
+};
+const smsProvider = oneOf('smsProvider', SMS_PROVIDERS);
+const voiceProvider = oneOf('voiceProvider', VOICE_PROVIDERS);
+const smsProtect = oneOf('smsProtect', ['filter', 'allow', 'off'] as const);
+const notifyConfigurationId = context('notifyConfigurationId');
 
 const alarmTopicArn = context('alarmTopicArn');
 const eventBusName = context('eventBusName');
@@ -95,6 +113,7 @@ new OtpStack(app, context('stackName') ?? 'Onetime', {
     ...(codeLength ? { codeLength: Number(codeLength) } : {}),
     ...(allowedCountries ? { allowedCountries: allowedCountries.split(',').map((c) => c.trim()) } : {}),
     sms: {
+      ...(smsProvider ? { provider: smsProvider } : {}),
       ...(originationNumber ? { originationNumber } : {}),
       ...(senderId ? { senderId } : {}),
       ...(originDomain ? { originDomain } : {}),
@@ -108,9 +127,21 @@ new OtpStack(app, context('stackName') ?? 'Onetime', {
           },
         }
       : {}),
-    ...(voiceOriginationIdentity
-      ? { voice: { originationIdentity: voiceOriginationIdentity, ...(voiceId ? { voiceId } : {}) } }
-      : {}),
+    ...(voiceProvider === 'notify'
+      ? { voice: { provider: 'notify' as const, ...(voiceId ? { voiceId } : {}) } }
+      : voiceOriginationIdentity
+        ? { voice: { originationIdentity: voiceOriginationIdentity, ...(voiceId ? { voiceId } : {}) } }
+        : {}),
+    ...(notifyConfigurationId ? { notify: { configurationId: notifyConfigurationId } } : {}),
+    ...(smsProtect === 'off'
+      ? { smsProtect: false as const }
+      : smsProtect
+        ? {
+            smsProtect: {
+              allowedCountryRule: smsProtect === 'allow' ? ('ALLOW' as const) : ('FILTER' as const),
+            },
+          }
+        : {}),
     ...(whatsappPhoneNumberId
       ? {
           whatsapp: {

@@ -6,12 +6,19 @@ import {
   EMAIL_CONFIGURATION_SET,
   EMAIL_FROM_ADDRESS,
   EMAIL_REPLY_TO,
+  NOTIFY_CONFIGURATION_ID,
+  NOTIFY_TEMPLATE_IDS,
   OTP_PUSH_PLATFORM_APPLICATIONS,
+  SMS_CONFIGURATION_SET,
   SMS_ORIGINATION_NUMBER,
+  SMS_PROTECT_CONFIGURATION_ID,
+  SMS_PROVIDER,
   SMS_SENDER_ID,
   VOICE_CONFIGURATION_SET,
   VOICE_ID,
   VOICE_ORIGINATION_IDENTITY,
+  VOICE_PROTECT_CONFIGURATION_ID,
+  VOICE_PROVIDER,
   WHATSAPP_META_API_VERSION,
   WHATSAPP_PHONE_NUMBER_ID,
   WHATSAPP_TEMPLATE_LANGUAGES,
@@ -19,9 +26,19 @@ import {
 } from '../functions/env.ts';
 import { nagResourceName } from './nag.ts';
 import type { OtpServiceProps } from './otp-service-props.ts';
+import { smsVoiceArn } from './phone-providers.ts';
 
-/** The props that configure channels. */
-export type ChannelProps = Pick<OtpServiceProps, 'sms' | 'email' | 'voice' | 'whatsapp' | 'push'>;
+/**
+ * The props that configure channels, and the provider resources `OtpService` made for them
+ * (infra/phone-providers.ts): the Notify configuration and the protect configuration to send through.
+ */
+export type ChannelProps = Pick<
+  OtpServiceProps,
+  'sms' | 'email' | 'voice' | 'whatsapp' | 'push' | 'notify'
+> & {
+  readonly notifyConfigurationId?: string;
+  readonly protectConfigurationId?: string;
+};
 /** The names `channelEnvironment` may set: read by the sending functions only. */
 export const CHANNEL_VARIABLES: readonly string[] = [
   SMS_SENDER_ID,
@@ -36,6 +53,13 @@ export const CHANNEL_VARIABLES: readonly string[] = [
   WHATSAPP_TEMPLATE_NAME,
   WHATSAPP_TEMPLATE_LANGUAGES,
   WHATSAPP_META_API_VERSION,
+  SMS_PROVIDER,
+  SMS_CONFIGURATION_SET,
+  SMS_PROTECT_CONFIGURATION_ID,
+  VOICE_PROVIDER,
+  VOICE_PROTECT_CONFIGURATION_ID,
+  NOTIFY_CONFIGURATION_ID,
+  NOTIFY_TEMPLATE_IDS,
 ];
 
 /**
@@ -43,9 +67,29 @@ export const CHANNEL_VARIABLES: readonly string[] = [
  * same props an `OtpService` was given. Only the channels that are configured appear; SMS needs none.
  */
 export function channelEnvironment(props: ChannelProps): Record<string, string> {
+  const smsProvider = props.sms?.provider === 'sns' ? undefined : props.sms?.provider;
+  const voiceNotify = props.voice?.provider === 'notify';
+  const notify = smsProvider === 'notify' || voiceNotify;
+  const templates = props.notify?.templateIds;
   const entries: Array<[string, string | undefined]> = [
+    [SMS_PROVIDER, smsProvider],
     [SMS_SENDER_ID, props.sms?.senderId],
     [SMS_ORIGINATION_NUMBER, props.sms?.originationNumber],
+    [SMS_CONFIGURATION_SET, smsProvider ? props.sms?.configurationSetName : undefined],
+    [
+      SMS_PROTECT_CONFIGURATION_ID,
+      smsProvider === 'end-user-messaging' ? props.protectConfigurationId : undefined,
+    ],
+    [VOICE_PROVIDER, voiceNotify ? 'notify' : undefined],
+    [VOICE_PROTECT_CONFIGURATION_ID, props.voice && !voiceNotify ? props.protectConfigurationId : undefined],
+    [
+      NOTIFY_CONFIGURATION_ID,
+      notify ? (props.notifyConfigurationId ?? props.notify?.configurationId) : undefined,
+    ],
+    [
+      NOTIFY_TEMPLATE_IDS,
+      notify && templates && Object.keys(templates).length > 0 ? JSON.stringify(templates) : undefined,
+    ],
     [EMAIL_FROM_ADDRESS, props.email?.fromAddress],
     [EMAIL_REPLY_TO, props.email?.replyTo],
     [EMAIL_CONFIGURATION_SET, props.email?.configurationSetName],
@@ -69,12 +113,36 @@ export function channelEnvironment(props: ChannelProps): Record<string, string> 
  */
 export function grantChannelSends(fn: lambda.Function, environment: Record<string, string>): void {
   const pushApplications = environment[OTP_PUSH_PLATFORM_APPLICATIONS]?.split(',').filter(Boolean) ?? [];
-  grantSms(fn, { denyTopicsAndEndpoints: pushApplications.length === 0 });
+  const smsProvider = environment[SMS_PROVIDER];
+  if (smsProvider === undefined) grantSms(fn, { denyTopicsAndEndpoints: pushApplications.length === 0 });
+  if (smsProvider === 'end-user-messaging') {
+    grantSmsDirect(
+      fn,
+      environment[SMS_ORIGINATION_NUMBER] ?? environment[SMS_SENDER_ID],
+      environment[SMS_CONFIGURATION_SET],
+      environment[SMS_PROTECT_CONFIGURATION_ID],
+    );
+  }
+  const notifyConfiguration = environment[NOTIFY_CONFIGURATION_ID];
+  if (notifyConfiguration) {
+    grantNotify(fn, notifyConfiguration, {
+      sms: smsProvider === 'notify' ? (environment[SMS_CONFIGURATION_SET] ?? '') : undefined,
+      voice:
+        environment[VOICE_PROVIDER] === 'notify' ? (environment[VOICE_CONFIGURATION_SET] ?? '') : undefined,
+    });
+  }
   if (pushApplications.length > 0) grantPush(fn, pushApplications);
   const fromAddress = environment[EMAIL_FROM_ADDRESS];
   if (fromAddress) grantEmail(fn, fromAddress, environment[EMAIL_CONFIGURATION_SET]);
   const originationIdentity = environment[VOICE_ORIGINATION_IDENTITY];
-  if (originationIdentity) grantVoice(fn, originationIdentity, environment[VOICE_CONFIGURATION_SET]);
+  if (originationIdentity) {
+    grantVoice(
+      fn,
+      originationIdentity,
+      environment[VOICE_CONFIGURATION_SET],
+      environment[VOICE_PROTECT_CONFIGURATION_ID],
+    );
+  }
   const phoneNumberId = environment[WHATSAPP_PHONE_NUMBER_ID];
   if (phoneNumberId) grantWhatsApp(fn, phoneNumberId);
 }
@@ -182,9 +250,13 @@ export function grantVoice(
   fn: lambda.Function,
   originationIdentity: string,
   configurationSetName?: string,
+  protectConfigurationId?: string,
 ): void {
   const stack = Stack.of(fn);
   const { resources, scopedToAccount } = voiceResources(stack, originationIdentity);
+  if (protectConfigurationId) {
+    resources.push(smsVoiceArn(stack, 'protect-configuration', protectConfigurationId));
+  }
   if (configurationSetName) {
     resources.push(
       stack.formatArn({
@@ -206,6 +278,79 @@ export function grantVoice(
         'lists are evaluated on every send.',
     });
   }
+}
+
+/**
+ * SMS through End User Messaging directly: sms-voice:SendTextMessage from the configured number, pool or
+ * sender id (the account's own when none is named), through the configuration set and the protect
+ * configuration the sends name.
+ */
+export function grantSmsDirect(
+  fn: lambda.Function,
+  originationIdentity: string | undefined,
+  configurationSetName: string | undefined,
+  protectConfigurationId: string | undefined,
+): void {
+  const stack = Stack.of(fn);
+  const arn = (resource: string, resourceName: string) =>
+    stack.formatArn({ service: 'sms-voice', resource, resourceName });
+  const named =
+    originationIdentity && /^(arn:|phone-|pool-)/.test(originationIdentity)
+      ? voiceResources(stack, originationIdentity)
+      : undefined;
+  // An E.164 number or a sender id names no resource id: the account's numbers, pools and sender ids.
+  const resources = named?.resources ?? [
+    arn('phone-number', '*'),
+    arn('pool', '*'),
+    arn('sender-id', '*'),
+    arn('opt-out-list', '*'),
+  ];
+  const scopedToAccount = named?.scopedToAccount ?? [...resources];
+  if (configurationSetName) resources.push(arn('configuration-set', configurationSetName));
+  if (protectConfigurationId) {
+    resources.push(smsVoiceArn(stack, 'protect-configuration', protectConfigurationId));
+  }
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ sid: 'SmsDirect', actions: ['sms-voice:SendTextMessage'], resources }),
+  );
+  for (const resource of scopedToAccount) {
+    Validations.of(fn.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(stack.resolve(resource))}]`,
+      reason:
+        'The SMS origination identity names no phone-number or pool id (an E.164 number, a sender id, ' +
+        "or none), so the send is scoped to the account's own numbers, pools and sender ids; opt-out " +
+        'lists are evaluated on every send.',
+    });
+  }
+}
+
+/**
+ * Notify: sms-voice:SendNotifyTextMessage and/or SendNotifyVoiceMessage through exactly the one Notify
+ * configuration (and the configuration set a channel names, when it names one).
+ */
+export function grantNotify(
+  fn: lambda.Function,
+  configurationId: string,
+  channels: { sms?: string | undefined; voice?: string | undefined },
+): void {
+  const stack = Stack.of(fn);
+  const actions = [
+    ...(channels.sms !== undefined ? ['sms-voice:SendNotifyTextMessage'] : []),
+    ...(channels.voice !== undefined ? ['sms-voice:SendNotifyVoiceMessage'] : []),
+  ];
+  const sets = [channels.sms, channels.voice].filter((name): name is string => !!name);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'NotifyThroughTheConfiguration',
+      actions,
+      resources: [
+        smsVoiceArn(stack, 'notify-configuration', configurationId),
+        ...[...new Set(sets)].map((name) =>
+          stack.formatArn({ service: 'sms-voice', resource: 'configuration-set', resourceName: name }),
+        ),
+      ],
+    }),
+  );
 }
 
 /** `"Acme" <no-reply@acme.example>` → `no-reply@acme.example`, as the start function reads it. */

@@ -9,7 +9,9 @@ export {
   emailAddressOf,
   grantChannelSends,
   grantEmail,
+  grantNotify,
   grantSms,
+  grantSmsDirect,
   grantVoice,
   voiceResources,
 } from './channels.ts';
@@ -29,8 +31,13 @@ export type {
   OtpApiProps,
   OtpEmailProps,
   OtpFunctionName,
+  OtpNotifyProps,
+  OtpProtectProps,
   OtpServiceProps,
   OtpSmsProps,
+  OtpSmsProvider,
   OtpVoiceProps,
+  OtpVoiceProvider,
 } from './otp-service-props.ts';
 export { OtpStack, type OtpStackProps } from './otp-stack.ts';
+export { createPhoneProviders, type PhoneProviderResources, protectCountryRules } from './phone-providers.ts';

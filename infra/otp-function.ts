@@ -38,11 +38,14 @@ import {
   EMAIL_CONFIGURATION_SET,
   KEY_ROTATION_SECRET_ARN,
   NODE_OPTIONS,
+  NOTIFY_CONFIGURATION_ID,
   SECRET_ARN,
   SMS_ORIGINATION_NUMBER,
+  SMS_PROTECT_CONFIGURATION_ID,
   TABLE_NAME,
   VOICE_CONFIGURATION_SET,
   VOICE_ORIGINATION_IDENTITY,
+  VOICE_PROTECT_CONFIGURATION_ID,
 } from '../functions/env.ts';
 
 /** The deployed functions: one entry file each in functions/handlers/, nothing else there. */
@@ -107,6 +110,9 @@ const REFERENCE_STAND_INS: Readonly<Record<string, string>> = {
   [SMS_ORIGINATION_NUMBER]: '+18885550100',
   [EMAIL_CONFIGURATION_SET]: 'onetime-email',
   [VOICE_CONFIGURATION_SET]: 'onetime-voice',
+  [SMS_PROTECT_CONFIGURATION_ID]: 'protect-0123456789abcdef',
+  [VOICE_PROTECT_CONFIGURATION_ID]: 'protect-0123456789abcdef',
+  [NOTIFY_CONFIGURATION_ID]: 'nc-0123456789abcdef0',
 };
 
 /**

@@ -16,8 +16,22 @@ import type { OtpFunctionProps } from './otp-function.ts';
 
 export type OtpFunctionName = 'start' | 'check' | 'status' | 'cancel';
 
-/** SMS goes out through Amazon SNS; it is always on. */
+/** Who carries an SMS (docs/deploy.md, "From cdk deploy to a real code"). */
+export type OtpSmsProvider = 'sns' | 'end-user-messaging' | 'notify';
+/** Who places a call. */
+export type OtpVoiceProvider = 'end-user-messaging' | 'notify';
+
+/** SMS is always on: through Amazon SNS unless `provider` says otherwise. */
 export interface OtpSmsProps {
+  /**
+   * `sns` (as before), `end-user-messaging` (`SendTextMessage` from your own number, pool or sender id,
+   * with a protect configuration on every send), or `notify` (AWS End User Messaging Notify: AWS's
+   * numbers and pre-approved templates, no registration; `originationNumber`, `senderId` and
+   * `templates` do not apply). @default 'sns'
+   */
+  readonly provider?: OtpSmsProvider;
+  /** End User Messaging and Notify: an SMS-Voice configuration set the messages go through. @default none */
+  readonly configurationSetName?: string;
   /** The account's own number (toll-free, 10DLC, short code) to send from. @default SNS picks one */
   readonly originationNumber?: string;
   /** Alphanumeric sender id, where the destination country allows one. @default none */
@@ -48,8 +62,10 @@ export interface OtpEmailProps {
 
 /** Voice calls through AWS End User Messaging SMS and Voice; the `voice` channel is on when given. */
 export interface OtpVoiceProps {
-  /** Phone number or pool (id, ARN, or E.164 number) the call comes from. */
-  readonly originationIdentity: string;
+  /** `end-user-messaging` (`SendVoiceMessage` from your number) or `notify`. @default 'end-user-messaging' */
+  readonly provider?: OtpVoiceProvider;
+  /** Phone number or pool (id, ARN, or E.164 number) the call comes from; required unless `provider` is `notify`. */
+  readonly originationIdentity?: string;
   /** One Polly voice for every call (e.g. `JOANNA`). @default a native voice for the message's language */
   readonly voiceId?: string;
   /**
@@ -99,6 +115,44 @@ export interface OtpPushProps {
    * `arn:aws:sns:eu-west-1:123456789012:app/APNS/acme-ios`.
    */
   readonly platformApplications: readonly string[];
+}
+
+/** AWS End User Messaging Notify, when `sms.provider` or `voice.provider` is `notify`. */
+export interface OtpNotifyProps {
+  /**
+   * An existing Notify configuration (`nc-…` or its ARN) to send through. @default one created here:
+   * display name `appName`, use case CODE_VERIFICATION, the channels that use Notify, and the
+   * `allowedCountries` (all that Notify's tier allows for `['*']`)
+   */
+  readonly configurationId?: string;
+  /**
+   * A Notify template id per locale (`en`, `es`, `fr`, `de`, `pt`, `it`), e.g.
+   * `{ en: 'notify-code-verification-english-001' }` (`aws pinpoint-sms-voice-v2 describe-notify-templates`
+   * lists them). A locale not named uses the configuration's default template. @default none named
+   */
+  readonly templateIds?: Readonly<Record<string, string>>;
+  /** The configuration's default template, for a configuration created here. @default Notify's own */
+  readonly defaultTemplateId?: string;
+}
+
+/**
+ * SMS Protect on the direct End User Messaging path (SMS and voice through your own numbers): a protect
+ * configuration attached to every send, its country rules derived from `allowedCountries`.
+ */
+export interface OtpProtectProps {
+  /**
+   * What the allowed countries get: `FILTER` (AWS's SMS-pumping model filters suspicious messages) or
+   * `ALLOW`. Every other country is `BLOCK`. @default 'FILTER'
+   */
+  readonly allowedCountryRule?: 'ALLOW' | 'FILTER';
+  /** An existing protect configuration (`protect-…` or its ARN) instead of one created here. */
+  readonly configurationId?: string;
+  /**
+   * Also make it the **account default** in this region: every SMS and call of the account, SNS and
+   * Cognito's included (they cannot name one per message), is then held to its country rules. Opt in
+   * only when this service owns the account's SMS. @default false
+   */
+  readonly accountDefault?: boolean;
 }
 
 export interface OtpApiProps {
@@ -190,6 +244,15 @@ export interface OtpServiceProps {
   readonly whatsapp?: OtpWhatsAppProps;
   /** Turns the push channel on. @default push off */
   readonly push?: OtpPushProps;
+  /** Notify, for the phone channels whose provider is `notify`. @default a configuration created here */
+  readonly notify?: OtpNotifyProps;
+  /**
+   * The protect configuration of the direct path (`sms.provider: 'end-user-messaging'`, and voice through
+   * `SendVoiceMessage`); `false` attaches none. It becomes the account default only with
+   * `accountDefault: true` (that changes every SNS and Cognito SMS of the account and region).
+   * @default one created here
+   */
+  readonly smsProtect?: OtpProtectProps | false;
 
   readonly api?: OtpApiProps;
   readonly alarms?: OtpAlarmProps;

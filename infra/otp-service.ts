@@ -27,6 +27,7 @@ import { OtpDeliveryReceipts } from './otp-delivery-receipts.ts';
 import { handlerEntry, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 import { OtpKeyRotation } from './otp-key-rotation.ts';
 import type { OtpFunctionName, OtpServiceProps } from './otp-service-props.ts';
+import { createPhoneProviders, type PhoneProviderResources } from './phone-providers.ts';
 
 /**
  * onetime, deployed: a DynamoDB table, the key-material secret, one function per route, a REST API
@@ -60,6 +61,8 @@ export class OtpService extends Construct {
   readonly deliveryReceipts?: OtpDeliveryReceipts;
   /** The scheduled key rotation, when `keyRotation` is set. */
   readonly keyRotation?: OtpKeyRotation;
+  /** The Notify and protect configurations the phone providers send through (infra/phone-providers.ts). */
+  readonly phoneProviders: PhoneProviderResources;
   /** Namespace of the metrics the log filters publish. */
   readonly metricNamespace: string;
   /** Sends the spend brake refused ("send rate limited" with reason spend_limit). */
@@ -79,13 +82,21 @@ export class OtpService extends Construct {
   constructor(scope: Construct, id: string, props: OtpServiceProps = {}) {
     super(scope, id);
     this.#props = props;
-    this.#channelProps = withReceiptConfigurationSets(this, props);
+    this.phoneProviders = createPhoneProviders(this, props);
+    this.#channelProps = {
+      ...withReceiptConfigurationSets(this, props),
+      ...(props.notify ? { notify: props.notify } : {}),
+      ...definedOnly({
+        notifyConfigurationId: this.phoneProviders.notifyConfigurationId,
+        protectConfigurationId: this.phoneProviders.protectConfigurationId,
+      }),
+    };
     this.#removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.#logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     // An empty identity would turn voice off without a word; every function would run without it.
     this.node.addValidation({
       validate: () =>
-        props.voice && !props.voice.originationIdentity
+        props.voice && props.voice.provider !== 'notify' && !props.voice.originationIdentity
           ? ['voice.originationIdentity is empty: name the phone number, pool or ARN that places calls']
           : [],
     });
@@ -407,6 +418,15 @@ export class OtpService extends Construct {
         'the LambdaInvoke task grants it; no other function.',
     });
   }
+}
+
+/** The entries whose value is set (props are `exactOptionalPropertyTypes`). */
+function definedOnly<T extends Record<string, string | undefined>>(
+  values: T,
+): Partial<Record<keyof T, string>> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<
+    Record<keyof T, string>
+  >;
 }
 
 const capitalise = (name: string) => name[0]!.toUpperCase() + name.slice(1);

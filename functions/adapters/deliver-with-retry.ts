@@ -6,7 +6,7 @@
  * code (provider messages can echo the phone number, so they are not kept).
  */
 
-import { DeliveryError } from '../core/errors.ts';
+import { DeliveryError, type ProviderLimit } from '../core/errors.ts';
 import type { OutgoingMessage } from '../core/ports.ts';
 
 export interface RetryOptions {
@@ -42,6 +42,8 @@ const THROTTLING_NAMES = new Set([
 
 interface ProviderError {
   name?: unknown;
+  /** SMS-Voice v2's enum of why (e.g. DESTINATION_PHONE_NUMBER_OPTED_OUT, DAILY_NOTIFY_TIER_MESSAGE_LIMIT). */
+  Reason?: unknown;
   $retryable?: { throttling?: boolean };
   $metadata?: { httpStatusCode?: number; requestId?: string };
 }
@@ -97,13 +99,34 @@ function toDeliveryError(
   // Only a name-shaped string survives: it is the SDK's exception class, not free text.
   const name = typeof e.name === 'string' && /^[A-Za-z0-9_.]{1,64}$/.test(e.name) ? e.name : 'UnknownError';
   const status = e.$metadata?.httpStatusCode;
+  // An enum value, never free text: says which refusal it was (opted out, blocked by protect, a limit).
+  const reason = typeof e.Reason === 'string' && /^[A-Z0-9_]{1,64}$/.test(e.Reason) ? e.Reason : undefined;
   // Throttling that outlasted the retries, and provider-side faults, may pass later; a refusal won't.
   const retryable = !refusals.includes(name) && (throttled || (status !== undefined && status >= 500));
+  const providerLimit = reason === undefined ? undefined : providerLimitOf(reason);
   return new DeliveryError(
     `${message.channel} delivery failed for verification ${message.verificationId}: ${name}` +
+      (reason === undefined ? '' : ` ${reason}`) +
       (status === undefined ? '' : ` (HTTP ${status})`),
     retryable,
-    // A sanitised cause for logs; the original error may quote the destination.
-    { cause: { name, httpStatusCode: status, requestId: e.$metadata?.requestId } },
+    {
+      // A sanitised cause for logs; the original error may quote the destination.
+      cause: { name, reason, httpStatusCode: status, requestId: e.$metadata?.requestId },
+      ...(providerLimit ? { providerLimit } : {}),
+    },
   );
+}
+
+/**
+ * The provider limits that refuse every message alike. Notify's daily tier limit (200 a day on the
+ * Basic tier) lifts by itself with the next UTC day: a 429 until then. A monthly spend limit lifts only
+ * when someone raises it (or the month turns): a 503, asking again in an hour.
+ */
+export function providerLimitOf(reason: string, now = Date.now()): ProviderLimit | undefined {
+  if (reason === 'DAILY_NOTIFY_TIER_MESSAGE_LIMIT') {
+    const nextUtcDay = Math.floor(now / 86_400_000 + 1) * 86_400_000;
+    return { statusCode: 429, retryAfterSeconds: Math.ceil((nextUtcDay - now) / 1000) };
+  }
+  if (reason.startsWith('MONTHLY_SPEND_LIMIT_REACHED')) return { statusCode: 503, retryAfterSeconds: 3_600 };
+  return undefined;
 }

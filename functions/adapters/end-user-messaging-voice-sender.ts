@@ -14,6 +14,8 @@ export interface EndUserMessagingVoiceSenderOptions extends RetryOptions {
   voiceId?: VoiceId;
   /** SMS-Voice configuration set whose event destination reports call outcomes (delivery receipts). */
   configurationSetName?: string;
+  /** Protect configuration checked on every call (its VOICE country rules). */
+  protectConfigurationId?: string;
 }
 
 /** A native voice per Polly language; a language's first entry doubles as its default. */
@@ -63,6 +65,12 @@ export class EndUserMessagingVoiceSender implements MessageSender {
       ...(this.options.configurationSetName
         ? { ConfigurationSetName: this.options.configurationSetName }
         : {}),
+      ...(this.options.protectConfigurationId
+        ? { ProtectConfigurationId: this.options.protectConfigurationId }
+        : {}),
+      ...(message.ttlSeconds ? { TimeToLive: Math.max(5, message.ttlSeconds) } : {}),
+      // The activity stream reports the approved ones as RECEIVED (conversion feedback).
+      MessageFeedbackEnabled: true,
     });
     const output = await deliverWithRetry(message, () => this.client.send(command), this.options);
     return { providerMessageId: output.MessageId };

@@ -28,16 +28,29 @@ export class EngineError extends Error {
   }
 }
 
+/**
+ * A provider's own limit that refused the message for every destination alike (Notify's daily tier
+ * limit, a monthly spend limit): not this message's fault, so the caller hears a 429 or 503 that says
+ * when to come back instead of a 502.
+ */
+export interface ProviderLimit {
+  /** 429 (`rate_limited`, reason `spend_limit`) when it lifts by itself soon; 503 when someone must act. */
+  statusCode: 429 | 503;
+  retryAfterSeconds: number;
+}
+
 /** Thrown by a channel adapter when the provider refused the message. */
 export class DeliveryError extends Error {
   constructor(
     message: string,
     readonly retryable = false,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; providerLimit?: ProviderLimit },
   ) {
     super(message, options);
     this.name = 'DeliveryError';
+    this.providerLimit = options?.providerLimit;
   }
+  readonly providerLimit: ProviderLimit | undefined;
 }
 
 export const invalidRequest = (message: string, field?: string) =>

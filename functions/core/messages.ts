@@ -238,19 +238,24 @@ const RENDERERS: Record<Channel, (context: RenderContext) => Rendered> = {
       amount: formatAmount(tx, locale, 'symbol').replace(/[\u00a0\u202f]/g, ' '),
       payee: tx.payee,
     };
-    return { body: renderSms(t, input, minutes, shown, input.smsTemplates?.[locale]) };
+    return {
+      body: renderSms(t, input, minutes, shown, input.smsTemplates?.[locale]),
+      ...codeAndLifetime(input),
+    };
   },
   email: (context) =>
     renderEmail(context.t, context.input, context.minutes, context.locale, payment(context, 'symbol')),
   // Spelled out ("49.90 euros"): a voice reads a name more surely than a symbol.
-  voice: (context) =>
-    renderVoice(
+  voice: (context) => ({
+    ...renderVoice(
       context.t,
       context.input.appName,
       context.input.code,
       speechLanguage(context.locale, context.input.locale),
       payment(context, 'name'),
     ),
+    ...codeAndLifetime(context.input),
+  }),
   // The template's text is Meta's, in the template's language; this is what the person reads, for the
   // outbox. The code itself rides separately: the template's body parameter and copy-code button.
   // Meta's authentication templates have fixed wording: a payment cannot be shown (docs/security.md).
@@ -272,6 +277,15 @@ const RENDERERS: Record<Channel, (context: RenderContext) => Rendered> = {
     ttlSeconds: Math.max(1, Math.floor(context.input.ttlSeconds)),
   }),
 };
+
+/**
+ * SMS and voice carry the code on its own as well, and its remaining life: Notify sends the code as a
+ * template variable (its wording is AWS's), and no provider should deliver a code after it expired.
+ */
+const codeAndLifetime = (input: RenderInput) => ({
+  code: input.code,
+  ttlSeconds: Math.max(1, Math.floor(input.ttlSeconds)),
+});
 
 function renderSms(
   t: Templates,

@@ -21,11 +21,12 @@ export interface OutgoingMessage {
   /** Voice only: SSML that reads the code one symbol at a time, twice. */
   ssml?: string;
   /**
-   * WhatsApp and push: the code on its own, for the authentication template's body parameter and
-   * copy-code button (the template's text is Meta's), and for a push notification's data (autofill).
+   * The code on its own: WhatsApp's authentication template's body parameter and copy-code button (the
+   * template's text is Meta's), a push notification's data (autofill), Notify's template variable
+   * (SMS and voice). Absent for email.
    */
   code?: string;
-  /** Push: seconds the notification is worth delivering, never more than the code's remaining validity. */
+  /** Push, SMS and voice: seconds the message is worth delivering, never more than the code's remaining validity. */
   ttlSeconds?: number;
   /** The language the message is worded in (`en`, `es`, ...): WhatsApp picks its template language by it. */
   locale?: string;

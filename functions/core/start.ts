@@ -3,7 +3,7 @@ import { generateCode } from './codes.ts';
 import type { SendDeps } from './deps.ts';
 import { parseDestination } from './destination.ts';
 import { deviceIpBucket } from './device-ip.ts';
-import { DeliveryError, EngineError, invalidRequest } from './errors.ts';
+import { DeliveryError, EngineError, invalidRequest, type ProviderLimit } from './errors.ts';
 import { newVerificationId } from './ids.ts';
 import { sendLimits } from './limits.ts';
 import { maskDestination } from './masking.ts';
@@ -112,9 +112,11 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
   // A new verification whose channel refuses the first message moves on to its cascade at once.
   const movesOn = outcome.kind === 'created' && firstStep !== undefined && deps.cascade !== undefined;
   let refused = false;
+  let providerLimit: ProviderLimit | undefined;
   try {
     await sender.send(message);
   } catch (error) {
+    if (error instanceof DeliveryError) providerLimit = error.providerLimit;
     log.warn('delivery failed', {
       verificationId: stored.id,
       channel: request.channel,
@@ -127,6 +129,7 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     // A refused resend closes nothing: the code it repeats reached the person before (or a step did).
     else if (outcome.kind === 'created') await store.markDeliveryFailed(stored.id, clock());
   }
+  if (refused && !movesOn && providerLimit) throw providerLimited(providerLimit, request.channel);
   if (refused && !movesOn) {
     throw new EngineError(
       502,
@@ -184,4 +187,21 @@ function rateLimited(
     reason: rejection.kind,
     retryAfterSeconds: Math.max(1, Math.ceil(rejection.retryAfterSeconds)),
   });
+}
+
+/** The provider's own limit, stated as such: a 429 that lifts by itself, or a 503 someone must lift. */
+function providerLimited(limit: ProviderLimit, channel: Channel): EngineError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(limit.retryAfterSeconds));
+  if (limit.statusCode === 429) {
+    return new EngineError(429, 'rate_limited', REJECTION_MESSAGES.spend_limit, {
+      reason: 'spend_limit',
+      retryAfterSeconds,
+    });
+  }
+  return new EngineError(
+    503,
+    'provider_unavailable',
+    `The ${channel} provider refuses messages until its limit is raised; try again later, or use email.`,
+    { retryAfterSeconds },
+  );
 }

@@ -1,28 +1,44 @@
-import type { VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import type { PinpointSMSVoiceV2Client, VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { lazySender } from '../adapters/lazy-sender.ts';
 import type { ChannelConfig } from '../config.ts';
-import type { Senders } from '../core/ports.ts';
+import type { MessageSender, Senders } from '../core/ports.ts';
 
 /**
  * The senders for the channels a sending function (start, Cognito create, the cascade's step) has,
- * as its environment configures them (`channelsFromEnv`): SMS is always on (SNS); email when it has
+ * as its environment configures them (`channelsFromEnv`): SMS is always on (SNS, End User Messaging
+ * SMS or Notify, by `SMS_PROVIDER`); email when it has
  * a from address (SES); voice when it has an origination identity (AWS End User Messaging SMS and
- * Voice); whatsapp when it has a phone number id (AWS End User Messaging Social); push when it has
+ * Voice, or Notify by `VOICE_PROVIDER`); whatsapp when it has a phone number id (AWS End User Messaging Social); push when it has
  * platform applications (Amazon SNS mobile push). Each channel's client
  * is loaded on first use only.
  */
 export function buildSenders(channels: ChannelConfig): Senders {
-  const senders: Senders = {
-    sms: lazySender(async () => {
-      const [{ SNSClient }, { SnsSmsSender }] = await Promise.all([
-        import('@aws-sdk/client-sns'),
-        import('../adapters/sns-sms-sender.ts'),
+  const { email, voice, whatsapp, push, notify } = channels;
+  // One SMS-Voice v2 client for SMS and voice alike, built on first use.
+  let smsVoiceClient: Promise<PinpointSMSVoiceV2Client> | undefined;
+  const smsVoice = () =>
+    (smsVoiceClient ??= import('@aws-sdk/client-pinpoint-sms-voice-v2').then(
+      ({ PinpointSMSVoiceV2Client }) => new PinpointSMSVoiceV2Client({}),
+    ));
+  const notifySender = (configurationSetName?: string, voiceId?: string) =>
+    lazySender(async () => {
+      const [client, { NotifySender }] = await Promise.all([
+        smsVoice(),
+        import('../adapters/notify-sender.ts'),
       ]);
-      return new SnsSmsSender(new SNSClient({}), channels.sms);
-    }),
+      // channelsFromEnv requires the configuration whenever a provider is notify.
+      return new NotifySender(client, {
+        configurationId: notify!.configurationId,
+        templateIds: notify!.templateIds,
+        ...(configurationSetName ? { configurationSetName } : {}),
+        ...(voiceId ? { voiceId: voiceId as VoiceId } : {}),
+      });
+    });
+
+  const senders: Senders = {
+    sms: smsSender(channels, smsVoice, () => notifySender(channels.sms.configurationSetName)),
   };
 
-  const { email, voice, whatsapp, push } = channels;
   if (email) {
     senders.email = lazySender(async () => {
       const [{ SESClient }, { SesEmailSender }] = await Promise.all([
@@ -33,17 +49,15 @@ export function buildSenders(channels: ChannelConfig): Senders {
     });
   }
 
-  if (voice) {
+  if (voice?.provider === 'notify') senders.voice = notifySender(voice.configurationSetName, voice.voiceId);
+  else if (voice) {
     senders.voice = lazySender(async () => {
-      const [{ PinpointSMSVoiceV2Client }, { EndUserMessagingVoiceSender }] = await Promise.all([
-        import('@aws-sdk/client-pinpoint-sms-voice-v2'),
+      const [client, { EndUserMessagingVoiceSender }] = await Promise.all([
+        smsVoice(),
         import('../adapters/end-user-messaging-voice-sender.ts'),
       ]);
       // channelsFromEnv checked the name's form; the provider knows its voices.
-      return new EndUserMessagingVoiceSender(new PinpointSMSVoiceV2Client({}), {
-        ...voice,
-        voiceId: voice.voiceId as VoiceId,
-      });
+      return new EndUserMessagingVoiceSender(client, { ...voice, voiceId: voice.voiceId as VoiceId });
     });
   }
   if (whatsapp) {
@@ -65,4 +79,35 @@ export function buildSenders(channels: ChannelConfig): Senders {
     });
   }
   return senders;
+}
+
+/** SMS by its provider: SNS (the default), End User Messaging directly, or Notify. */
+function smsSender(
+  channels: ChannelConfig,
+  smsVoice: () => Promise<PinpointSMSVoiceV2Client>,
+  notifySender: () => MessageSender,
+): MessageSender {
+  const { sms } = channels;
+  if (sms.provider === 'notify') return notifySender();
+  if (sms.provider === 'end-user-messaging') {
+    return lazySender(async () => {
+      const [client, { EndUserMessagingSmsSender }] = await Promise.all([
+        smsVoice(),
+        import('../adapters/end-user-messaging-sms-sender.ts'),
+      ]);
+      const originationIdentity = sms.originationNumber ?? sms.senderId;
+      return new EndUserMessagingSmsSender(client, {
+        ...(originationIdentity ? { originationIdentity } : {}),
+        ...(sms.configurationSetName ? { configurationSetName: sms.configurationSetName } : {}),
+        ...(sms.protectConfigurationId ? { protectConfigurationId: sms.protectConfigurationId } : {}),
+      });
+    });
+  }
+  return lazySender(async () => {
+    const [{ SNSClient }, { SnsSmsSender }] = await Promise.all([
+      import('@aws-sdk/client-sns'),
+      import('../adapters/sns-sms-sender.ts'),
+    ]);
+    return new SnsSmsSender(new SNSClient({}), sms);
+  });
 }

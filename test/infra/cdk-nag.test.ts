@@ -10,6 +10,19 @@ const VARIANTS: Array<[string, OtpServiceProps]> = [
   ['nothing configured (sms only)', {}],
   ['voice from an E.164 number', { voice: { originationIdentity: '+18885550123' } }],
   ['a scheduled key rotation', { keyRotation: { every: Duration.days(90) } }],
+  ['SMS through End User Messaging directly', { sms: { provider: 'end-user-messaging', senderId: 'Acme' } }],
+  [
+    'a protect configuration as the account default',
+    {
+      sms: { provider: 'end-user-messaging' },
+      smsProtect: { accountDefault: true },
+      deliveryReceipts: false,
+    },
+  ],
+  [
+    'SMS and voice through Notify',
+    { sms: { provider: 'notify' }, voice: { provider: 'notify' }, allowedCountries: ['US', 'CA'] },
+  ],
   [
     'a web ACL on the stage',
     { api: { webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1' } },

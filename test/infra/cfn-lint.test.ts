@@ -34,6 +34,19 @@ const cfnLint = findCfnLint();
 // ordering, harmless, and not ours to change.
 const IGNORED = ['W3005'];
 
+/**
+ * What this cfn-lint (1.51) does not know yet, and nothing else: the resource type
+ * AWS::SMSVOICE::NotifyConfiguration (E3006, for that one resource) and Notify's two send actions in IAM
+ * (W3037, for those two actions). Both are in CloudFormation's registry and IAM's service authorization
+ * reference since Notify's launch; the data files of this cfn-lint predate it. Every other rule still
+ * runs on these templates, and the Notify configuration's own properties are held by the CDK assertions
+ * (test/infra/phone-providers.test.ts).
+ */
+const NOT_YET_IN_CFN_LINT = [
+  /^E3006 Resource type 'AWS::SMSVOICE::NotifyConfiguration' does not exist in '[a-z0-9-]+' \(Resources\/OtpServiceNotifyConfiguration[0-9A-F]{8}\/Type\)$/,
+  /^W3037 'sendnotify(text|voice)message' is not one of \[.*\] \(Resources\/Otp[A-Za-z]+FunctionRoleDefaultPolicy[0-9A-F]{8}\/Properties\/PolicyDocument\/Statement\/\d+\/Action(\/\d+)?\)$/,
+];
+
 interface Finding {
   Rule: { Id: string };
   Message: string;
@@ -72,6 +85,21 @@ describeIfCfnLint('cfn-lint: the templates CloudFormation would receive', () => 
         { alarmTopicArn: ALARM_TOPIC_ARN },
       ).template,
     );
+    write(
+      'sms-direct',
+      synthesize({
+        allowedCountries: ['US', 'CA'],
+        sms: { provider: 'end-user-messaging', senderId: 'Acme' },
+      }).template,
+    );
+    write(
+      'notify',
+      synthesize({
+        allowedCountries: ['US', 'CA'],
+        sms: { provider: 'notify' },
+        voice: { provider: 'notify' },
+      }).template,
+    );
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     write(
       'passwordless-example',
@@ -93,9 +121,18 @@ describeIfCfnLint('cfn-lint: the templates CloudFormation would receive', () => 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('finds nothing in the default stack, the stack with every option, the passwordless example, and -c passwordless=true', async () => {
+  it('finds nothing in the default stack, the stack with every option, each phone provider, the passwordless example, and -c passwordless=true', async () => {
     const findings = await lint(Object.values(templates));
-    expect(findings.map((f) => `${f.Rule.Id} ${f.Message} (${f.Location.Path?.join('/')})`)).toEqual([]);
+    const seen = findings.map((f) => `${f.Rule.Id} ${f.Message} (${f.Location.Path?.join('/')})`);
+    expect(seen.filter((finding) => !NOT_YET_IN_CFN_LINT.some((known) => known.test(finding)))).toEqual([]);
+    // The acknowledgments are exact: each matches in the Notify template, and only there.
+    const notify = findings.filter((f) => f.Filename === templates['notify']);
+    for (const known of NOT_YET_IN_CFN_LINT) {
+      expect(seen.filter((finding) => known.test(finding)).length).toBeGreaterThan(0);
+    }
+    expect(findings.filter((f) => f.Filename !== templates['notify'])).toEqual([]);
+    // One resource type; two actions in each of the two sending functions (start, the cascade's step).
+    expect(notify.map((f) => f.Rule.Id).sort()).toEqual(['E3006', 'W3037', 'W3037', 'W3037', 'W3037']);
   }, 120_000);
 
   it('would catch a misspelt IAM action (the rules above are live)', async () => {

@@ -125,6 +125,9 @@ describe('OtpService: the secret', () => {
         expect(key).toMatch(allowed);
         if (['TABLE_NAME', 'SECRET_ARN', 'CASCADE_QUEUE_URL', 'CASCADE_STATE_MACHINE_ARN'].includes(key)) {
           expect(value).toHaveProperty('Ref');
+        } else if (key.endsWith('PROTECT_CONFIGURATION_ID') || key === 'NOTIFY_CONFIGURATION_ID') {
+          // The configuration made beside the functions: an attribute of it, by reference.
+          expect(value).toHaveProperty('Fn::GetAtt');
         } else expect(typeof value, key).toBe('string');
       }
     }

@@ -333,6 +333,24 @@ const SCENARIOS: Record<string, (produced: Produced) => Promise<void>> = {
     expect(conform(produced, 'start', await firstRequest, body).status).toBe(201);
   },
 
+  "start: 503 provider_unavailable when the phone provider's spend limit refuses every message": async (
+    produced,
+  ) => {
+    const call = caller(produced);
+    const spent: MessageSender = {
+      send: async () => {
+        throw new DeliveryError('sms delivery failed: ServiceQuotaExceededException', false, {
+          providerLimit: { statusCode: 503, retryAfterSeconds: 3_600 },
+        });
+      },
+    };
+    const s = await createTestService({ senders: { sms: spent } });
+    const unavailable = await call(s, 'start', { body: { to: PHONE, channel: 'sms' } });
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.body.error?.code).toBe('provider_unavailable');
+    expect(unavailable.headers['retry-after']).toBe('3600');
+  },
+
   'transaction: start 201 and resend 200 carry it, check with and without it, GET shows it, 400 names the member':
     async (produced) => {
       const call = caller(produced);

@@ -201,6 +201,8 @@ describe('EndUserMessagingVoiceSender', () => {
       MessageBodyTextType: 'SSML',
       MessageBody: msg.ssml,
       VoiceId: 'MATTHEW',
+      TimeToLive: 300,
+      MessageFeedbackEnabled: true,
     });
     expect(msg.ssml).toMatch(/^<speak>/);
   });

@@ -330,9 +330,9 @@ describe('channelsFromEnv', () => {
       'pool-0123456789abcdef',
       'arn:aws:sms-voice:eu-west-1:123456789012:phone-number/phone-0123456789abcdef',
     ]) {
-      expect(channelsFromEnv({ VOICE_ORIGINATION_IDENTITY: identity }).voice?.originationIdentity).toBe(
-        identity,
-      );
+      expect(channelsFromEnv({ VOICE_ORIGINATION_IDENTITY: identity }).voice).toEqual({
+        originationIdentity: identity,
+      });
     }
   });
 
@@ -422,5 +422,74 @@ describe('emailAddressIn', () => {
     for (const none of ['', 'Acme', 'no-reply@acme', '"Acme" <>', 'a b@acme.example']) {
       expect(emailAddressIn(none), none).toBeUndefined();
     }
+  });
+});
+
+describe('channelsFromEnv: the phone providers', () => {
+  it('keeps SNS and SendVoiceMessage by default, and reads End User Messaging SMS with its set and protect configuration', () => {
+    expect(channelsFromEnv({ SMS_PROVIDER: 'sns' }).sms).toEqual({});
+    expect(
+      channelsFromEnv({
+        SMS_PROVIDER: 'end-user-messaging',
+        SMS_ORIGINATION_NUMBER: '+18885550100',
+        SMS_CONFIGURATION_SET: 'onetime-sms',
+        SMS_PROTECT_CONFIGURATION_ID: 'protect-0123456789abcdef',
+        VOICE_ORIGINATION_IDENTITY: 'pool-0123',
+        VOICE_PROTECT_CONFIGURATION_ID: 'protect-0123456789abcdef',
+      }),
+    ).toEqual({
+      sms: {
+        provider: 'end-user-messaging',
+        originationNumber: '+18885550100',
+        configurationSetName: 'onetime-sms',
+        protectConfigurationId: 'protect-0123456789abcdef',
+      },
+      voice: { originationIdentity: 'pool-0123', protectConfigurationId: 'protect-0123456789abcdef' },
+    });
+  });
+
+  it('reads Notify for SMS and voice with its configuration and a template per locale', () => {
+    expect(
+      channelsFromEnv({
+        SMS_PROVIDER: 'notify',
+        VOICE_PROVIDER: 'notify',
+        NOTIFY_CONFIGURATION_ID: 'nc-0123456789abcdef0',
+        NOTIFY_TEMPLATE_IDS: '{"en":"notify-code-verification-english-001"}',
+      }),
+    ).toEqual({
+      sms: { provider: 'notify' },
+      voice: { provider: 'notify' },
+      notify: {
+        configurationId: 'nc-0123456789abcdef0',
+        templateIds: { en: 'notify-code-verification-english-001' },
+      },
+    });
+  });
+
+  it.each([
+    [{ SMS_PROVIDER: 'twilio' }, 'SMS_PROVIDER must be one of sns, end-user-messaging, notify'],
+    [{ VOICE_PROVIDER: 'sns' }, 'VOICE_PROVIDER must be one of end-user-messaging, notify'],
+    [{ SMS_PROVIDER: 'notify' }, 'NOTIFY_CONFIGURATION_ID is not set'],
+    [{ NOTIFY_CONFIGURATION_ID: 'nc-1' }, 'neither SMS_PROVIDER nor VOICE_PROVIDER is notify'],
+    [{ SMS_PROTECT_CONFIGURATION_ID: 'protect-1' }, 'SMS_PROVIDER is sns'],
+    [
+      { SMS_PROVIDER: 'notify', NOTIFY_CONFIGURATION_ID: 'nc-1', SMS_SENDER_ID: 'ACME' },
+      'SMS_PROVIDER is notify',
+    ],
+    [
+      { SMS_PROVIDER: 'notify', NOTIFY_CONFIGURATION_ID: 'nc-1', NOTIFY_TEMPLATE_IDS: '{"xx":"t"}' },
+      'names "xx"',
+    ],
+    [
+      {
+        VOICE_PROVIDER: 'notify',
+        NOTIFY_CONFIGURATION_ID: 'nc-1',
+        VOICE_ORIGINATION_IDENTITY: '+18885550100',
+      },
+      'VOICE_PROVIDER is notify',
+    ],
+    [{ VOICE_PROTECT_CONFIGURATION_ID: 'protect-1' }, 'VOICE_ORIGINATION_IDENTITY is not'],
+  ])('refuses %j, saying why', (env, why) => {
+    expect(() => channelsFromEnv(env)).toThrow(why);
   });
 });

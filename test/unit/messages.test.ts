@@ -143,8 +143,9 @@ describe('renderMessage', () => {
     expect(render('whatsapp').body).toBe(
       '482913 is your verification code. For your security, do not share this code.\nIt expires in 5 minutes.',
     );
-    // Only WhatsApp needs the code on its own.
-    expect(render('sms').code).toBeUndefined();
+    // Email never carries the code on its own; SMS and voice do, for Notify's template variable.
+    expect(render('email').code).toBeUndefined();
+    expect(render('sms').code).toBe('482913');
   });
 
   it('names the speech language in the SSML, keeping a known region', () => {
