@@ -7,10 +7,11 @@
 import type { DynamoDBRecord, SQSEvent } from 'aws-lambda';
 import { expect } from 'vitest';
 import { ALPHANUMERIC } from '../../functions/core/codes.ts';
+import { CustomAuthFlow } from '../../local/cognito/sessions.ts';
+import type { UserSeed } from '../../local/cognito/users.ts';
 import { StreamReader, StreamsApi } from '../../local/dynamodb-streams.ts';
 import type { RecordedCall } from './aws-endpoints.ts';
 import { wrongCodeFor } from './codes.ts';
-import { CognitoSimulator, type SimulatedUser } from './cognito-simulator.ts';
 import type { DeployedStack } from './deployed-stack.ts';
 import {
   cloudWatchLogsEvent,
@@ -240,8 +241,8 @@ export async function receiptsFlow(
 }
 
 /** Passwordless sign-in through the three Cognito triggers: a wrong answer, then the right one. */
-export async function cognitoFlow(stack: DeployedStack, user: SimulatedUser, to: string): Promise<void> {
-  const pool = new CognitoSimulator({
+export async function cognitoFlow(stack: DeployedStack, user: UserSeed, to: string): Promise<void> {
+  const pool = new CustomAuthFlow({
     clock: Date.now,
     users: [user],
     triggers: {

@@ -6,7 +6,7 @@
 import type { Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { SimulatedUser } from './cognito-simulator.ts';
+import type { UserSeed } from '../../local/cognito/users.ts';
 import { environmentProblems } from './deployed-environment.ts';
 import {
   activityFlow,
@@ -34,7 +34,7 @@ export interface SuiteOptions {
   /** An email address for the receipts flow, when the stack has email. */
   email?: string;
   /** Users for the Cognito flow, and where their codes go, when the stack has the triggers. */
-  cognito?: Array<{ user: SimulatedUser; to: string }>;
+  cognito?: Array<{ user: UserSeed; to: string }>;
   /** First sends on the stack's other channels (start sends each). */
   otherChannels?: Array<{ channel: string; to: string }>;
   /** Whether the stack has the scheduled key rotation. */
