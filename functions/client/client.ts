@@ -1,6 +1,6 @@
 /**
  * A typed client for app backends: `import { OnetimeClient } from 'onetime/client'`. No dependency
- * beyond `fetch` (Node 18+, Deno, Bun, browsers, edge runtimes). Every answer that is not 2xx becomes
+ * beyond `fetch` (Node 18+, Deno, Bun, edge runtimes) and the engine's own enums. Every answer that is not 2xx becomes
  * an `OnetimeError` carrying the document's `code`, `reason`, `field`, the `Retry-After` seconds and,
  * on a 409, the verification's status; that includes API Gateway's own refusals (`invalid_api_key`,
  * `throttled`, `quota_exceeded`, `unsupported_media_type`). Types: ./types.ts, held to docs/openapi.yaml.

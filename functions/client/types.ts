@@ -1,69 +1,43 @@
 /**
- * The HTTP API's bodies as TypeScript types, written from docs/openapi.yaml. Self-contained (no import
- * from the service) so an app can vendor this folder. Each object type has a `…_FIELDS` record that
- * the compiler holds to the type (every member named, required or optional as the type says), and
- * test/unit/client-types.test.ts holds those records and the unions to the document's schemas: the
+ * The HTTP API's bodies as TypeScript types, from docs/openapi.yaml; where the engine already names a
+ * body's type or enum (the channels, statuses, a start request), the client takes the engine's, so
+ * nothing is written twice. Each object type has a `…_FIELDS` record that the compiler holds to the
+ * type (every member named, required or optional as the type says), and
+ * test/unit/client-types.test.ts holds those records and the enums to the document's schemas: the
  * types cannot drift from the document without a failing test.
  */
+import type { RateLimitReason } from '../core/errors.ts';
+import type { StartRequest } from '../core/start.ts';
+import type { Transaction } from '../core/transaction.ts';
+import type { CascadeStepRequest, Channel, Delivery, Status } from '../core/verification.ts';
 
-export const CHANNELS = ['sms', 'email', 'voice', 'whatsapp', 'push'] as const;
-export type Channel = (typeof CHANNELS)[number];
-export const STATUSES = [
-  'pending',
-  'approved',
-  'expired',
-  'max_attempts_reached',
-  'canceled',
-  'delivery_failed',
-] as const;
-export type Status = (typeof STATUSES)[number];
+export { CHANNELS, DELIVERY_STATES, STATUSES } from '../core/verification.ts';
+export type { CascadeStepRequest, Channel, Delivery, RateLimitReason, StartRequest, Status, Transaction };
 export type ClosedStatus = Exclude<Status, 'pending'>;
-export const DELIVERY_STATES = ['delivered', 'failed', 'unknown'] as const;
-export type Delivery = (typeof DELIVERY_STATES)[number];
-export const RATE_LIMIT_REASONS = ['cooldown', 'destination_limit', 'ip_limit', 'spend_limit'] as const;
-export type RateLimitReason = (typeof RATE_LIMIT_REASONS)[number];
+export const RATE_LIMIT_REASONS = [
+  'cooldown',
+  'destination_limit',
+  'ip_limit',
+  'spend_limit',
+] as const satisfies readonly RateLimitReason[];
 export const STEP_STATUSES = ['scheduled', 'sending', 'sent', 'failed', 'skipped'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
 /** `'required'` or `'optional'` for every member of `T`, as its type says: the compiler checks both. */
 export type Fields<T> = { readonly [K in keyof T]-?: undefined extends T[K] ? 'optional' : 'required' };
 
-export interface Transaction {
-  /** A decimal in a string, e.g. `"49.90"`. */
-  amount: string;
-  /** ISO 4217, in capitals. */
-  currency: string;
-  payee: string;
-}
 export const TRANSACTION_FIELDS: Fields<Transaction> = {
   amount: 'required',
   currency: 'required',
   payee: 'required',
 };
 
-export interface CascadeStepRequest {
-  channel: Channel;
-  /** The request's own `to` when absent. */
-  to?: string | undefined;
-  afterSeconds: number;
-}
 export const CASCADE_STEP_REQUEST_FIELDS: Fields<CascadeStepRequest> = {
   channel: 'required',
   to: 'optional',
   afterSeconds: 'required',
 };
 
-export interface StartRequest {
-  /** A phone number (sms, voice, whatsapp), an email address (email), an SNS endpoint ARN (push). */
-  to: string;
-  channel: Channel;
-  locale?: string | undefined;
-  voiceFallback?: boolean | undefined;
-  cascade?: CascadeStepRequest[] | undefined;
-  /** The end user's IP address as your app saw it (IPv4, IPv6, IPv6 with a zone id). */
-  deviceIp?: string | undefined;
-  transaction?: Transaction | undefined;
-}
 export const START_REQUEST_FIELDS: Fields<StartRequest> = {
   to: 'required',
   channel: 'required',
