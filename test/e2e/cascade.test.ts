@@ -165,7 +165,17 @@ describe(`Cascade in local mode (OTP_VOICE_FALLBACK_SECONDS=${WAIT_SECONDS})`, {
         500,
       );
     }
-    const shown = (await (await fetch(`${base}/v1/verifications/${id}`)).json()) as { cascade: unknown };
+    // A step's message reaches the outbox a moment before its outcome is written: read until none is
+    // still `sending` (the deadline is only reached by a broken run).
+    const read = async () =>
+      (await (await fetch(`${base}/v1/verifications/${id}`)).json()) as {
+        cascade: Array<{ status: string }>;
+      };
+    let shown = await read();
+    while (shown.cascade.some((step) => step.status === 'sending') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      shown = await read();
+    }
     expect(shown.cascade).toMatchObject([
       { channel: 'voice', to: '+1********54', status: 'sent' },
       { channel: 'email', to: 'c***@example.com', status: 'sent' },
