@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
+import { GATEWAY_ERRORS, gatewayTemplate } from './gateway-responses.ts';
 import type { OtpApiProps, OtpFunctionName } from './otp-service-props.ts';
 
 export interface OtpApiParts {
@@ -12,12 +13,6 @@ export interface OtpApiParts {
   readonly usagePlan: apigateway.UsagePlan;
   readonly accessLogs: logs.LogGroup;
 }
-
-/** The error envelope of the contract, for errors API Gateway answers itself. */
-const ERROR_TEMPLATE = (code: string, message: string) => `{"error":{"code":"${code}","message":${message}}}`;
-const literal = (text: string) => JSON.stringify(text);
-/** API Gateway's own message, already quoted and escaped. */
-const GATEWAY_MESSAGE = '$context.error.messageString';
 
 /**
  * The REST API in front of the four route functions, created in `scope` (the `OtpService`): every
@@ -147,45 +142,16 @@ function addRoutes(api: apigateway.RestApi, functions: Readonly<Record<OtpFuncti
 /** The contract's error envelope for every error API Gateway answers without calling a function. */
 function addGatewayResponses(api: apigateway.RestApi): void {
   const json = { 'Content-Type': "'application/json'", 'Cache-Control': "'no-store'" };
-  const responses: Array<[apigateway.ResponseType, string, string, string?, Record<string, string>?]> = [
-    [apigateway.ResponseType.BAD_REQUEST_BODY, 'invalid_request', literal('The body must be a JSON object.')],
-    [apigateway.ResponseType.BAD_REQUEST_PARAMETERS, 'invalid_request', GATEWAY_MESSAGE],
-    [
-      apigateway.ResponseType.INVALID_API_KEY,
-      'invalid_api_key',
-      literal('A valid API key is required in the x-api-key header.'),
-    ],
-    [apigateway.ResponseType.ACCESS_DENIED, 'forbidden', GATEWAY_MESSAGE],
-    // API Gateway answers 403 for a path or method that does not exist; the contract says 404.
-    [apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, 'not_found', literal('No such route.'), '404'],
-    [apigateway.ResponseType.RESOURCE_NOT_FOUND, 'not_found', literal('No such route.'), '404'],
-    [apigateway.ResponseType.REQUEST_TOO_LARGE, 'payload_too_large', literal('The request is too large.')],
-    [apigateway.ResponseType.UNSUPPORTED_MEDIA_TYPE, 'unsupported_media_type', GATEWAY_MESSAGE],
-    [
-      apigateway.ResponseType.THROTTLED,
-      'throttled',
-      literal('Too many requests for this API key; slow down.'),
-      undefined,
-      { 'Retry-After': "'1'" },
-    ],
-    [
-      apigateway.ResponseType.QUOTA_EXCEEDED,
-      'quota_exceeded',
-      literal("This API key's request quota is used up."),
-    ],
-    [apigateway.ResponseType.DEFAULT_4XX, 'request_rejected', GATEWAY_MESSAGE],
-    [
-      apigateway.ResponseType.DEFAULT_5XX,
-      'internal_error',
-      literal('Something went wrong on our side; try again.'),
-    ],
-  ];
-  for (const [type, code, message, statusCode, headers] of responses) {
-    api.addGatewayResponse(`Gateway${type.responseType}`, {
+  for (const error of GATEWAY_ERRORS) {
+    const type = apigateway.ResponseType.of(error.type);
+    const headers = Object.fromEntries(
+      Object.entries(error.headers ?? {}).map(([name, value]) => [name, `'${value}'`]),
+    );
+    api.addGatewayResponse(`Gateway${error.type}`, {
       type,
-      ...(statusCode ? { statusCode } : {}),
+      ...(error.statusOverride ? { statusCode: error.statusOverride } : {}),
       responseHeaders: { ...json, ...headers },
-      templates: { 'application/json': ERROR_TEMPLATE(code, message) },
+      templates: { 'application/json': gatewayTemplate(error) },
     });
   }
 }

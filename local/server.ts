@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { JsonLog } from '../functions/adapters/json-log.ts';
@@ -27,9 +28,10 @@ import { PAGE, PAGE_CSP } from './page.ts';
  *
  * Beside the API: `GET /_local/outbox` (every message "sent", oldest first, full destination),
  * `DELETE /_local/outbox` (clears it), `GET /_local/events` (status changes, as EventBridge would
- * get them, from the table's stream), and `GET /_local/` (a page to watch the outbox and try a
- * verification), and `/_local/cognito` (a Cognito-compatible endpoint running the project's own
- * sign-in triggers on this engine: local/cognito/router.ts).
+ * get them, from the table's stream), `GET /_local/openapi.yaml` (the API document), `GET /_local/`
+ * (a page to watch the outbox and the events and try a verification), and `/_local/cognito` (a
+ * Cognito-compatible endpoint running the project's own sign-in triggers on this engine:
+ * local/cognito/router.ts).
  */
 export interface LocalModeOptions {
   /** Port on 127.0.0.1; 0 picks a free one. Default 3000. */
@@ -333,6 +335,18 @@ function serveLocal(
     } else {
       methodNotAllowed(response, method, path, ['GET', 'DELETE']);
     }
+  } else if (path === '/_local/openapi.yaml') {
+    // The API document, linked from the page: served as text so a browser shows it.
+    if (method === 'GET' || method === 'HEAD') {
+      const text = readFileSync(new URL('../docs/openapi.yaml', import.meta.url));
+      response.writeHead(200, {
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'content-length': text.length,
+      });
+      response.end(method === 'HEAD' ? undefined : text);
+    } else methodNotAllowed(response, method, path, ['GET']);
   } else if (path === '/_local/events') {
     if (method === 'GET') sendJson(response, 200, { events: activity.events });
     else methodNotAllowed(response, method, path, ['GET']);
@@ -340,7 +354,10 @@ function serveLocal(
     sendJson(
       response,
       404,
-      envelope('not_found', `No route for ${method} ${path}. Try GET /_local/ or GET /_local/outbox.`),
+      envelope(
+        'not_found',
+        `No route for ${method} ${path}. Try GET /_local/, /_local/outbox, /_local/events or /_local/openapi.yaml.`,
+      ),
     );
   }
 }

@@ -13,6 +13,10 @@ const session = readme.split('## A session with curl')[1]?.match(/```sh\n([\s\S]
 
 const payment = readme.split('## Approving a payment with curl')[1]?.match(/```sh\n([\s\S]*?)```/)?.[1];
 
+const clientExample = readme.split('## The same from TypeScript')[1]?.match(/```ts\n([\s\S]*?)```/)?.[1];
+/** What each `console.log(…); // output` line of the client example says it prints. */
+const promised = [...(clientExample ?? '').matchAll(/console\.log\(.*\/\/ (.+)$/gm)].map((m) => m[1]!);
+
 describe('README', () => {
   let local: LocalMode;
   beforeAll(async () => {
@@ -69,6 +73,34 @@ describe('README', () => {
     const transaction = { amount: '49.90', currency: 'EUR', payee: 'Acme Shop' };
     expect(JSON.parse(outputs[1]!)).toMatchObject({ valid: false, attemptsRemaining: 4, transaction });
     expect(JSON.parse(outputs[2]!)).toMatchObject({ valid: true, status: 'approved', transaction });
+  });
+
+  it('client example works as written: each console.log prints what its comment says', async () => {
+    expect(clientExample, 'README has a ```ts block under "The same from TypeScript"').toBeDefined();
+    const port = new URL(local.url).port;
+    const script = clientExample!.replaceAll('localhost:3000', `localhost:${port}`);
+    // As an app runs it: an ES module importing `onetime/client` (the package's own export), no key.
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script],
+      {
+        cwd: new URL('../..', import.meta.url).pathname,
+        timeout: 30_000,
+        env: { ...process.env, ONETIME_API_KEY: '' },
+      },
+    );
+    const printed = stdout.trim().split('\n');
+    expect(promised).toHaveLength(5);
+    expect(printed).toHaveLength(promised.length);
+    for (const [index, line] of printed.entries()) {
+      // Numbers may be lower than promised (the cooldown left when the second request lands), never higher.
+      const digits = (text: string) => text.replaceAll(/\d+/g, '#');
+      expect(digits(line)).toBe(digits(promised[index]!));
+      const numbers = (text: string) => [...text.matchAll(/\d+/g)].map(Number);
+      const [got, want] = [numbers(line), numbers(promised[index]!)];
+      for (const [i, value] of got.entries()) expect(value).toBeLessThanOrEqual(want[i]!);
+      if (line.startsWith('+1')) expect(line).toBe(promised[index]);
+    }
   });
 
   it('curl session still reads its own SMS when newer messages arrived in between (a slow reader)', async () => {

@@ -1,7 +1,9 @@
 /**
  * docs/openapi.yaml against the real handlers: every (route, status) the document promises is
  * produced here by a real request, every answer validates against the schema documented for its
- * status, and every answer the handlers give is documented. Each scenario runs on its own services;
+ * status, and every answer the handlers give is documented; so is every answer API Gateway gives
+ * itself on a route (infra/gateway-responses.ts, rendered as the gateway renders its templates).
+ * Each scenario runs on its own services;
  * the last test runs them all to compare what they produced with what the document lists.
  */
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
@@ -10,6 +12,7 @@ import { DeliveryError } from '../../functions/core/errors.ts';
 import type { MessageSender } from '../../functions/core/ports.ts';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings.ts';
 import { MAX_BODY_BYTES } from '../../functions/http/request.ts';
+import { GATEWAY_ERRORS, gatewayTemplate } from '../../infra/gateway-responses.ts';
 import { localDynamoDbClient } from '../../local/dynamodb-local.ts';
 import {
   at,
@@ -377,6 +380,37 @@ const SCENARIOS: Record<string, (produced: Produced) => Promise<void>> = {
       expect(refused.body.error).toMatchObject({ code: 'invalid_request', field: 'transaction.currency' });
       const badCheck = await call(s, 'check', { id, body: { code, transaction: 'EUR 49.90' } });
       expect(badCheck.body.error).toMatchObject({ code: 'invalid_request', field: 'transaction' });
+    },
+
+  "deployed: API Gateway's own answers (403, 415, 429 without a reason, 400, 413, 502, 504), on each route they reach":
+    async (produced) => {
+      let rendered = 0;
+      for (const error of GATEWAY_ERRORS) {
+        if (error.routes === 'none') continue;
+        const routes = (Object.keys(ROUTES) as Route[]).filter(
+          (route) => error.routes === 'every' || ROUTES[route].method === 'post',
+        );
+        // API Gateway's own message, as `$context.error.messageString` fills it in (quoted).
+        const body = JSON.parse(
+          gatewayTemplate(error).replace('$context.error.messageString', '"Forbidden"'),
+        );
+        const headers = Object.fromEntries(
+          Object.entries({
+            'Content-Type': 'application/json',
+            'Cache-Control': 'no-store',
+            ...error.headers,
+          }).map(([name, value]) => [name.toLowerCase(), value]),
+        );
+        for (const route of routes) {
+          for (const status of error.statuses) {
+            const raw = { statusCode: status, headers, body: JSON.stringify(body) };
+            const answer = conform(produced, route, { status, headers, body, raw });
+            expect(answer.body.error?.reason).toBeUndefined();
+            rendered++;
+          }
+        }
+      }
+      expect(rendered).toBeGreaterThanOrEqual(20);
     },
 
   'every route: 500 internal_error, without detail, when the store fails': async (produced) => {

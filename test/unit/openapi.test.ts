@@ -3,6 +3,7 @@
  * enums, defaults and limits, and an example for every body, each valid against its schema.
  * test/integration/openapi-conformance.test.ts holds the real handlers to the same document.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_CASCADE_STEPS, MAX_STEP_WAIT_SECONDS } from '../../functions/core/cascade.ts';
 import { MAX_GUESS_LENGTH, MIN_CODE_LENGTH } from '../../functions/core/codes.ts';
@@ -10,6 +11,8 @@ import { DEFAULT_SETTINGS } from '../../functions/core/settings.ts';
 import { CHANNELS, DELIVERY_STATES, STATUSES } from '../../functions/core/verification.ts';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../functions/http/idempotency.ts';
 import { MAX_BODY_BYTES } from '../../functions/http/request.ts';
+import { parseStartBody } from '../../functions/http/start-schema.ts';
+import { GATEWAY_ERRORS, gatewayTemplate } from '../../infra/gateway-responses.ts';
 import {
   at,
   doc,
@@ -150,5 +153,70 @@ describe('docs/openapi.yaml', () => {
     expect(
       validatorAt(`${closed}/content/application~1json/schema`)({ error: { code: 'x', message: 'y' } }),
     ).toBe(false);
+  });
+
+  it('links each start answer to the check, read and cancel of the verification it names', () => {
+    const operations = new Map(
+      (Object.keys(ROUTES) as Route[]).map((route) => [
+        object(at(operationPointer(route)), route)['operationId'],
+        route,
+      ]),
+    );
+    for (const status of ['201', '200']) {
+      const links = object(at(`${operationPointer('start')}/responses/${status}/links`), `${status} links`);
+      const targets = Object.keys(links).map((name) => {
+        const link = follow(`${operationPointer('start')}/responses/${status}/links/${name}`).node;
+        const route = operations.get(link['operationId']);
+        expect(route, `link ${name}`).toBeDefined();
+        // Every path parameter of the target is filled from the answer's `id`, which is required.
+        expect(link['parameters']).toEqual({ id: '$response.body#/id' });
+        expect(ROUTES[route!].path).toContain('{id}');
+        return route;
+      });
+      expect(targets.sort()).toEqual(['cancel', 'check', 'get']);
+    }
+    expect(at('/components/schemas/SendResult/required')).toContain('id');
+  });
+
+  it('deviceIp: the document takes every address the service takes, IPv4, IPv6 and IPv6 with a zone id', () => {
+    const schema = '/components/schemas/StartRequest/properties/deviceIp';
+    const zone = fc.stringMatching(/^[0-9A-Za-z.:-]{1,12}$/);
+    const address = fc.oneof(
+      fc.ipV4(),
+      fc.ipV6(),
+      fc.tuple(fc.ipV6(), zone).map(([ip, id]) => `${ip}%${id}`),
+    );
+    fc.assert(
+      fc.property(address, (ip) => {
+        expect(
+          () => parseStartBody({ to: 'ana@example.com', channel: 'email', deviceIp: ip }),
+          ip,
+        ).not.toThrow();
+        expect(validatorAt(schema)(ip), ip).toBe(true);
+      }),
+    );
+    // And what the service refuses, the document does not promise to take (apart from a zone id
+    // after a malformed address, which only the service can tell).
+    for (const bad of ['999.1.1.1', '1.2.3', 'fe80::1%', 'fe80::1%%a', 'localhost', '', '1.2.3.4%eth0']) {
+      expect(() => parseStartBody({ to: 'ana@example.com', channel: 'email', deviceIp: bad }), bad).toThrow();
+      expect(validatorAt(schema)(bad), bad).toBe(false);
+    }
+  });
+
+  it('lists every answer API Gateway gives itself on the routes it can reach, in its rendered shape', () => {
+    for (const error of GATEWAY_ERRORS) {
+      const body = JSON.parse(gatewayTemplate(error).replace('$context.error.messageString', '"Forbidden"'));
+      expect(body.error.code).toBe(error.code);
+    }
+    // The gateway's 404 for a route this document does not list.
+    const noSuchRoute = GATEWAY_ERRORS.find((error) => error.type === 'MISSING_AUTHENTICATION_TOKEN')!;
+    expect(at('/components/responses/NoSuchRoute/content/application~1json/example')).toEqual(
+      JSON.parse(gatewayTemplate(noSuchRoute)),
+    );
+    expectValid(
+      '/components/responses/NoSuchRoute/content/application~1json/schema',
+      JSON.parse(gatewayTemplate(noSuchRoute)),
+      'the gateway 404',
+    );
   });
 });
