@@ -102,12 +102,23 @@ export function needsOf(call: RecordedCall): Need[] {
           ? arn(call, 'sms-voice', `pool/${identity}`)
           : arn(call, 'sms-voice', `phone-number/${identity}`);
       const set = input['ConfigurationSetName'];
+      const protect = input['ProtectConfigurationId'];
       return [
         need(`sms-voice:${operation}`, [origin]),
         // The account's opt-out list is checked on every send.
         need(`sms-voice:${operation}`, [arn(call, 'sms-voice', 'opt-out-list/Default')]),
         ...(set
           ? [need(`sms-voice:${operation}`, [arn(call, 'sms-voice', `configuration-set/${String(set)}`)])]
+          : []),
+        // A send naming a protect configuration is authorised against it too.
+        ...(protect
+          ? [
+              need(`sms-voice:${operation}`, [
+                String(protect).startsWith('arn:')
+                  ? String(protect)
+                  : arn(call, 'sms-voice', `protect-configuration/${String(protect)}`),
+              ]),
+            ]
           : []),
       ];
     }

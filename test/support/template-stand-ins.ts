@@ -121,6 +121,15 @@ export class TemplateStandIns {
         return `arn:aws:iam::${this.options.account}:role/${id}`;
       case 'AWS::SecretsManager::Secret.Id':
         return name;
+      // Ids of the shape End User Messaging gives them (`protect-…`), as the functions check them.
+      case 'AWS::SMSVOICE::ProtectConfiguration.ProtectConfigurationId':
+        return `protect-${id.toLowerCase()}`;
+      case 'AWS::SMSVOICE::ProtectConfiguration.Arn':
+        return this.#arn('sms-voice', `protect-configuration/protect-${id.toLowerCase()}`);
+      case 'AWS::SMSVOICE::NotifyConfiguration.NotifyConfigurationId':
+        return `notify-${id.toLowerCase()}`;
+      case 'AWS::SMSVOICE::NotifyConfiguration.Arn':
+        return this.#arn('sms-voice', `notify-configuration/notify-${id.toLowerCase()}`);
       default:
         return `arn:aws:unresolved:${this.options.region}:${this.options.account}:${id}.${attribute}`;
     }
