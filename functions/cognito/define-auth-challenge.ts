@@ -25,7 +25,7 @@ export function createDefineAuthChallengeHandler(deps: DefineDeps) {
   const { settings, clock, log } = deps;
 
   return async (event: DefineAuthChallengeTriggerEvent): Promise<DefineAuthChallengeTriggerEvent> => {
-    const { session = [], userNotFound, clientMetadata } = event.request;
+    const { session = [], clientMetadata } = event.request;
     const decide = (outcome: 'challenge' | 'tokens' | 'fail', reason: string) => {
       event.response.issueTokens = outcome === 'tokens';
       event.response.failAuthentication = outcome === 'fail';
