@@ -19,6 +19,7 @@ import { LocalCascade, synthesizeLocalDefinition } from './local-workflow.ts';
 import { Outbox } from './outbox.ts';
 import { LocalDeliveryReceipts } from './outbox-receipts.ts';
 import { PAGE, PAGE_CSP } from './page.ts';
+import { describeSend, type LocalProviders, localProvidersFromEnv } from './providers.ts';
 
 /**
  * Local mode: the deployed service's route handlers behind a plain node:http server, with Amazon's
@@ -74,14 +75,17 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
 
   let settings: Settings;
   let userSeeds: UserSeed[];
+  let providers: LocalProviders;
   try {
     settings = { ...settingsFromEnv(env), ...sendSettingsFromEnv(env) };
     userSeeds = userSeedsFromEnv(env);
+    providers = localProvidersFromEnv(env, settings.appName);
   } catch (error) {
     throw new LocalModeStartError(errorMessage(error), { cause: error });
   }
 
-  const outbox = new Outbox();
+  // Each message says which provider, template and protect configuration a deployed send would use.
+  const outbox = new Outbox(Date.now, (message) => describeSend(message, providers));
   let api: ComposedApi | undefined;
   let cognito: LocalUserPool | undefined;
   let ready!: () => void;
@@ -326,6 +330,8 @@ function serveLocal(
         ...(message.subject === undefined ? {} : { subject: message.subject }),
         sentAt: message.sentAt,
         verificationId: message.verificationId,
+        ...(message.provider ? { provider: message.provider, deployedSend: message.deployedSend } : {}),
+        ...(message.approximateBody ? { approximateBody: true } : {}),
       }));
       sendJson(response, 200, { messages });
     } else if (method === 'DELETE') {
