@@ -37,9 +37,7 @@ function withLocalMode(env: Record<string, string>) {
   });
   const api = localClient(() => state.local!.url);
   /** Sends, reads this verification's message, checks its code: answers the message. */
-  const sendAndVerify = async (
-    request: Record<string, unknown>,
-  ): Promise<OutboxEntry> => {
+  const sendAndVerify = async (request: Record<string, unknown>): Promise<OutboxEntry> => {
     const sent = await api.post('/v1/verifications', request);
     expect(sent.status, JSON.stringify(sent.body)).toBe(201);
     const id = sent.body['id'] as string;
