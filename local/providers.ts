@@ -49,6 +49,7 @@ const STAND_INS: Record<string, string> = {
   'nc-made-by-cdk-deploy': MADE_BY_CDK_DEPLOY,
   'protect-made-by-cdk-deploy': MADE_BY_CDK_DEPLOY,
   'phone-your-voice-origination-identity': YOUR_VOICE_NUMBER,
+  'made-by-cdk-deploy': MADE_BY_CDK_DEPLOY,
 };
 const shown = (value: string) => STAND_INS[value] ?? value;
 
@@ -82,6 +83,8 @@ export function localProvidersFromEnv(env: Env, appName: string): LocalProviders
   // Voice is always on locally: through your number, or Notify's.
   const voiceDirect = voiceProvider !== 'notify';
   if (voiceDirect) deployed[names.VOICE_ORIGINATION_IDENTITY] ??= 'phone-your-voice-origination-identity';
+  // Calls go through the configuration set the construct makes for delivery receipts, unless named.
+  deployed[names.VOICE_CONFIGURATION_SET] ??= 'made-by-cdk-deploy';
   const direct = smsProvider === 'end-user-messaging' || voiceDirect;
   if (env[OTP_SMS_PROTECT_CONFIGURATION_ID] && (!direct || protect === 'off')) {
     throw new Error(
@@ -153,7 +156,7 @@ export function describeSend(message: OutgoingMessage, providers: LocalProviders
     id === undefined
       ? {}
       : { protectConfigurationId: shown(id), ...(shown(id) === MADE_BY_CDK_DEPLOY ? { protectRule } : {}) };
-  const set = (name: string | undefined) => (name ? { configurationSetName: name } : {});
+  const set = (name: string | undefined) => (name ? { configurationSetName: shown(name) } : {});
   switch (message.channel) {
     case 'sms': {
       const { sms } = channels;
@@ -212,7 +215,7 @@ function notifySend(
       notifyConfigurationId: shown(notify.configurationId),
       templateId: request.TemplateId ?? null,
       templateVariables: request.TemplateVariables,
-      ...(channel.configurationSetName ? { configurationSetName: channel.configurationSetName } : {}),
+      ...(channel.configurationSetName ? { configurationSetName: shown(channel.configurationSetName) } : {}),
       ...(operation === 'SendNotifyVoiceMessage' && channel.voiceId ? { voiceId: channel.voiceId } : {}),
     },
     body: notifyText(message, providers.brand, request.TemplateVariables.code),

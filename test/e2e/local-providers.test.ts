@@ -173,6 +173,8 @@ describe('local mode, SMS through Notify (an existing configuration), voice from
       operation: 'SendVoiceMessage',
       originationIdentity: 'phone-0123456789abcdef',
       voiceId: 'MATTHEW',
+      // The one the construct makes for delivery receipts (OTP_VOICE_CONFIGURATION_SET names yours).
+      configurationSetName: MADE_BY_CDK_DEPLOY,
       protectConfigurationId: 'protect-0123456789abcdef',
     });
   });

@@ -141,6 +141,7 @@ describe('the /_local/ page in Chromium', () => {
       rows: [
         'Deployed: AWS End User Messaging · SendVoiceMessage',
         'From: (your voice.originationIdentity)',
+        'Configuration set: (made by cdk deploy)',
         'Protect configuration: (made by cdk deploy) · FILTER here, BLOCK elsewhere',
         'Voice: JOANNA',
       ],
