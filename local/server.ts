@@ -19,7 +19,7 @@ import { LocalCascade, synthesizeLocalDefinition } from './local-workflow.ts';
 import { Outbox } from './outbox.ts';
 import { LocalDeliveryReceipts } from './outbox-receipts.ts';
 import { PAGE, PAGE_CSP } from './page.ts';
-import { describeSend, type LocalProviders, localProvidersFromEnv } from './providers.ts';
+import { describeSend, type LocalProviders, localProvidersFromEnv, type Provider } from './providers.ts';
 
 /**
  * Local mode: the deployed service's route handlers behind a plain node:http server, with Amazon's
@@ -51,6 +51,8 @@ export interface LocalMode {
   outbox: Outbox;
   /** The local user pool: what to give Amplify (`userPoolEndpoint: endpoint`) or the SDK (`endpoint`). */
   cognito: LocalCognitoInfo;
+  /** Who a deployed SMS and call would go through, as OTP_SMS_PROVIDER and OTP_VOICE_PROVIDER pick them. */
+  providers: { sms: Provider; voice: Provider };
   /** Closes the HTTP server, then stops DynamoDB Local and waits for its Java process to exit. */
   stop(): Promise<void>;
 }
@@ -161,6 +163,10 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     url: `http://127.0.0.1:${port}`,
     outbox,
     cognito: cognito.info,
+    providers: {
+      sms: providers.channels.sms.provider ?? 'sns',
+      voice: providers.channels.voice?.provider ?? 'end-user-messaging',
+    },
     stop() {
       stopping ??= (async () => {
         await closeServer(server);
