@@ -54,7 +54,7 @@ export function createPhoneProviders(scope: Construct, props: OtpServiceProps): 
         id: 'CloudFormation-Validate::F3006',
         reason:
           "AWS::SMSVOICE::NotifyConfiguration is in CloudFormation's registry since Notify's launch; the " +
-          "resource schemas this aws-cdk-lib validates against predate it (test/infra/cfn-lint.test.ts).",
+          'resource schemas this aws-cdk-lib validates against predate it (test/infra/cfn-lint.test.ts).',
       });
       resources.notifyConfiguration = configuration;
       resources.notifyConfigurationId = configuration.attrNotifyConfigurationId;
