@@ -39,6 +39,9 @@ onetime local mode is running at ${base}
   Page    ${base}/_local/        watch the outbox and try a verification in your browser
   Outbox  ${base}/_local/outbox  every message "sent" (nothing leaves this machine)
 
+Phone providers a deploy would use (each outbox message names what it would send; README "Phone providers in local mode"):
+  SMS through ${local.providers.sms}, calls through ${local.providers.voice}   set OTP_SMS_PROVIDER / OTP_VOICE_PROVIDER to change
+
 Passwordless sign-in (a Cognito user pool on this engine; docs/cognito.md "Sign in offline"):
   userPoolEndpoint  ${local.cognito.endpoint}
   userPoolId        ${local.cognito.userPoolId}

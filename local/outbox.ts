@@ -1,6 +1,7 @@
 import { DeliveryError } from '../functions/core/errors.ts';
 import type { MessageSender, OutgoingMessage, Senders } from '../functions/core/ports.ts';
 import { CHANNELS } from '../functions/core/verification.ts';
+import type { DeployedSend, Provider, SendDescription } from './providers.ts';
 
 /** A message as local mode keeps it: what the person would have received. */
 export interface OutboxMessage {
@@ -13,6 +14,11 @@ export interface OutboxMessage {
   ssml?: string;
   verificationId: string;
   sentAt: string;
+  /** Who a deployed send would go through, and what it would name (local/providers.ts). */
+  provider?: Provider;
+  deployedSend?: DeployedSend;
+  /** The body is our rendering of a provider's own template (Notify), not its exact wording. */
+  approximateBody?: true;
 }
 
 /**
@@ -23,7 +29,11 @@ export class Outbox {
   readonly messages: OutboxMessage[] = [];
   #failures = 0;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly clock: () => number = Date.now,
+    /** What a deployed send of each message would be; Notify's messages also get its template's text. */
+    private readonly describe?: (message: OutgoingMessage) => SendDescription,
+  ) {}
 
   /** One sender per channel, all writing to this outbox. */
   senders(): Required<Senders> {
@@ -33,15 +43,19 @@ export class Outbox {
           this.#failures--;
           throw new DeliveryError(`${message.channel} delivery refused by the local outbox (failNext)`);
         }
+        const send = this.describe?.(message);
         this.messages.push({
           channel: message.channel,
           to: message.to,
-          body: message.body,
+          body: send?.body ?? message.body,
           ...(message.subject === undefined ? {} : { subject: message.subject }),
           ...(message.html === undefined ? {} : { html: message.html }),
-          ...(message.ssml === undefined ? {} : { ssml: message.ssml }),
+          // Notify reads its own template: our SSML is not what the person hears.
+          ...(message.ssml === undefined || send?.body !== undefined ? {} : { ssml: message.ssml }),
           verificationId: message.verificationId,
           sentAt: new Date(this.clock()).toISOString(),
+          ...(send ? { provider: send.provider, deployedSend: send.deployedSend } : {}),
+          ...(send?.approximate ? { approximateBody: true as const } : {}),
         });
         return { providerMessageId: `local-${this.messages.length}` };
       },

@@ -209,11 +209,14 @@ function role(message, ofCurrent) {
   return 'resend';
 }
 
-/** The code in a message: a word of 4-10 digits or capitals, or (a voice call) symbols read one by one. */
+/**
+ * The code in a message: a word of 4-10 digits or capitals, or (a voice call) symbols read one by one,
+ * "4 8 2 …" or, through Notify, "4. 8. 2. …".
+ */
 function codeOf(message) {
   if (message.channel === 'voice') {
-    const spoken = /(?:^|[\s:])((?:[0-9A-Z] ){3,9}[0-9A-Z])\./.exec(message.body);
-    if (spoken) return spoken[1].replace(/ /g, '');
+    const spoken = /(?:^|[\s:])((?:[0-9A-Z]\.? ){3,9}[0-9A-Z])\./.exec(message.body);
+    if (spoken) return spoken[1].replace(/[. ]/g, '');
   }
   return (/(?<![0-9A-Za-z])([0-9A-Z]{4,10})(?![0-9A-Za-z])/.exec(message.body) || [])[1];
 }
@@ -234,6 +237,8 @@ function render(messages) {
     if (mine) head.append(element('span', 'mine', 'this verification \u00b7 ' + role(message, ofCurrent)));
     head.append(element('time', 'time', new Date(message.sentAt).toLocaleTimeString()));
     item.append(head);
+    const sent = deployed(message);
+    if (sent) item.append(sent);
     const code = codeOf(message);
     const useCode = () => {
       checkForm.id.value = message.verificationId || checkForm.id.value;
@@ -243,6 +248,44 @@ function render(messages) {
     (SHOW[message.channel] || plain)(item, message, code, useCode);
     list.append(item);
   }
+}
+
+const PROVIDER_WORDS = {
+  sns: 'Amazon SNS',
+  'end-user-messaging': 'AWS End User Messaging',
+  notify: 'AWS End User Messaging Notify',
+  ses: 'Amazon SES',
+  'end-user-messaging-social': 'AWS End User Messaging Social',
+};
+
+/** What a deployed send of the message would be: its provider, API call, and what it names. */
+function deployed(message) {
+  if (!message.provider) return null;
+  const send = message.deployedSend || {};
+  const box = element('dl', 'deployed');
+  box.dataset.provider = message.provider;
+  const add = (term, value) => {
+    if (value === undefined) return;
+    const row = element('div', 'pair');
+    row.append(element('dt', '', term), element('dd', '', value));
+    box.append(row);
+  };
+  add('Deployed', (PROVIDER_WORDS[message.provider] || message.provider) + ' \u00b7 ' + send.operation);
+  add('From', send.originationIdentity);
+  add('Configuration set', send.configurationSetName);
+  if (send.protectConfigurationId !== undefined) {
+    add('Protect configuration', send.protectConfigurationId + (send.protectRule ? ' \u00b7 ' + send.protectRule + ' here, BLOCK elsewhere' : ''));
+  }
+  add('Notify configuration', send.notifyConfigurationId);
+  if ('templateId' in send) add('Template', send.templateId === null ? "the configuration's default" : send.templateId);
+  if (send.templateVariables) {
+    add('Variables', Object.keys(send.templateVariables).map((k) => k + ' = ' + send.templateVariables[k]).join(', '));
+  }
+  add('Voice', send.voiceId);
+  if (message.approximateBody) {
+    box.append(element('p', 'approx', "Approximate text: Notify's templates are AWS's; aws pinpoint-sms-voice-v2 describe-notify-templates shows their exact wording."));
+  }
+  return box;
 }
 
 function useButton(code, useCode) {

@@ -60,6 +60,11 @@ ol { list-style: none; margin: 0; padding: 0; display: grid; gap: 10px; }
 .to { font-family: ui-monospace, Menlo, Consolas, monospace; }
 .time { margin-left: auto; color: var(--muted); }
 .subject { font-weight: 600; margin-bottom: 4px; }
+.deployed { margin: 0 0 6px; display: grid; gap: 1px; font-size: 12px; color: var(--muted); }
+.deployed .pair { display: flex; gap: 6px; flex-wrap: wrap; }
+.deployed dt { font-weight: 600; } .deployed dt::after { content: ':'; }
+.deployed dd { margin: 0; font-family: ui-monospace, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+.deployed .approx { margin: 2px 0 0; font-style: italic; }
 .call { font-size: 13px; color: var(--muted); margin-bottom: 4px; }
 .badge { font-size: 11px; font-weight: 700; text-transform: uppercase; letter-spacing: .04em; padding: 1px 7px;
   border-radius: 4px; background: var(--code); color: var(--muted); }

@@ -19,6 +19,7 @@ import { LocalCascade, synthesizeLocalDefinition } from './local-workflow.ts';
 import { Outbox } from './outbox.ts';
 import { LocalDeliveryReceipts } from './outbox-receipts.ts';
 import { PAGE, PAGE_CSP } from './page.ts';
+import { describeSend, type LocalProviders, localProvidersFromEnv, type Provider } from './providers.ts';
 
 /**
  * Local mode: the deployed service's route handlers behind a plain node:http server, with Amazon's
@@ -50,6 +51,8 @@ export interface LocalMode {
   outbox: Outbox;
   /** The local user pool: what to give Amplify (`userPoolEndpoint: endpoint`) or the SDK (`endpoint`). */
   cognito: LocalCognitoInfo;
+  /** Who a deployed SMS and call would go through, as OTP_SMS_PROVIDER and OTP_VOICE_PROVIDER pick them. */
+  providers: { sms: Provider; voice: Provider };
   /** Closes the HTTP server, then stops DynamoDB Local and waits for its Java process to exit. */
   stop(): Promise<void>;
 }
@@ -74,14 +77,17 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
 
   let settings: Settings;
   let userSeeds: UserSeed[];
+  let providers: LocalProviders;
   try {
     settings = { ...settingsFromEnv(env), ...sendSettingsFromEnv(env) };
     userSeeds = userSeedsFromEnv(env);
+    providers = localProvidersFromEnv(env, settings.appName);
   } catch (error) {
     throw new LocalModeStartError(errorMessage(error), { cause: error });
   }
 
-  const outbox = new Outbox();
+  // Each message says which provider, template and protect configuration a deployed send would use.
+  const outbox = new Outbox(Date.now, (message) => describeSend(message, providers));
   let api: ComposedApi | undefined;
   let cognito: LocalUserPool | undefined;
   let ready!: () => void;
@@ -157,6 +163,10 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     url: `http://127.0.0.1:${port}`,
     outbox,
     cognito: cognito.info,
+    providers: {
+      sms: providers.channels.sms.provider ?? 'sns',
+      voice: providers.channels.voice?.provider ?? 'end-user-messaging',
+    },
     stop() {
       stopping ??= (async () => {
         await closeServer(server);
@@ -326,6 +336,8 @@ function serveLocal(
         ...(message.subject === undefined ? {} : { subject: message.subject }),
         sentAt: message.sentAt,
         verificationId: message.verificationId,
+        ...(message.provider ? { provider: message.provider, deployedSend: message.deployedSend } : {}),
+        ...(message.approximateBody ? { approximateBody: true } : {}),
       }));
       sendJson(response, 200, { messages });
     } else if (method === 'DELETE') {

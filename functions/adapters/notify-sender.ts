@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { MessageSender, OutgoingMessage } from '../core/ports.ts';
 import { deliverWithRetry, type RetryOptions } from './deliver-with-retry.ts';
+import { notifyRequestFor } from './notify-template.ts';
 
 export interface NotifySenderOptions extends RetryOptions {
   /** The Notify configuration's id (`nc-…`) or ARN. */
@@ -22,19 +23,6 @@ export interface NotifySenderOptions extends RetryOptions {
   configurationSetName?: string;
   /** Voice only. @default Notify's voice for the template's language */
   voiceId?: VoiceId;
-}
-
-/** The variables a Notify request carries: the code, and the template chosen for the message's locale. */
-export function notifyRequestFor(
-  message: OutgoingMessage,
-  options: Pick<NotifySenderOptions, 'templateIds'>,
-) {
-  if (message.code === undefined) throw new Error('a Notify message needs its code on its own');
-  const templateId = message.locale === undefined ? undefined : options.templateIds?.[message.locale];
-  // Voice: digits apart, each followed by a period, so text-to-speech reads "4. 8. 2." and not a number
-  // ("four hundred eighty-two thousand"), as Notify's documentation advises.
-  const code = message.channel === 'voice' ? [...message.code].map((d) => `${d}.`).join(' ') : message.code;
-  return { ...(templateId ? { TemplateId: templateId } : {}), TemplateVariables: { code } };
 }
 
 export class NotifySender implements MessageSender {

@@ -118,6 +118,8 @@ describe('npm start (local mode)', { shuffle: false }, () => {
       `curl -s localhost:${port}/v1/verifications -H 'content-type: application/json'`,
     );
     expect(processes.some((p) => p.command.includes('DynamoDBLocal'))).toBe(true);
+    // The providers a deploy would use, as none of OTP_SMS_PROVIDER / OTP_VOICE_PROVIDER is set.
+    expect(output).toContain('SMS through sns, calls through end-user-messaging');
   });
 
   it('prints the local user pool: its endpoint, pool id and client id, as GET /_local/cognito names them', async () => {

@@ -22,37 +22,57 @@ function chromiumPath(): string {
   }
 }
 
+/** Local mode with `env`, and the page open in headless Chromium, loaded without a script error. */
+async function openLocalPage(
+  env: Record<string, string>,
+): Promise<{ local: LocalMode; browser: Browser; page: Page }> {
+  const executablePath = chromiumPath();
+  const [local, browser] = await Promise.all([
+    startLocalMode({ port: 0, quiet: true, env }),
+    puppeteer.launch({
+      executablePath,
+      headless: true,
+      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    }),
+  ]);
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  await page.goto(`${local.url}/_local/`);
+  await page.waitForFunction(
+    () => !document.getElementById('outbox-state')?.textContent?.startsWith('Loading'),
+  );
+  expect(errors).toEqual([]);
+  return { local, browser, page };
+}
+
+/** What a message's "deployed send" panel says, one "term: value" a row, and the provider it names. */
+const deployedOf = (page: Page, selector: string) =>
+  page.$eval(selector, (message) => {
+    const box = message.querySelector('.deployed') as HTMLElement | null;
+    return {
+      provider: box?.dataset['provider'],
+      rows: [...(box?.querySelectorAll('dt') ?? [])].map(
+        (term) => `${term.textContent}: ${term.nextElementSibling?.textContent}`,
+      ),
+      approximate: box?.querySelector('.approx')?.textContent ?? null,
+    };
+  });
+
 describe('the /_local/ page in Chromium', () => {
   let local: LocalMode;
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    const executablePath = chromiumPath();
     // A fallback call 2 s after an SMS and a 3 s cooldown, so the page shows them within the test.
-    [local, browser] = await Promise.all([
-      startLocalMode({
-        port: 0,
-        quiet: true,
-        env: { OTP_VOICE_FALLBACK_SECONDS: '2', OTP_RESEND_COOLDOWN_SECONDS: '3' },
-      }),
-      puppeteer.launch({
-        executablePath,
-        headless: true,
-        args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-      }),
-    ]);
-    page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(String(error)));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    await page.goto(`${local.url}/_local/`);
-    await page.waitForFunction(
-      () => !document.getElementById('outbox-state')?.textContent?.startsWith('Loading'),
-    );
-    expect(errors).toEqual([]);
+    ({ local, browser, page } = await openLocalPage({
+      OTP_VOICE_FALLBACK_SECONDS: '2',
+      OTP_RESEND_COOLDOWN_SECONDS: '3',
+    }));
   }, 120_000);
 
   afterAll(async () => {
@@ -106,10 +126,26 @@ describe('the /_local/ page in Chromium', () => {
       (m) => (m as HTMLElement).dataset['channel'],
     );
     expect(first).toBe('sms');
+    // What a deployed send would be: SNS, as deployed by default.
+    expect(await deployedOf(page, '#messages .message.current[data-channel=sms]')).toEqual({
+      provider: 'sns',
+      rows: ['Deployed: Amazon SNS · Publish'],
+      approximate: null,
+    });
 
     // The fallback call goes out 2 s later: the cascade says so, and its message is marked.
     await waitText('#cascade', /voice call to \+1\*+23 after 2 s: went out at .+ ✓/);
     await waitText('#messages', /this verification · fallback call/);
+    expect(await deployedOf(page, '#messages .message.current[data-channel=voice]')).toMatchObject({
+      provider: 'end-user-messaging',
+      rows: [
+        'Deployed: AWS End User Messaging · SendVoiceMessage',
+        'From: (your voice.originationIdentity)',
+        'Configuration set: (made by cdk deploy)',
+        'Protect configuration: (made by cdk deploy) · FILTER here, BLOCK elsewhere',
+        'Voice: JOANNA',
+      ],
+    });
 
     // Resend once the cooldown is over (the call started it again): same id.
     await page
@@ -209,6 +245,90 @@ describe('the /_local/ page in Chromium', () => {
       );
     }
   }, 60_000);
+});
+
+describe('the /_local/ page in Chromium, SMS and voice through Notify', () => {
+  let local: LocalMode;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    ({ local, browser, page } = await openLocalPage({
+      OTP_APP_NAME: 'Acme',
+      OTP_SMS_PROVIDER: 'notify',
+      OTP_VOICE_PROVIDER: 'notify',
+      OTP_NOTIFY_TEMPLATE_IDS: JSON.stringify({ en: 'notify-code-verification-english-001' }),
+    }));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await local?.stop();
+  });
+
+  it("shows Notify's configuration, template and variables, says the text is approximate, and its code approves", async () => {
+    await page.click('#start-form button[type=submit]');
+    await page.waitForSelector('#messages .message.current[data-channel=sms] .deployed', { timeout: 15_000 });
+    const shown = await deployedOf(page, '#messages .message.current[data-channel=sms]');
+    const body = await page.$eval('#messages .message.current .body', (b) => b.textContent ?? '');
+    const code = /^Your Acme verification code is (\d{6})\.$/.exec(body)?.[1];
+    expect(code, body).toBeDefined();
+    expect(shown).toEqual({
+      provider: 'notify',
+      rows: [
+        'Deployed: AWS End User Messaging Notify · SendNotifyTextMessage',
+        'Notify configuration: (made by cdk deploy)',
+        'Template: notify-code-verification-english-001',
+        `Variables: code = ${code}`,
+      ],
+      approximate: expect.stringMatching(/^Approximate text: Notify's templates are AWS's/),
+    });
+    // The list is redrawn every second: click inside the page, in one step.
+    await page.$eval('#messages .message.current button.use', (b) => (b as HTMLButtonElement).click());
+    expect(await page.$eval('input[name=code]', (i) => (i as HTMLInputElement).value)).toBe(code);
+    await page.click('#check-form button[type=submit]');
+    await page.waitForFunction(() =>
+      /\/check → 200/.test(document.getElementById('answer-title')?.textContent ?? ''),
+    );
+    expect(JSON.parse(await page.$eval('#answer', (a) => a.textContent ?? ''))).toMatchObject({
+      valid: true,
+    });
+  }, 60_000);
+
+  it("a Notify call's digits read apart, and Use code takes them", async () => {
+    await page.select('select[name=channel]', 'voice');
+    await page.$eval('input[name=to]', (input) => {
+      (input as HTMLInputElement).value = '+14155550124';
+    });
+    await page.click('#start-form button[type=submit]');
+    await page.waitForSelector('#messages .message.current[data-channel=voice] button.use', {
+      timeout: 15_000,
+    });
+    const body = await page.$eval(
+      '#messages .message.current[data-channel=voice] .body',
+      (b) => b.textContent ?? '',
+    );
+    expect(body).toMatch(/^Your Acme verification code is (\d\. ){5}\d\.$/);
+    await page.$eval('#messages .message.current[data-channel=voice] button.use', (b) =>
+      (b as HTMLButtonElement).click(),
+    );
+    expect(await page.$eval('input[name=code]', (i) => (i as HTMLInputElement).value)).toBe(
+      body.replace(/\D/g, ''),
+    );
+  });
+
+  it('the deployed-send panel and the approximate-text note meet WCAG AA in both colour schemes', async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
+      const report = await page.evaluate(measureContrast);
+      expect(report.failures, `${scheme}: texts under 4.5:1`).toEqual([]);
+      const panel = await page.$$eval(
+        '.deployed dt, .deployed dd, .deployed .approx',
+        (nodes) => nodes.length,
+      );
+      expect(panel).toBeGreaterThan(8);
+    }
+  });
 });
 
 /**

@@ -13,6 +13,8 @@ const session = readme.split('## A session with curl')[1]?.match(/```sh\n([\s\S]
 
 const payment = readme.split('## Approving a payment with curl')[1]?.match(/```sh\n([\s\S]*?)```/)?.[1];
 
+const providers = readme.split('### Phone providers in local mode')[1]?.match(/```sh\n([\s\S]*?)```/)?.[1];
+
 const clientExample = readme.split('## The same from TypeScript')[1]?.match(/```ts\n([\s\S]*?)```/)?.[1];
 /** What each `console.log(…); // output` line of the client example says it prints. */
 const promised = [...(clientExample ?? '').matchAll(/console\.log\(.*\/\/ (.+)$/gm)].map((m) => m[1]!);
@@ -74,6 +76,37 @@ describe('README', () => {
     expect(JSON.parse(outputs[1]!)).toMatchObject({ valid: false, attemptsRemaining: 4, transaction });
     expect(JSON.parse(outputs[2]!)).toMatchObject({ valid: true, status: 'approved', transaction });
   });
+
+  it('provider session works as written: local mode started as its first line says, the outbox as its comment shows', async () => {
+    expect(providers, 'README has a ```sh block under "Phone providers in local mode"').toBeDefined();
+    const [start, rest] = providers!.split('# in another terminal:\n');
+    // `VAR=value … npm start`: local mode with those variables.
+    const env = Object.fromEntries(
+      [...start!.matchAll(/\b(OTP_[A-Z_]+)=(\S+)/g)].map((match) => [match[1]!, match[2]!]),
+    );
+    expect(start).toMatch(/ npm start\n$/);
+    const notify = await startLocalMode({ port: 0, quiet: true, env });
+    try {
+      const port = new URL(notify.url).port;
+      const script = `set -euo pipefail\n${rest!.replaceAll('localhost:3000', `localhost:${port}`)}`;
+      const { stdout } = await promisify(execFile)('bash', ['-c', script], { timeout: 30_000 });
+      const shown = JSON.parse(stdout.trim()) as {
+        body: string;
+        deployedSend: { templateVariables: { code: string } };
+      };
+      const code = shown.deployedSend.templateVariables.code;
+      // The commented output, with its code the one this run sent.
+      const promisedOutput = rest!
+        .split('\n')
+        .filter((line) => line.startsWith('#'))
+        .map((line) => line.replace(/^# ?/, ''))
+        .join('')
+        .replaceAll('123456', code);
+      expect(shown).toEqual(JSON.parse(promisedOutput));
+    } finally {
+      await notify.stop();
+    }
+  }, 60_000);
 
   it('client example works as written: each console.log prints what its comment says', async () => {
     expect(clientExample, 'README has a ```ts block under "The same from TypeScript"').toBeDefined();

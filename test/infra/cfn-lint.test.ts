@@ -8,7 +8,14 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PasswordlessStack } from '../../infra/examples/passwordless-stack.ts';
 import { OtpStack } from '../../infra/otp-stack.ts';
-import { ALARM_TOPIC_ARN, ENV, FULL_PROPS, synthesize } from '../support/synth.ts';
+import {
+  ALARM_TOPIC_ARN,
+  ENV,
+  FULL_PROPS,
+  SMS_DIRECT_VOICE_NOTIFY_PROPS,
+  SMS_NOTIFY_VOICE_DIRECT_PROPS,
+  synthesize,
+} from '../support/synth.ts';
 
 /**
  * The synthesized templates against CloudFormation's own resource schemas and IAM's list of actions,
@@ -100,6 +107,9 @@ describeIfCfnLint('cfn-lint: the templates CloudFormation would receive', () => 
         voice: { provider: 'notify' },
       }).template,
     );
+    // The providers mixed, as the deploy checks run them (test/infra/deployed-providers.test.ts).
+    write('sms-direct-voice-notify', synthesize(SMS_DIRECT_VOICE_NOTIFY_PROPS).template);
+    write('sms-notify-voice-direct', synthesize(SMS_NOTIFY_VOICE_DIRECT_PROPS).template);
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     write(
       'passwordless-example',
@@ -121,18 +131,25 @@ describeIfCfnLint('cfn-lint: the templates CloudFormation would receive', () => 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('finds nothing in the default stack, the stack with every option, each phone provider, the passwordless example, and -c passwordless=true', async () => {
+  it('finds nothing in the default stack, the stack with every option, each phone provider and their mixes, the passwordless example, and -c passwordless=true', async () => {
     const findings = await lint(Object.values(templates));
     const seen = findings.map((f) => `${f.Rule.Id} ${f.Message} (${f.Location.Path?.join('/')})`);
     expect(seen.filter((finding) => !NOT_YET_IN_CFN_LINT.some((known) => known.test(finding)))).toEqual([]);
-    // The acknowledgments are exact: each matches in the Notify template, and only there.
-    const notify = findings.filter((f) => f.Filename === templates['notify']);
+    // The acknowledgments are exact: each matches in the templates with a Notify configuration, and only there.
     for (const known of NOT_YET_IN_CFN_LINT) {
       expect(seen.filter((finding) => known.test(finding)).length).toBeGreaterThan(0);
     }
-    expect(findings.filter((f) => f.Filename !== templates['notify'])).toEqual([]);
-    // One resource type; two actions in each of the two sending functions (start, the cascade's step).
-    expect(notify.map((f) => f.Rule.Id).sort()).toEqual(['E3006', 'W3037', 'W3037', 'W3037', 'W3037']);
+    const ids = (name: string) =>
+      findings
+        .filter((f) => f.Filename === templates[name])
+        .map((f) => f.Rule.Id)
+        .sort();
+    const withNotify = ['notify', 'sms-direct-voice-notify', 'sms-notify-voice-direct'];
+    expect(findings.filter((f) => !withNotify.some((name) => f.Filename === templates[name]))).toEqual([]);
+    // One resource; each Notify action granted to each of the two sending functions (start, the cascade's step).
+    expect(ids('notify')).toEqual(['E3006', 'W3037', 'W3037', 'W3037', 'W3037']);
+    expect(ids('sms-direct-voice-notify')).toEqual(['E3006', 'W3037', 'W3037']);
+    expect(ids('sms-notify-voice-direct')).toEqual(['E3006', 'W3037', 'W3037']);
   }, 120_000);
 
   it('would catch a misspelt IAM action (the rules above are live)', async () => {

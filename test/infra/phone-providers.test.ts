@@ -3,6 +3,9 @@
  * protect configuration of the direct path with its country rules from `allowedCountries`, each send
  * permission scoped to exactly the resources the functions name, and the variables they read.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OtpServiceProps } from '../../infra/otp-service-props.ts';
 import { protectCountryRules } from '../../infra/phone-providers.ts';
@@ -149,6 +152,33 @@ describe('SMS and voice through Notify', () => {
       VOICE_PROVIDER: 'notify',
       NOTIFY_TEMPLATE_IDS: '{"en":"notify-code-verification-english-001"}',
     });
+  });
+
+  it("passes aws-cdk-lib's template check, acknowledging only that its schemas predate the Notify configuration", () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'onetime-notify-'));
+    try {
+      synthesize(props, { outdir }).app.synth();
+      const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+        pluginReports: Array<{
+          pluginName: string;
+          violations: unknown[];
+          suppressedViolations: Array<{
+            ruleName: string;
+            violatingConstructs: Array<{ constructPath: string }>;
+          }>;
+        }>;
+      };
+      const check = report.pluginReports.find((r) => r.pluginName === 'CloudFormation Validate')!;
+      expect(check.violations).toEqual([]);
+      expect(
+        check.suppressedViolations.map((v) => [
+          v.ruleName,
+          v.violatingConstructs.map((c) => c.constructPath),
+        ]),
+      ).toEqual([['F3006', ['OtpTest/OtpService/NotifyConfiguration']]]);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 
   it('uses an existing configuration by id instead, scoped to its ARN', () => {

@@ -3,7 +3,7 @@
  * bundles (test/infra/deployed-*.test.ts). One HTTP server answers each service in its own wire format,
  * so the SDK's real serializers, parsers and checks run in the function: DynamoDB is forwarded to the
  * run's DynamoDB Local; SNS and SES (query protocol, XML), SMS-Voice v2, Step Functions and SQS
- * (JSON 1.0), EventBridge and Secrets Manager (JSON 1.1), and End User Messaging Social (REST JSON:
+ * (JSON 1.0: SendTextMessage, SendVoiceMessage and Notify's two sends), EventBridge and Secrets Manager (JSON 1.1), and End User Messaging Social (REST JSON:
  * the operation is the request's path) are answered here. The functions reach it
  * through `AWS_ENDPOINT_URL_<SERVICE_ID>` (`endpointVariables`), and every request is recorded with
  * the function that made it (the access key id each function is given: `credentialsFor`).
@@ -163,7 +163,11 @@ function answerFor(
     case 'social-messaging SendWhatsAppMessage':
       // REST JSON: the blob `message` arrives base64-encoded; the answer is plain JSON.
       return { contentType: 'application/json', body: JSON.stringify({ messageId: id }) };
+    // SMS-Voice v2 (JSON 1.0): the direct sends, and Notify's, each answered with a message id.
+    case 'sms-voice SendTextMessage':
     case 'sms-voice SendVoiceMessage':
+    case 'sms-voice SendNotifyTextMessage':
+    case 'sms-voice SendNotifyVoiceMessage':
       return { contentType: JSON_10, body: JSON.stringify({ MessageId: id }) };
     case 'states StartExecution':
       return {

@@ -22,11 +22,14 @@ export function wrongCodeFor(code: string): string {
 /** A code in a message's text: 4 to 10 digits, or upper-case letters and digits (alphanumeric codes). */
 export const CODE_IN_TEXT = /(?<![0-9A-Za-z])([0-9A-Z]{4,10})(?![0-9A-Za-z])/;
 
-/** The code a message carries: plain in SMS and email, spoken digit by digit in a voice call. */
+/**
+ * The code a message carries: plain in SMS and email, spoken digit by digit in a voice call ("4 8 2 …",
+ * or Notify's "4. 8. 2. …").
+ */
 export function codeOf(message: Pick<OutboxMessage, 'channel' | 'body'>): string {
   const match =
     message.channel === 'voice'
-      ? /([0-9A-Z](?: [0-9A-Z]){3,9})\./.exec(message.body)?.[1]?.replaceAll(' ', '')
+      ? /([0-9A-Z](?:\.? [0-9A-Z]){3,9})\./.exec(message.body)?.[1]?.replace(/\.? /g, '')
       : CODE_IN_TEXT.exec(message.body)?.[1];
   if (match === undefined) throw new Error(`no code in a ${message.channel} message`);
   return match;

@@ -33,7 +33,7 @@ function codePattern(stack: DeployedStack): RegExp {
 /**
  * The code in the newest message to `to`, whichever function sent it and on whichever channel: the
  * text of an SMS, an email or a push notification, the characters a call spells out, the body
- * parameter of a WhatsApp authentication template.
+ * parameter of a WhatsApp authentication template, Notify's `code` template variable.
  */
 export function lastCode(stack: DeployedStack, to: string): string {
   const sent = stack.endpoints.calls.filter((call) => destinationOf(call) === to).at(-1);
@@ -47,11 +47,20 @@ export function lastCode(stack: DeployedStack, to: string): string {
 function textOf(call: RecordedCall): string {
   const { input } = call;
   switch (call.service) {
-    case 'sms-voice':
+    case 'sms-voice': {
+      // Notify: the template's `code` variable (a call's reads "4. 8. 2.", digits apart).
+      const variables = input['TemplateVariables'] as { code?: string } | undefined;
+      if (variables)
+        return String(variables.code ?? '')
+          .replace(/\.? /g, '')
+          .replace(/\.$/, '');
+      // SendTextMessage: the text as it is.
+      if (call.operation === 'SendTextMessage') return String(input['MessageBody']);
       // SSML: the code one character at a time, each in its own <say-as>.
       return [...String(input['MessageBody']).matchAll(/<say-as[^>]*>([^<]*)<\/say-as>/g)]
         .map((match) => match[1])
         .join('');
+    }
     case 'social-messaging': {
       const message = whatsAppMessage(call);
       const body = message.template.components.find((component) => component.type === 'body');

@@ -91,6 +91,25 @@ export const ACKNOWLEDGED: readonly Acknowledgement[] = [
   },
   {
     handlers: ['start', 'cascade-step', 'cognito-create'],
+    actions: ['sms-voice:SendTextMessage'],
+    resource: /:(phone-number|opt-out-list)\/\*$/,
+    kind: 'broader',
+    reason:
+      'SMS sent directly from an E.164 number, short code or sender id (`sms.originationNumber`, `senderId`): ' +
+      "it names no resource id, so the construct grants the account's numbers (as acknowledged to cdk-nag); " +
+      'opt-out lists are evaluated on every send.',
+  },
+  {
+    handlers: ['start', 'cascade-step', 'cognito-create'],
+    actions: ['sms-voice:SendTextMessage'],
+    resource: /:(pool|sender-id)\/\*$/,
+    kind: 'unused',
+    reason:
+      "The same account-wide scope: a number given as E.164 may be resolved through the account's pools, " +
+      'and with `senderId` (or no identity at all) the send goes out under a sender id.',
+  },
+  {
+    handlers: ['start', 'cascade-step', 'cognito-create'],
     actions: ['sns:Publish'],
     resource: /^arn:aws:sns:[a-z0-9-]+:\d{12}:endpoint\/(APNS|APNS_SANDBOX|GCM)\/[A-Za-z0-9_.-]+\/\*$/,
     kind: 'broader',

@@ -39,6 +39,11 @@ export interface SuiteOptions {
   otherChannels?: Array<{ channel: string; to: string }>;
   /** Whether the stack has the scheduled key rotation. */
   keyRotation?: boolean;
+  /**
+   * SMS-Voice sends the stack's phone providers must have made by the end of the flows, each by
+   * operation with parameters it carried (asymmetric matchers allowed): the provider really in use.
+   */
+  providerSends?: Array<{ operation: string; input: Record<string, unknown> }>;
 }
 
 /**
@@ -160,6 +165,17 @@ export function describeDeployedStack(
       },
       2 * FLOW_TIMEOUT,
     );
+
+    if (options.providerSends) {
+      it('each phone provider sent through its own SMS-Voice operation, naming what it must', () => {
+        const sent = stack.endpoints.calls.filter((call) => call.service === 'sms-voice');
+        for (const { operation, input } of options.providerSends ?? []) {
+          expect(sent, operation).toContainEqual(
+            expect.objectContaining({ operation, status: 200, input: expect.objectContaining(input) }),
+          );
+        }
+      });
+    }
 
     it('every call each function made is allowed by its own role, and its role grants nothing more', () => {
       expect(roleProblems(stack)).toEqual([]);

@@ -3,10 +3,11 @@
  * recorded call mapped to the action(s) and resource ARN(s) IAM authorises it against (a
  * TransactWriteItems per item, SNS Publish to a phone number against `*` and to a push endpoint
  * against its ARN, SES against the sending identity and the configuration set, WhatsApp against the
- * sending phone number id), evaluated over the role's policy statements (Deny wins; the
- * conditions the policies use are evaluated). The other way round, every (action, resource) the role
- * grants must be used by a call, with no wildcard broader than the calls need, unless acknowledged
- * (test/support/iam-acknowledged.ts).
+ * sending phone number id, a Notify send against its Notify configuration, a direct SMS-Voice send
+ * against its origination identity, opt-out list, configuration set and protect configuration),
+ * evaluated over the role's policy statements (Deny wins; the conditions the policies use are
+ * evaluated). The other way round, every (action, resource) the role grants must be used by a call,
+ * with no wildcard broader than the calls need, unless acknowledged (test/support/deployed-iam.ts).
  */
 import type { RecordedCall } from './aws-endpoints.ts';
 import type { Statement } from './synth.ts';
@@ -95,21 +96,34 @@ export function needsOf(call: RecordedCall): Need[] {
       ];
     }
     case 'sms-voice': {
+      const set = input['ConfigurationSetName'];
+      const setNeed = set
+        ? [need(`sms-voice:${operation}`, [arn(call, 'sms-voice', `configuration-set/${String(set)}`)])]
+        : [];
+      // Notify: AWS's own numbers, so the send is authorised against the Notify configuration it names.
+      if (operation.startsWith('SendNotify')) {
+        const configuration = String(input['NotifyConfigurationId'] ?? '');
+        return [
+          need(`sms-voice:${operation}`, [
+            configuration.startsWith('arn:')
+              ? configuration
+              : arn(call, 'sms-voice', `notify-configuration/${configuration}`),
+          ]),
+          ...setNeed,
+        ];
+      }
       const identity = String(input['OriginationIdentity'] ?? '');
       const origin = identity.startsWith('arn:')
         ? identity
         : identity.startsWith('pool-')
           ? arn(call, 'sms-voice', `pool/${identity}`)
           : arn(call, 'sms-voice', `phone-number/${identity}`);
-      const set = input['ConfigurationSetName'];
       const protect = input['ProtectConfigurationId'];
       return [
         need(`sms-voice:${operation}`, [origin]),
         // The account's opt-out list is checked on every send.
         need(`sms-voice:${operation}`, [arn(call, 'sms-voice', 'opt-out-list/Default')]),
-        ...(set
-          ? [need(`sms-voice:${operation}`, [arn(call, 'sms-voice', `configuration-set/${String(set)}`)])]
-          : []),
+        ...setNeed,
         // A send naming a protect configuration is authorised against it too.
         ...(protect
           ? [

@@ -1,13 +1,17 @@
 /** The two calls an end-to-end test makes against a running local mode: POST JSON, and read the outbox. */
+import type { OutboxMessage } from '../../local/outbox.ts';
 
 /** A message as `GET /_local/outbox` shows it. */
 export interface OutboxEntry {
-  channel: string;
+  channel: OutboxMessage['channel'];
   to: string;
   body: string;
   subject?: string;
   verificationId: string;
   sentAt: string;
+  provider?: OutboxMessage['provider'];
+  deployedSend?: OutboxMessage['deployedSend'];
+  approximateBody?: true;
 }
 
 export function localClient(base: () => string) {

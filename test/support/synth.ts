@@ -35,6 +35,26 @@ export const FULL_PROPS: OtpServiceProps = {
   functionProps: { check: { memorySize: 2048, environment: { EXTRA: 'yes' } } },
 };
 
+/**
+ * The phone providers mixed as a team would (issue 12), for the deploy checks and cfn-lint: SMS
+ * straight through End User Messaging (your number, a configuration set, the protect configuration
+ * the construct makes) with calls by Notify; and SMS by Notify (a template named per locale) with
+ * calls from your number.
+ */
+export const SMS_DIRECT_VOICE_NOTIFY_PROPS: OtpServiceProps = {
+  appName: 'Acme',
+  allowedCountries: ['US', 'CA'],
+  sms: { provider: 'end-user-messaging', originationNumber: '+18885550100', configurationSetName: 'otp-sms' },
+  voice: { provider: 'notify' },
+};
+export const SMS_NOTIFY_VOICE_DIRECT_PROPS: OtpServiceProps = {
+  appName: 'Acme',
+  allowedCountries: ['US', 'CA'],
+  sms: { provider: 'notify' },
+  voice: { originationIdentity: 'phone-0123456789abcdef' },
+  notify: { templateIds: { en: 'notify-code-verification-english-001' } },
+};
+
 export interface Synthesized {
   app: App;
   stack: OtpStack;

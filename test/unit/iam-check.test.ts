@@ -47,6 +47,30 @@ describe('The IAM check of recorded calls', () => {
     expect(allows(role, resolve, toTopic!)).toBe(false);
   });
 
+  it('authorises a Notify send against its Notify configuration (and configuration set), not a number of ours', () => {
+    const notify = call('sms-voice', 'SendNotifyTextMessage', {
+      NotifyConfigurationId: 'nc-0123',
+      DestinationPhoneNumber: '+14155550100',
+      ConfigurationSetName: 'otp-sms',
+      TemplateVariables: { code: '123456' },
+    });
+    const SMS_VOICE = 'arn:aws:sms-voice:eu-west-1:123456789012';
+    expect(needsOf(notify).map((need) => [need.action, need.resources])).toEqual([
+      ['sms-voice:SendNotifyTextMessage', [`${SMS_VOICE}:notify-configuration/nc-0123`]],
+      ['sms-voice:SendNotifyTextMessage', [`${SMS_VOICE}:configuration-set/otp-sms`]],
+    ]);
+    const other: Statement[] = [
+      {
+        Effect: 'Allow',
+        Action: 'sms-voice:SendNotifyTextMessage',
+        Resource: [`${SMS_VOICE}:notify-configuration/nc-other`, `${SMS_VOICE}:configuration-set/otp-sms`],
+      },
+    ];
+    expect(checkRole(other, resolve, [notify]).denied).toEqual([
+      `start: sms-voice SendNotifyTextMessage needs sms-voice:SendNotifyTextMessage on ${SMS_VOICE}:notify-configuration/nc-0123`,
+    ]);
+  });
+
   it("evaluates SES's from-address condition against the mail's Source", () => {
     const role: Statement[] = [
       {

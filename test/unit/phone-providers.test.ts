@@ -21,6 +21,7 @@ import { EndUserMessagingVoiceSender } from '../../functions/adapters/end-user-m
 import { NotifySender } from '../../functions/adapters/notify-sender.ts';
 import { renderMessage } from '../../functions/core/messages.ts';
 import type { Channel } from '../../functions/core/verification.ts';
+import { describeSend, localProvidersFromEnv } from '../../local/providers.ts';
 import { expectDeliveryErrorWithout, fakeSleep } from '../support/delivery.ts';
 
 const PHONE = '+14155550123';
@@ -206,6 +207,44 @@ describe('NotifySender ("you generate the code")', () => {
     });
     expect(waits).toHaveLength(1);
   });
+});
+
+describe("local mode's outbox and the deployed NotifySender", () => {
+  it.each([
+    ['sms', 'en'],
+    ['sms', 'de'],
+    ['voice', 'fr'],
+    ['voice', 'it'],
+  ] as const)(
+    'name the same template and variables (%s, %s): one choice, not two',
+    async (channel, locale) => {
+      const templateIds = {
+        en: 'notify-code-verification-english-001',
+        fr: 'notify-code-verification-french-001',
+      };
+      const local = localProvidersFromEnv(
+        {
+          OTP_SMS_PROVIDER: 'notify',
+          OTP_VOICE_PROVIDER: 'notify',
+          OTP_NOTIFY_CONFIGURATION_ID: 'nc-0123456789abcdef0',
+          OTP_NOTIFY_TEMPLATE_IDS: JSON.stringify(templateIds),
+        },
+        'Acme',
+      );
+      smsVoice.on(SendNotifyTextMessageCommand).resolves({ MessageId: 'n' });
+      smsVoice.on(SendNotifyVoiceMessageCommand).resolves({ MessageId: 'n' });
+      const msg = message(channel, locale);
+      await new NotifySender(client(), { configurationId: 'nc-0123456789abcdef0', templateIds }).send(msg);
+      const command = channel === 'voice' ? SendNotifyVoiceMessageCommand : SendNotifyTextMessageCommand;
+      const sent = smsVoice.commandCalls(command)[0]!.args[0].input;
+      const shown = describeSend(msg, local).deployedSend;
+      expect(shown).toMatchObject({
+        notifyConfigurationId: sent.NotifyConfigurationId,
+        templateId: sent.TemplateId ?? null,
+        templateVariables: sent.TemplateVariables,
+      });
+    },
+  );
 });
 
 describe('providerLimitOf', () => {
