@@ -101,7 +101,7 @@ export async function capacityProxy(upstream: string, functions: readonly string
  * units come from the request: a Put's item size (attribute names and values, DynamoDB's rule), and
  * 1 KB for an Update, Delete or ConditionCheck (the counters and the verification are well under it).
  */
-function transactionWriteUnits(input: Record<string, unknown>): number {
+export function transactionWriteUnits(input: Record<string, unknown>): number {
   const items = (input['TransactItems'] as Array<Record<string, { Item?: Record<string, unknown> }>>) ?? [];
   return items.reduce((sum, entry) => {
     const [kind, op] = Object.entries(entry)[0]!;

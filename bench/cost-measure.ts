@@ -84,16 +84,22 @@ class Meter {
     return result;
   }
 
-  /** The median of each measure over the kept invocations of `handler`. */
-  median(handler: HandlerName): Invocation {
+  /**
+   * The median CPU time and log output over the kept invocations of `handler`, and its least wait
+   * (wall − CPU): the waits here are on local endpoints sharing two busy cores, and the least one is
+   * the nearest to an unshared machine's (still above in-region DynamoDB's few milliseconds).
+   */
+  typical(handler: HandlerName): Invocation {
     const list = this.samples.get(handler) ?? [];
     const mid = (values: number[]) => {
       const sorted = [...values].sort((a, b) => a - b);
       return sorted[Math.floor(sorted.length / 2)] ?? 0;
     };
+    const cpuMs = mid(list.map((s) => s.cpuMs));
+    const waitMs = Math.min(...list.map((s) => Math.max(0, s.wallMs - s.cpuMs)));
     return {
-      cpuMs: mid(list.map((s) => s.cpuMs)),
-      wallMs: mid(list.map((s) => s.wallMs)),
+      cpuMs,
+      wallMs: cpuMs + (Number.isFinite(waitMs) ? waitMs : 0),
       logBytes: mid(list.map((s) => s.logBytes)),
       logLines: mid(list.map((s) => s.logLines)),
     };
@@ -215,7 +221,7 @@ export interface Measured {
 }
 
 /** Each metric an EMF line publishes: its name with the values of each of its dimension sets. */
-function emfMetricsIn(lines: readonly string[]): string[] {
+export function emfMetricsIn(lines: readonly string[]): string[] {
   const found = new Set<string>();
   for (const line of lines) {
     if (!line.includes('"_aws"')) continue;
@@ -357,7 +363,7 @@ export async function measureStack(
       meter.samples.delete('activity');
       proxy.take();
       await meter.invoke('activity', { Records: records });
-      activityPoints.push({ records: records.length, sample: meter.median('activity') });
+      activityPoints.push({ records: records.length, sample: meter.typical('activity') });
       const puts = stack.callsOf('activity', 'events', 'PutEvents').slice(eventsBefore);
       const entries = puts.reduce(
         (sum, call) => sum + ((call.input['Entries'] as unknown[]) ?? []).length,
@@ -396,7 +402,7 @@ export async function measureStack(
       meter.samples.delete('delivery-receipts');
       proxy.take();
       await meter.invoke('delivery-receipts', cloudWatchLogsEvent(logLines));
-      receiptPoints.push({ records: lines, sample: meter.median('delivery-receipts') });
+      receiptPoints.push({ records: lines, sample: meter.typical('delivery-receipts') });
       if (lines === 10) take('delivery-receipts (10 SMS delivery-status lines)');
     }
     batch.set('delivery-receipts', { ...splitBatch(receiptPoints), recordsPerVerification: 1 });
@@ -411,7 +417,7 @@ export async function measureStack(
           voiceSnsEvent([{ eventType, destination: phone, requestedAt: Date.now() - 1000, at: Date.now() }]),
         );
       }
-      voiceReceipt = meter.median('delivery-receipts');
+      voiceReceipt = meter.typical('delivery-receipts');
       take('delivery-receipts (4 voice events of one call)');
     }
 

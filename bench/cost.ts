@@ -19,8 +19,8 @@
  *
  * The model (stated again in the output): duration at the deployed memory = measured CPU ×
  * max(1, 1,769 MB ÷ memory) (Lambda gives one vCPU at 1,769 MB; this machine's core is taken as one
- * vCPU) + measured waits (wall − CPU, against DynamoDB Local on a shared machine: slower than
- * in-region DynamoDB, so an upper bound). Lambda's own START/END/REPORT lines are added per
+ * vCPU; the median of the warm calls) + the least wait measured (wall − CPU, against DynamoDB Local
+ * and the recording endpoints on a shared machine: still above in-region latencies). Lambda's own START/END/REPORT lines are added per
  * invocation in the documented text format. Run alone: `node --import tsx bench/cost.ts`.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -110,8 +110,8 @@ function bill(
   // Invocations a month, and the sample each one costs.
   type Run = { handler: HandlerName; invocations: number; sample: Invocation };
   const runs: Run[] = [
-    { handler: 'start', invocations: volume, sample: meter.median('start') },
-    { handler: 'check', invocations: volume, sample: meter.median('check') },
+    { handler: 'start', invocations: volume, sample: meter.typical('start') },
+    { handler: 'check', invocations: volume, sample: meter.typical('check') },
   ];
   const batched = (handler: HandlerName, recordsPerMonth: number, cap: number) => {
     const fit = measured.batch.get(handler)!;
@@ -126,8 +126,8 @@ function bill(
   batched('delivery-receipts', volume, 100);
   const executions = scenario.fallback ? volume * scenario.pending : 0;
   if (scenario.fallback) {
-    runs.push({ handler: 'cascade-start', invocations: volume, sample: meter.median('cascade-start') });
-    runs.push({ handler: 'cascade-step', invocations: executions, sample: meter.median('cascade-step') });
+    runs.push({ handler: 'cascade-start', invocations: volume, sample: meter.typical('cascade-start') });
+    runs.push({ handler: 'cascade-step', invocations: executions, sample: meter.typical('cascade-step') });
     if (measured.voiceReceipt) {
       runs.push({ handler: 'delivery-receipts', invocations: executions * 4, sample: measured.voiceReceipt });
     }
@@ -376,7 +376,7 @@ export async function benchCost(
 
   const out: string[] = ['## Cost per 1M verifications', '', pricesMarkdown(), ''];
   out.push(
-    "Derived by `bench/cost.ts` from the synthesized templates (memory, architecture, tracing, API type, alarms and their metrics, dashboards, metric filters, secrets, keys, the workflow's states) and from the deployed bundles run here on DynamoDB Local (write/read units per operation, log bytes, CPU and wall time). A verification is one SMS start and one right check; the activity stream and the SMS delivery receipt it causes are counted, carrier charges are not. Model: billed duration = CPU × max(1, 1,769 MB ÷ memory) + waits (wall − CPU here, an upper bound for in-region calls); Lambda's START/END/REPORT lines in the documented text format; stream and log-subscription batches as records arriving within 1 s; SQS at one message a batch.",
+    "Derived by `bench/cost.ts` from the synthesized templates (memory, architecture, tracing, API type, alarms and their metrics, dashboards, metric filters, secrets, keys, the workflow's states) and from the deployed bundles run here on DynamoDB Local (write/read units per operation, log bytes, CPU and wall time). A verification is one SMS start and one right check; the activity stream and the SMS delivery receipt it causes are counted, carrier charges are not. Model: billed duration = CPU × max(1, 1,769 MB ÷ memory) + the least wait measured (wall − CPU, on local endpoints: above in-region latencies); Lambda's START/END/REPORT lines in the documented text format; stream and log-subscription batches as records arriving within 1 s; SQS at one message a batch.",
     '',
   );
 
@@ -393,7 +393,7 @@ export async function benchCost(
               stack.measured.batch.get(handler)!.perRecord,
               1,
             )
-          : stack.measured.meter.median(handler);
+          : stack.measured.meter.typical(handler);
       const costAt = (mb: number) => (mb / 1024) * (billedMs(m, mb) / 1000) * 0.0000133334 * 1e6 + 0.2;
       measuredRows.set(
         handler,
