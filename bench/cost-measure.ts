@@ -60,8 +60,16 @@ class Meter {
   }
 
   async #timed<T>(handler: HandlerName, run: () => Promise<T>, keep: boolean): Promise<T> {
-    // The first call starts the process (its cold start): never measured.
-    if (!this.stack.processes.has(handler)) return run();
+    // The first call starts the process (its cold start): its lines are kept, its times are not.
+    if (!this.stack.processes.has(handler)) {
+      const result = await run();
+      const output = this.stack.processes.get(handler)?.output.join('') ?? '';
+      this.lines.set(
+        handler,
+        output.split('\n').filter((line) => line.trim() !== ''),
+      );
+      return result;
+    }
     const process = this.stack.processes.get(handler)!;
     const pid = (process as unknown as { child: ChildProcess }).child.pid!;
     const outputBefore = process.output.join('');

@@ -449,12 +449,20 @@ export async function benchCost(
   const allTraced = bill(scenarios[0]!, VOLUMES[0], { tracing: 'all' });
   const warn = bill(scenarios[0]!, VOLUMES[0], { systemLogWarn: true });
   const sendCounters = plain.measured.sendItems.length - 1;
+  // What start and check would save a month at 1M at their cheapest size, warm (cold starts aside).
+  const memorySaving = (['start', 'check'] as const).reduce((sum, handler) => {
+    const sample = plain.measured.meter.typical(handler);
+    const deployed = plain.billed.functions.get(handler)!.memoryMb;
+    const gbs = (mb: number) => (mb / 1024) * (billedMs(sample, mb) / 1000);
+    const cheapest = Math.min(...[128, 256, 512, 1024, 1769].map(gbs));
+    return sum + (gbs(deployed) - cheapest) * 1e6 * PRICES.lambda.arm64GbSecond[0]![1];
+  }, 0);
   out.push(
     '### Levers (1M a month, no fallback)',
     '',
     `- **Tracing** (taken: \`tracing: 'sampled'\` is the default, 1 % of the API's requests by this stage's own sampling rule): \`'all'\` (Active on every function under the default rule, as before) costs ${usd(allTraced.total - base.total)} more per 1M.`,
     `- **Lambda's system log level WARN** (not taken): would drop the START/END/REPORT lines, ${usd(base.total - warn.total)} per 1M; the runbook reads REPORT lines (Init Duration, \`Task timed out\`), so they stay.`,
-    `- **Memory** (not changed: 1,024 MB): the table above prices each function's measured CPU and waits at four sizes; a warm call is cheapest at 256–512 MB, but a cold start is CPU-bound and 2–4× slower there, and the difference is cents per 1M.`,
+    `- **Memory** (not changed: 1,024 MB): the table above prices each function's measured CPU and waits at four sizes; start and check at their cheapest size would save ${usd(memorySaving)} per 1M warm, while a cold start, CPU-bound, runs 2–4× longer at 256–512 MB (the functions' own cold-start budget is issue 17's other goal).`,
     `- **Write units per send** (storage not redesigned): the send's transaction writes the verification and ${sendCounters} counters (destination, spend-brake minute and day shards), 2 WCU each: each counter costs ${usd(2 * PRICES.dynamodb.perWriteUnit * 1e6)} per 1M; writing them outside a transaction would save half of that, at the price of the invariants docs/storage.md holds.`,
     `- **REST API** ${usd(tiered(2e6, PRICES.apiGateway.restRequests))} per 1M (start + check at $3.50 per million) is fixed by the contract: \`x-api-key\` API keys and usage plans exist only on REST APIs.`,
     '',
