@@ -122,16 +122,21 @@ export const BYTES_PER_GB = GB;
 /** The prices as a markdown list, for the head of the cost section. */
 export function pricesMarkdown(): string {
   const p = PRICES;
+  // Dollars with at least two decimals and no float noise: 0.2 → 0.20, 0.625 stays 0.625.
+  const d = (n: number) => {
+    const exact = String(Number(n.toPrecision(6)));
+    return (exact.split('.')[1]?.length ?? 0) >= 2 ? exact : n.toFixed(2);
+  };
   return [
     `Prices: AWS list prices for ${PRICES_REGION} as of ${PRICES_AS_OF} (bench/prices.ts, one place; free tiers left out except X-Ray's 100,000 traces a month):`,
     `API Gateway REST $3.50 per million requests (first 333 M; $2.80 after) ·`,
-    `Lambda arm64 $${p.lambda.perRequest * M} per million requests and $0.0000133334 per GB-s ·`,
-    `DynamoDB on-demand $${p.dynamodb.perWriteUnit * M} per million write units and $${p.dynamodb.perReadUnit * M} per million read units (since the November 2024 halving), storage $${p.dynamodb.storageGbMonth} per GB-month ·`,
-    `Step Functions Standard $${p.stepFunctions.perTransition * 1000} per 1,000 transitions ·`,
-    `SQS $${p.sqs.perRequest * M} per million requests ·`,
-    `CloudWatch Logs $0.50 per GB ingested, $${p.cloudWatch.logsStoredGbMonth} per GB-month stored; custom metrics $0.30 per metric-month; alarms $${p.cloudWatch.alarmMetricMonth} per alarm metric-month; dashboards $${p.cloudWatch.dashboardMonth} a month ·`,
+    `Lambda arm64 $${d(p.lambda.perRequest * M)} per million requests and $0.0000133334 per GB-s ·`,
+    `DynamoDB on-demand $${d(p.dynamodb.perWriteUnit * M)} per million write units and $${d(p.dynamodb.perReadUnit * M)} per million read units (since the November 2024 halving), storage $${d(p.dynamodb.storageGbMonth)} per GB-month ·`,
+    `Step Functions Standard $${d(p.stepFunctions.perTransition * 1000)} per 1,000 transitions ·`,
+    `SQS $${d(p.sqs.perRequest * M)} per million requests ·`,
+    `CloudWatch Logs $0.50 per GB ingested, $${d(p.cloudWatch.logsStoredGbMonth)} per GB-month stored; custom metrics $0.30 per metric-month; alarms $${d(p.cloudWatch.alarmMetricMonth)} per alarm metric-month; dashboards $${p.cloudWatch.dashboardMonth} a month ·`,
     `X-Ray $5.00 per million traces recorded ·`,
-    `Secrets Manager $${p.secretsManager.secretMonth} per secret-month and $${p.secretsManager.per10kCalls} per 10,000 calls ·`,
+    `Secrets Manager $${d(p.secretsManager.secretMonth)} per secret-month and $${d(p.secretsManager.per10kCalls)} per 10,000 calls ·`,
     `EventBridge $1.00 per million events ·`,
     `KMS $1 per key-month (no key is made by default). SMS, email, voice, WhatsApp and push charges are excluded.`,
   ].join(' ');
