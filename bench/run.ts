@@ -8,7 +8,8 @@ import type { Section } from './stats.ts';
 
 /**
  * `npm run bench`: DynamoDB round trips per operation, throughput and latency through local mode
- * beside DynamoDB Local's raw rate, and (when bench/bundles.ts exists) bundle sizes. Writes
+ * beside DynamoDB Local's raw rate, (when bench/bundles.ts exists) bundle sizes, cold starts beside
+ * the peer, and the cost per 1M verifications. Writes
  * bench/results.md and prints it. A failed target is reported, not an error: the exit code is 0
  * unless the benchmark itself could not run. Every DynamoDB Local (Java) started here is stopped
  * before exit, on error and on SIGINT/SIGTERM too.
@@ -55,6 +56,14 @@ async function peerSection(): Promise<Section> {
   step('cold starts beside the peer (bench/peer.ts)…');
   return markdownSection('Cold starts beside the peer', 'bench/peer.ts', async () =>
     (await import('./peer.ts')).benchPeer(),
+  );
+}
+
+/** What 1M verifications cost, from the synthesized templates and the deployed bundles (bench/cost.ts). */
+async function costSection(): Promise<Section> {
+  step('cost per 1M verifications (bench/cost.ts)…');
+  return markdownSection('Cost per 1M verifications', 'bench/cost.ts', async () =>
+    (await import('./cost.ts')).benchCost(track),
   );
 }
 
@@ -105,6 +114,7 @@ async function main(): Promise<void> {
   const bundles = await bundlesSection();
   if (bundles) sections.push(bundles);
   sections.push(await peerSection());
+  sections.push(await costSection());
   step('done');
 
   const cpu = cpus();

@@ -6,6 +6,7 @@ import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { GATEWAY_ERRORS, gatewayTemplate } from './gateway-responses.ts';
 import type { OtpApiProps, OtpFunctionName } from './otp-service-props.ts';
+import { addApiSamplingRule, DEFAULT_TRACING_SAMPLE_RATE, tracingAt } from './tracing.ts';
 
 export interface OtpApiParts {
   readonly api: apigateway.RestApi;
@@ -17,7 +18,8 @@ export interface OtpApiParts {
 /**
  * The REST API in front of the four route functions, created in `scope` (the `OtpService`): every
  * method behind an API key and a usage plan, POST bodies checked to be JSON objects, the contract's
- * error envelope for the errors API Gateway answers itself, JSON access logs, and X-Ray tracing.
+ * error envelope for the errors API Gateway answers itself, JSON access logs, and X-Ray tracing as the
+ * service's `tracing` says (infra/tracing.ts: a sampling rule of this stage for `sampled`).
  */
 export function createApi(
   scope: Construct,
@@ -26,9 +28,12 @@ export function createApi(
     props: OtpApiProps;
     logRetention: logs.RetentionDays;
     removalPolicy: RemovalPolicy;
+    /** The share of requests traced when the service's tracing is `sampled`. */
+    tracingSampleRate?: number;
   },
 ): OtpApiParts {
   const { functions, props } = options;
+  const tracing = tracingAt(scope);
   const rateLimit = props.rateLimit ?? 50;
   const burstLimit = props.burstLimit ?? 100;
   const cloudWatchRole = props.cloudWatchRole ?? true;
@@ -45,7 +50,7 @@ export function createApi(
     cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
     deployOptions: {
       stageName: props.stageName ?? 'prod',
-      tracingEnabled: true,
+      tracingEnabled: tracing !== 'off',
       accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
       accessLogFormat: accessLogFormat(),
       // Execution logs for errors only, and never request or response bodies (they carry codes).
@@ -65,6 +70,8 @@ export function createApi(
     });
   }
 
+  if (tracing === 'sampled')
+    addApiSamplingRule(scope, api, options.tracingSampleRate ?? DEFAULT_TRACING_SAMPLE_RATE);
   addRoutes(api, functions);
   addGatewayResponses(api);
 

@@ -4,6 +4,7 @@ import { checkCascadeSetting } from '../functions/core/cascade.ts';
 import { isCodeAlphabet } from '../functions/core/codes.ts';
 import type { OtpServiceProps } from './otp-service-props.ts';
 import { OtpStack } from './otp-stack.ts';
+import { TRACING_MODES } from './tracing.ts';
 
 /**
  * `cdk synth` / `cdk deploy` entry. Common settings come from context, so a deploy needs no code:
@@ -21,7 +22,8 @@ import { OtpStack } from './otp-stack.ts';
  * passwordless example's user pool, app client and sign-in triggers; docs/cognito.md), smsProvider (sns |
  * end-user-messaging | notify), voiceProvider (end-user-messaging | notify: voice on through Notify
  * without voiceOriginationIdentity), notifyConfigurationId (an existing Notify configuration),
- * smsProtect (filter | allow | off: the direct path's protect configuration).
+ * smsProtect (filter | allow | off: the direct path's protect configuration), tracing (sampled | all |
+ * off: what X-Ray records; docs/operations.md), tracingSampleRate (the share `sampled` traces, 0–1).
  *
  *   npx cdk deploy -c smsProvider=notify -c voiceProvider=notify -c allowedCountries=US,CA
  */
@@ -98,6 +100,11 @@ const smsProvider = oneOf('smsProvider', SMS_PROVIDERS);
 const voiceProvider = oneOf('voiceProvider', VOICE_PROVIDERS);
 const smsProtect = oneOf('smsProtect', ['filter', 'allow', 'off'] as const);
 const notifyConfigurationId = context('notifyConfigurationId');
+const tracing = oneOf('tracing', TRACING_MODES);
+const tracingSampleRate = context('tracingSampleRate');
+if (tracingSampleRate !== undefined && !/^(0(\.\d+)?|1(\.0+)?)$/.test(tracingSampleRate)) {
+  throw new Error(`-c tracingSampleRate must be a share from 0 to 1, e.g. 0.05 (got "${tracingSampleRate}")`);
+}
 
 const alarmTopicArn = context('alarmTopicArn');
 const eventBusName = context('eventBusName');
@@ -161,6 +168,8 @@ new OtpStack(app, context('stackName') ?? 'Onetime', {
     ...(defaultCascade ? { defaultCascade } : {}),
     ...(removal === 'destroy' ? { removalPolicy: RemovalPolicy.DESTROY } : {}),
     ...(keyRotationDays ? { keyRotation: { every: Duration.days(Number(keyRotationDays)) } } : {}),
+    ...(tracing ? { tracing } : {}),
+    ...(tracingSampleRate ? { tracingSampleRate: Number(tracingSampleRate) } : {}),
   } satisfies OtpServiceProps,
 });
 

@@ -1,4 +1,4 @@
-import { Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,6 +10,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { CASCADE_STATE_MACHINE_ARN } from '../functions/env.ts';
 import { CASCADE_STEP_RETRYABLE, CASCADE_TASK_INVALID_INPUT } from '../functions/workflow/cascade-task.ts';
+import { tracingAt } from './tracing.ts';
 
 /**
  * The cascade (docs/cascade.md): the start function sends a delayed SQS message carrying the
@@ -201,19 +202,31 @@ export class CascadeWorkflow extends Construct {
       .when(sfn.Condition.booleanEquals('$.done', false), wait.next(place))
       .otherwise(done);
 
-    return new sfn.StateMachine(this, 'StateMachine', {
+    // Traced unless the service's tracing is `off`; `sampled` and `all` leave the sampling to the
+    // account's rules (cascades are the few verifications still pending at their first step).
+    const traced = tracingAt(this) !== 'off';
+    const machine = new sfn.StateMachine(this, 'StateMachine', {
       comment: 'onetime: re-delivers a code on the next channels of its cascade while it is not verified',
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(place.next(more)),
       // Steps end with the code's validity; then room for the last one's retries.
       timeout: props.codeValidity.plus(Duration.minutes(10)),
-      tracingEnabled: true,
+      tracingEnabled: traced,
       logs: {
         destination: this.logGroup,
         level: sfn.LogLevel.ALL,
         includeExecutionData: props.logExecutionData ?? false,
       },
     });
+    if (!traced) {
+      Validations.of(machine).acknowledge({
+        id: 'AwsSolutions-SF2',
+        reason:
+          "Tracing is off by the service's `tracing: 'off'`: every state's event is still logged to the " +
+          "workflow's log group and kept in the execution history.",
+      });
+    }
+    return machine;
   }
 
   readonly #logFailures: cloudwatch.Metric[] = [];

@@ -41,3 +41,4 @@ export type {
 } from './otp-service-props.ts';
 export { OtpStack, type OtpStackProps } from './otp-stack.ts';
 export { createPhoneProviders, type PhoneProviderResources, protectCountryRules } from './phone-providers.ts';
+export { DEFAULT_TRACING_SAMPLE_RATE, type OtpTracing, TRACING_MODES } from './tracing.ts';

@@ -8,7 +8,6 @@ import {
   ParamsAndSecretsLogLevel,
   ParamsAndSecretsVersions,
   Runtime,
-  Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import {
   type BundlingOptions,
@@ -47,6 +46,7 @@ import {
   VOICE_ORIGINATION_IDENTITY,
   VOICE_PROTECT_CONFIGURATION_ID,
 } from '../functions/env.ts';
+import { functionTracing, tracingAt } from './tracing.ts';
 
 /** The deployed functions: one entry file each in functions/handlers/, nothing else there. */
 export const HANDLERS = [
@@ -229,7 +229,8 @@ const PARAMS_AND_SECRETS = ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSec
 
 /**
  * The one place for function defaults: Node.js 22 on arm64, ESM bundles (minified, with source maps
- * and `--enable-source-maps`), X-Ray active tracing, its own log group with a retention, and its own
+ * and `--enable-source-maps`), X-Ray tracing as its service's `tracing` says (infra/tracing.ts: PassThrough
+ * by default, Active for `all`, none for `off`; Active outside an OtpService), its own log group with a retention, and its own
  * role that may write to that log group only (no AWSLambdaBasicExecutionRole, whose log grants are
  * account-wide).
  *
@@ -269,7 +270,7 @@ export class OtpFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: 1024,
       timeout: Duration.seconds(10),
-      tracing: Tracing.ACTIVE,
+      tracing: functionTracing(tracingAt(scope)),
       ...(secret ? { paramsAndSecrets: PARAMS_AND_SECRETS } : {}),
       ...functionProps,
       logGroup,

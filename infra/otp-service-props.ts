@@ -13,6 +13,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { CodeAlphabet } from '../functions/core/codes.ts';
 import type { CascadeStepRequest } from '../functions/core/verification.ts';
 import type { OtpFunctionProps } from './otp-function.ts';
+import type { OtpTracing } from './tracing.ts';
 
 export type OtpFunctionName = 'start' | 'check' | 'status' | 'cancel';
 
@@ -274,6 +275,16 @@ export interface OtpServiceProps {
    * at rest with every use of the key in CloudTrail, no key policy to maintain and no monthly key fee.
    */
   readonly tableEncryptionKey?: IKey;
+  /**
+   * How much X-Ray records (docs/operations.md, "Tracing and what it costs"): `sampled` traces
+   * `tracingSampleRate` of the API's requests through a sampling rule of this stage, the functions
+   * passing the decision through; `all` puts every function on Active tracing under the default rule
+   * (nearly every request at 1M a month: about $25 per million verifications); `off` traces nothing.
+   * @default 'sampled'
+   */
+  readonly tracing?: OtpTracing;
+  /** The share of API requests `tracing: 'sampled'` records, 0–1. @default 0.01 */
+  readonly tracingSampleRate?: number;
   /** Retention of the functions' and the API's log groups. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** Per-function overrides (memory, timeout, reserved concurrency, …); `environment` is merged. */

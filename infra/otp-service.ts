@@ -28,6 +28,7 @@ import { handlerEntry, OtpFunction, type OtpFunctionProps } from './otp-function
 import { OtpKeyRotation } from './otp-key-rotation.ts';
 import type { OtpFunctionName, OtpServiceProps } from './otp-service-props.ts';
 import { createPhoneProviders, type PhoneProviderResources } from './phone-providers.ts';
+import { setTracing } from './tracing.ts';
 
 /**
  * onetime, deployed: a DynamoDB table, the key-material secret, one function per route, a REST API
@@ -81,6 +82,8 @@ export class OtpService extends Construct {
 
   constructor(scope: Construct, id: string, props: OtpServiceProps = {}) {
     super(scope, id);
+    // Read by every function, the API and the workflow below (infra/tracing.ts): set before any child.
+    setTracing(this, props.tracing ?? 'sampled');
     this.#props = props;
     this.phoneProviders = createPhoneProviders(this, props);
     this.#channelProps = {
@@ -100,6 +103,14 @@ export class OtpService extends Construct {
           ? ['voice.originationIdentity is empty: name the phone number, pool or ARN that places calls']
           : [],
     });
+    this.node.addValidation({
+      validate: () => {
+        const rate = props.tracingSampleRate;
+        return rate === undefined || (rate >= 0 && rate <= 1)
+          ? []
+          : [`tracingSampleRate must be a share from 0 to 1 (got ${rate})`];
+      },
+    });
 
     this.table = this.#createTable();
     this.secret = this.#createSecret();
@@ -118,6 +129,7 @@ export class OtpService extends Construct {
       props: props.api ?? {},
       logRetention: this.#logRetention,
       removalPolicy: this.#removalPolicy,
+      ...(props.tracingSampleRate === undefined ? {} : { tracingSampleRate: props.tracingSampleRate }),
     }));
 
     // Operations: log metrics, alarms and the dashboard, then the parts that add their own alarms.

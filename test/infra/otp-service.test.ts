@@ -134,8 +134,75 @@ describe('OtpService: the secret', () => {
   });
 });
 
+describe('OtpService: tracing', () => {
+  const tracingOf = (s: Synthesized) => ({
+    functions: [
+      ...new Set(
+        Object.entries(resources(s.template, 'AWS::Lambda::Function'))
+          // The custom resource CDK adds (SNS SMS delivery status) is not one of the service's.
+          .filter(([id]) => !id.startsWith('AWS'))
+          .map(([, fn]) => (fn.Properties['TracingConfig'] as { Mode?: string } | undefined)?.Mode ?? 'none'),
+      ),
+    ],
+    stage: Object.values(resources(s.template, 'AWS::ApiGateway::Stage'))[0]!.Properties['TracingEnabled'],
+    workflow: Object.values(resources(s.template, 'AWS::StepFunctions::StateMachine'))[0]!.Properties[
+      'TracingConfiguration'
+    ],
+    rules: Object.values(resources(s.template, 'AWS::XRay::SamplingRule')).map(
+      (rule) => rule.Properties['SamplingRule'] as Record<string, unknown>,
+    ),
+    xrayGrants: actionsOf(statements(s.template)).filter((action) => action.startsWith('xray:')).length,
+  });
+
+  it('samples by default: 1 % of this API stage by its own rule, functions passing the decision through', () => {
+    const traced = tracingOf(minimal);
+    expect(traced.functions).toEqual(['PassThrough']);
+    expect(traced.stage).toBe(true);
+    expect(traced.workflow).toEqual({ Enabled: true });
+    expect(traced.rules).toHaveLength(1);
+    const [rule] = traced.rules;
+    expect(rule).toMatchObject({
+      FixedRate: 0.01,
+      ReservoirSize: 0,
+      Priority: 100,
+      ServiceType: 'AWS::ApiGateway::Stage',
+      Version: 1,
+    });
+    expect(String(rule!['RuleName']).length).toBeLessThanOrEqual(32);
+    // Scoped to this API's stage only, so no other service of the account changes its sampling.
+    const arn = JSON.stringify(rule!['ResourceARN']);
+    expect(arn).toContain(':apigateway:eu-west-1::/restapis/');
+    expect(arn).toMatch(/"Ref":"OtpServiceApi[0-9A-F]{8}"/);
+    expect(arn).toContain('/stages/');
+  });
+
+  it('takes its share from tracingSampleRate, and refuses one outside 0–1', () => {
+    expect(tracingOf(synthesize({ tracingSampleRate: 0.25 })).rules[0]).toMatchObject({ FixedRate: 0.25 });
+    expect(() => synthesize({ tracingSampleRate: 5 })).toThrow(
+      /tracingSampleRate must be a share from 0 to 1/,
+    );
+  });
+
+  it("'all' puts every function on Active tracing under the default rule", () => {
+    const traced = tracingOf(synthesize({ tracing: 'all' }));
+    expect(traced.functions).toEqual(['Active']);
+    expect(traced.stage).toBe(true);
+    expect(traced.rules).toEqual([]);
+  });
+
+  it("'off' traces nothing and grants no X-Ray action to any role", () => {
+    const traced = tracingOf(synthesize({ tracing: 'off' }));
+    expect(traced.functions).toEqual(['none']);
+    expect(traced.stage).toBe(false);
+    expect(traced.workflow).toEqual({ Enabled: false });
+    expect(traced.rules).toEqual([]);
+    expect(traced.xrayGrants).toBe(0);
+    expect(tracingOf(minimal).xrayGrants).toBeGreaterThan(0);
+  });
+});
+
 describe('OtpService: the functions', () => {
-  it('run on nodejs22.x, arm64, 1024 MB, with active tracing and source maps', () => {
+  it('run on nodejs22.x, arm64, 1024 MB, passing X-Ray sampling through, with source maps', () => {
     for (const name of ['start', 'status', 'cancel'] as const) {
       const [, fn] = functionOf(minimal.template, name);
       expect(fn.Properties).toMatchObject({
@@ -143,7 +210,7 @@ describe('OtpService: the functions', () => {
         Architectures: ['arm64'],
         MemorySize: 1024,
         Handler: 'index.handler',
-        TracingConfig: { Mode: 'Active' },
+        TracingConfig: { Mode: 'PassThrough' },
       });
       expect(envOf(minimal, name)['NODE_OPTIONS']).toBe('--enable-source-maps');
     }

@@ -38,7 +38,8 @@ export const ACKNOWLEDGED: readonly Acknowledgement[] = [
     actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
     resource: /^\*$/,
     kind: 'unused',
-    reason: 'Active tracing: Lambda sends the trace segments with the role; the code calls no X-Ray API.',
+    reason:
+      'Active or PassThrough tracing: Lambda sends the trace segments with the role; the code calls no X-Ray API.',
   },
   {
     actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
