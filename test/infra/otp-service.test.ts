@@ -257,10 +257,12 @@ describe('OtpService: permissions', () => {
     // The voice-fallback state machine's role also has CDK's grants for X-Ray sampling and for
     // vended log delivery, neither of which supports resource-level permissions, and the activity
     // stream's role dynamodb:ListStreams, which has none either, and the delivery receipts' custom
-    // resource sns:SetSMSAttributes, an account-level setting with no resource.
+    // resource sns:SetSMSAttributes, an account-level setting with no resource, and (voice asks for
+    // conversion feedback) the activity stream's sms-voice:PutMessageFeedback, which names a message id.
     expect(new Set(unscoped)).toEqual(
       new Set([
         'sns:Publish',
+        'sms-voice:PutMessageFeedback',
         'sns:SetSMSAttributes',
         'dynamodb:ListStreams',
         'xray:PutTraceSegments',
@@ -610,7 +612,7 @@ describe('OtpService: operations', () => {
         expect(sections, description).toContain(section);
       }
     }
-    expect(sections.size).toBe(10);
+    expect(sections.size).toBe(11);
   });
 
   it('sends alarms and their recovery to the alarm topic when one is given', () => {
@@ -637,7 +639,8 @@ describe('OtpService: operations', () => {
     }
     // The alarm-status widget lists the activity stream's alarms too.
     const alarmIds = Object.keys(resources(full.template, 'AWS::CloudWatch::Alarm'));
-    expect(alarmIds.filter((id) => id.startsWith('OtpServiceActivity')).length).toBe(3);
+    // Refused deliveries, the stream behind, batches given up, and the conversion of US and CA.
+    expect(alarmIds.filter((id) => id.startsWith('OtpServiceActivity')).length).toBe(4);
     for (const id of alarmIds) expect(body, id).toContain(id);
   });
 });
