@@ -47,11 +47,14 @@ export function lastCode(stack: DeployedStack, to: string): string {
 function textOf(call: RecordedCall): string {
   const { input } = call;
   switch (call.service) {
-    case 'sms-voice':
-      // SSML: the code one character at a time, each in its own <say-as>.
-      return [...String(input['MessageBody']).matchAll(/<say-as[^>]*>([^<]*)<\/say-as>/g)]
-        .map((match) => match[1])
-        .join('');
+    case 'sms-voice': {
+      // SSML: the code one character at a time, each in its own <say-as>, read twice.
+      const spelled = [...String(input['MessageBody']).matchAll(/<say-as[^>]*>([^<]*)<\/say-as>/g)].map(
+        (match) => match[1],
+      );
+      const half = spelled.length / 2;
+      return `${spelled.slice(0, half).join('')} ${spelled.slice(half).join('')}`;
+    }
     case 'social-messaging': {
       const message = whatsAppMessage(call);
       const body = message.template.components.find((component) => component.type === 'body');
@@ -294,3 +297,21 @@ export async function keyRotationFlow(stack: DeployedStack): Promise<unknown> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Conversion feedback: a code approved after a call that asked for feedback (SendVoiceMessage), and the
+ * stream records then read by the activity function, which reports that call RECEIVED.
+ */
+export async function feedbackFlow(stack: DeployedStack, to: string): Promise<void> {
+  const started = await stack.api('POST', '/v1/verifications', { to, channel: 'voice' });
+  expect(started.statusCode, JSON.stringify(started.body)).toBe(201);
+  const id = String(started.body['id']);
+  const checked = await stack.api('POST', `/v1/verifications/${id}/check`, { code: lastCode(stack, to) });
+  expect(checked.body['status']).toBe('approved');
+  await activityFlow(stack);
+  const reports = stack.callsOf('activity', 'sms-voice', 'PutMessageFeedback').map((call) => call.input);
+  expect(reports).toContainEqual({
+    MessageId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    MessageFeedbackStatus: 'RECEIVED',
+  });
+}

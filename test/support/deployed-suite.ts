@@ -12,6 +12,7 @@ import {
   activityFlow,
   apiFlow,
   cognitoFlow,
+  feedbackFlow,
   fillSpendBrake,
   keyRotationFlow,
   receiptsFlow,
@@ -39,6 +40,8 @@ export interface SuiteOptions {
   otherChannels?: Array<{ channel: string; to: string }>;
   /** Whether the stack has the scheduled key rotation. */
   keyRotation?: boolean;
+  /** A number to call and approve, when the stack's voice asks for conversion feedback. */
+  feedbackTo?: string;
 }
 
 /**
@@ -126,6 +129,16 @@ export function describeDeployedStack(
       },
       FLOW_TIMEOUT,
     );
+
+    if (options.feedbackTo) {
+      it(
+        'a code approved after a call that asked for feedback: the activity function reports it RECEIVED',
+        async () => {
+          await feedbackFlow(stack, options.feedbackTo!);
+        },
+        FLOW_TIMEOUT,
+      );
+    }
 
     if (options.keyRotation) {
       it(

@@ -95,6 +95,8 @@ export function needsOf(call: RecordedCall): Need[] {
       ];
     }
     case 'sms-voice': {
+      // Conversion feedback names a message id, which has no ARN: IAM authorises it against "*".
+      if (operation === 'PutMessageFeedback') return [need('sms-voice:PutMessageFeedback', ['*'])];
       const identity = String(input['OriginationIdentity'] ?? '');
       const origin = identity.startsWith('arn:')
         ? identity
