@@ -90,11 +90,14 @@ const COUNTRIES_PER_ALARM = 5;
  * write and its event, and the hot functions carry no EventBridge or metrics code).
  *
  * One function reads the stream (filtered to verification items, `pk` beginning `v#`), writes the
- * metrics as EMF (namespace `onetime`, dimension `channel`; `Sent` also by `channel` + `country`) and
- * puts one EventBridge event per status change (`source: onetime`, `detail-type: Verification
- * <status>`). Records whose events could not be published are reported back (ReportBatchItemFailures)
- * and retried; a batch that keeps failing is split in halves, and after `retryAttempts` its position
- * goes to an SQS queue. Alarms: deliveries refused, the stream falling behind, batches given up.
+ * metrics as EMF (namespace `onetime`, dimension `channel`; `Sent` and `Approved` also by `channel` +
+ * `country`), reports approved verifications' messages to AWS as received when a provider asked for
+ * conversion feedback (`messageFeedback`), and puts one EventBridge event per status change
+ * (`source: onetime`, `detail-type: Verification <status>`). Records whose events could not be
+ * published are reported back (ReportBatchItemFailures) and retried; a batch that keeps failing is
+ * split in halves, and after `retryAttempts` its position goes to an SQS queue. Alarms: deliveries
+ * refused, the stream falling behind, batches given up, and SMS conversion collapsing in a watched
+ * country (`conversionAlarm`).
  */
 export class OtpActivityStream extends Construct {
   readonly function: OtpFunction;
