@@ -71,7 +71,9 @@ const smsVoiceClient = () =>
  * feedback), email to the outbox (no feedback), with the cascade's scheduler recorded, and a reader of
  * its table's stream that feeds the stream handler.
  */
-async function feedbackService(options: { client?: ReturnType<typeof localDynamoDbClient> } = {}) {
+async function feedbackService(
+  options: { client?: ReturnType<typeof localDynamoDbClient>; feedbackWriteTimeoutMs?: number } = {},
+) {
   const sms = new EndUserMessagingSmsSender(smsVoiceClient(), {
     protectConfigurationId: 'protect-01',
     sleep: noWait,
@@ -90,6 +92,8 @@ async function feedbackService(options: { client?: ReturnType<typeof localDynamo
   const s = await services.create({
     senders,
     cascade,
+    // The production bound (200 ms) is for DynamoDB in AWS; a busy test machine gets a generous one.
+    storeOptions: { feedbackWriteTimeoutMs: options.feedbackWriteTimeoutMs ?? 30_000 },
     ...(options.client ? { client: options.client } : {}),
   });
   outboxSenders = s.outbox.senders();
@@ -217,5 +221,28 @@ describe('the send path', () => {
     const line = s.logs.find((l) => l.includes('feedback message id not recorded'));
     expect(line).toMatch(/"to":"\+1\*{8}06".*ProvisionedThroughputExceededException/);
     expect(line).not.toContain(phone(6));
+  });
+
+  it('a record slower than its bound is given up: the answer does not wait for it', async () => {
+    const { client } = countingClient();
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = (args as { input?: { UpdateExpression?: string } }).input;
+        if (
+          context.commandName === 'UpdateItemCommand' &&
+          input?.UpdateExpression?.includes('#feedbackMessageId =')
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, 5_000));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'slowFeedbackRecord' },
+    );
+    const { s, api } = await feedbackService({ client, feedbackWriteTimeoutMs: 50 });
+    const started = Date.now();
+    const answer = await api.send({ to: phone(7), channel: 'sms', voiceFallback: false });
+    expect(answer.status).toBe(201);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(s.logs.find((l) => l.includes('feedback message id not recorded'))).toMatch(/TimeoutError/);
   });
 });

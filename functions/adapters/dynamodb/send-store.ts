@@ -54,12 +54,14 @@ function resendsFor(current: VerificationRecord, request: VerificationRecord): b
 
 export class DynamoSendStore implements SendStore {
   readonly #writer: CountedWriter;
+  readonly #feedbackWriteTimeoutMs: number;
 
   constructor(
     private readonly table: Table,
     options: RetryOptions = {},
   ) {
     this.#writer = new CountedWriter(table, options);
+    this.#feedbackWriteTimeoutMs = options.feedbackWriteTimeoutMs ?? FEEDBACK_WRITE_TIMEOUT_MS;
   }
 
   async startOrResend({ record, limits }: NewVerification, now: number): Promise<StartOutcome> {
@@ -147,31 +149,44 @@ export class DynamoSendStore implements SendStore {
   }
 
   async recordFeedbackMessage(id: string, sentAt: number, messageId: string): Promise<void> {
+    // Best effort beside a code already sent: never hold the answer longer than the bound, retries and
+    // their backoff included (the abort also ends the request itself).
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const write = this.table.client.send(
+      new UpdateItemCommand({
+        TableName: this.table.tableName,
+        Key: keyOf(id),
+        // This verification, and no message since this one (a resend or a step moves lastSentAt).
+        ConditionExpression: '#id = :id AND #lastSentAt = :sentAt',
+        UpdateExpression: 'SET #feedbackMessageId = :messageId',
+        ExpressionAttributeNames: {
+          '#id': 'id',
+          '#lastSentAt': 'lastSentAt',
+          '#feedbackMessageId': 'feedbackMessageId',
+        },
+        ExpressionAttributeValues: {
+          ':id': { S: id },
+          ':sentAt': { N: String(sentAt) },
+          ':messageId': { S: messageId },
+        },
+      }),
+      { abortSignal: abort.signal },
+    );
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(Object.assign(new Error('feedback id write timed out'), { name: 'TimeoutError' }));
+      }, this.#feedbackWriteTimeoutMs);
+    });
+    write.catch(() => {}); // settled after the bound: nobody waits for it any more
     try {
-      await this.table.client.send(
-        new UpdateItemCommand({
-          TableName: this.table.tableName,
-          Key: keyOf(id),
-          // This verification, and no message since this one (a resend or a step moves lastSentAt).
-          ConditionExpression: '#id = :id AND #lastSentAt = :sentAt',
-          UpdateExpression: 'SET #feedbackMessageId = :messageId',
-          ExpressionAttributeNames: {
-            '#id': 'id',
-            '#lastSentAt': 'lastSentAt',
-            '#feedbackMessageId': 'feedbackMessageId',
-          },
-          ExpressionAttributeValues: {
-            ':id': { S: id },
-            ':sentAt': { N: String(sentAt) },
-            ':messageId': { S: messageId },
-          },
-        }),
-        // Best effort beside a code already sent: never hold the answer longer than this.
-        { abortSignal: AbortSignal.timeout(FEEDBACK_WRITE_TIMEOUT_MS) },
-      );
+      await Promise.race([write, timeout]);
     } catch (error) {
       // Replaced, or a later message went out meanwhile: that one's id (or none) is what counts.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
