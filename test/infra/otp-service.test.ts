@@ -250,6 +250,20 @@ describe('OtpService: permissions', () => {
     }
   });
 
+  it('let the activity function report conversion feedback only when a phone provider asks for it', () => {
+    const feedbackGrants = (s: Synthesized) =>
+      statements(s.template)
+        .filter((st) => asList(st.Action).includes('sms-voice:PutMessageFeedback'))
+        .map((st) => [st.Effect, st.Resource]);
+    // SMS through SNS, no voice: nothing asks for feedback.
+    expect(feedbackGrants(minimal)).toEqual([]);
+    // Voice through SendVoiceMessage asks; so does SMS through Notify.
+    expect(feedbackGrants(full)).toEqual([['Allow', '*']]);
+    expect(feedbackGrants(synthesize({ sms: { provider: 'notify' }, allowedCountries: ['US'] }))).toEqual([
+      ['Allow', '*'],
+    ]);
+  });
+
   it('scope every Allow to resources, except sns:Publish to phone numbers and X-Ray (neither has ARNs)', () => {
     const unscoped = statements(full.template)
       .filter((s) => s.Effect === 'Allow' && resourceList(s).includes('*'))
