@@ -77,11 +77,22 @@ export async function benchRoundTrips(endpoint: string): Promise<Section> {
     const outbox = new Outbox(() => now);
     const settings = { ...DEFAULT_SETTINGS, allowedCountries: ['*'] };
     const secret = randomBytes(32);
+    // The outbox stands in for every provider; switched on, its SMS answers as End User Messaging and
+    // Notify do (a message id, feedback asked), so the send records that id (functions/core/feedback.ts).
+    let asksFeedback = false;
+    const senders = outbox.senders();
+    const outboxSms = senders.sms;
+    senders.sms = {
+      async send(message) {
+        const sent = await outboxSms.send(message);
+        return asksFeedback ? { ...sent, feedback: true } : sent;
+      },
+    };
     const api = composeApi({
       client,
       tableName,
       settings,
-      senders: outbox.senders(),
+      senders,
       log: silentLog,
       clock: () => now,
       secret,
@@ -133,6 +144,14 @@ export async function benchRoundTrips(endpoint: string): Promise<Section> {
       call('POST', '/v1/verifications', { to: phone, channel: 'sms' }),
     );
     await measure('status (GET)', 200, () => call('GET', `/v1/verifications/${id}`));
+    asksFeedback = true;
+    await measure(
+      'send (new, sms through a provider asking feedback: End User Messaging, Notify)',
+      201,
+      () => call('POST', '/v1/verifications', { to: '+14155550104', channel: 'sms' }),
+      2,
+    );
+    asksFeedback = false;
     const code = codeFor(id);
     const wrong = code === '000000' ? '111111' : '000000';
     const sizeBefore = await itemBytes(client, tableName, id);
@@ -192,7 +211,7 @@ export async function benchRoundTrips(endpoint: string): Promise<Section> {
       '',
       table(['operation', 'HTTP', 'round trips', 'by command', 'target', 'result'], body),
       '',
-      `Verification item size (DynamoDB's rule: attribute names plus values): ${sizeBefore} bytes as sent (sms), ${sizeAfterGuess} bytes after a wrong guess (\`lastGuessAt\` appears; later guesses add nothing). The code marker, an attribute named after the code's MAC that lets one write both count and compare a guess, is 53 of them. A write costs one WCU per started KB of the larger of the item before and after: every check is 1 WCU.`,
+      `Verification item size (DynamoDB's rule: attribute names plus values): ${sizeBefore} bytes as sent (sms), ${sizeAfterGuess} bytes after a wrong guess (\`lastGuessAt\` appears; later guesses add nothing). The code marker, an attribute named after the code's MAC that lets one write both count and compare a guess, is 53 of them. A send through a provider asking conversion feedback adds \`feedbackMessageId\` (17 + the provider's id, 36 for a UUID) in its one extra UpdateItem (1 WCU). A write costs one WCU per started KB of the larger of the item before and after: every check is 1 WCU.`,
     ].join('\n');
     return { markdown, targets };
   } finally {

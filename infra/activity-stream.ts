@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -55,7 +56,33 @@ export interface OtpActivityStreamProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Overrides for the function (memory, timeout, …); `environment` is merged. */
   readonly functionProps?: Partial<OtpFunctionProps>;
+  /**
+   * A phone provider asks for conversion feedback (SMS through End User Messaging or Notify, voice
+   * through `SendVoiceMessage` or Notify): the function may call `sms-voice:PutMessageFeedback`, to report
+   * the message of each approved verification as received (functions/core/feedback.ts). `OtpService`
+   * sets it from its providers. @default false
+   */
+  readonly messageFeedback?: boolean;
+  /**
+   * The alarm on SMS conversion collapsing in a country (docs/operations.md#conversion-collapse):
+   * `countries` are watched, five per alarm; `OtpService` passes `allowedCountries` when it is a list.
+   * `false`, or no countries: no alarm. @default no countries
+   */
+  readonly conversionAlarm?: ConversionAlarmProps | false;
 }
+
+/** When a country's SMS conversion counts as collapsed (per hour, one country at a time). */
+export interface ConversionAlarmProps {
+  /** ISO 3166 alpha-2 codes of the countries to watch; also graphed on the dashboard. */
+  readonly countries: readonly string[];
+  /** SMS verifications started in the hour, in one country, below which nothing alarms. @default 20 */
+  readonly minSendsPerHour?: number;
+  /** Approved / started, in the hour, below which a country with that volume alarms. @default 0.3 */
+  readonly minConversion?: number;
+}
+
+/** Countries per conversion alarm: two metrics each, and an alarm's expression reads at most 10. */
+const COUNTRIES_PER_ALARM = 5;
 
 /**
  * Metrics and status-change events, derived from the verification table's DynamoDB stream (a
@@ -63,11 +90,14 @@ export interface OtpActivityStreamProps {
  * write and its event, and the hot functions carry no EventBridge or metrics code).
  *
  * One function reads the stream (filtered to verification items, `pk` beginning `v#`), writes the
- * metrics as EMF (namespace `onetime`, dimension `channel`; `Sent` also by `channel` + `country`) and
- * puts one EventBridge event per status change (`source: onetime`, `detail-type: Verification
- * <status>`). Records whose events could not be published are reported back (ReportBatchItemFailures)
- * and retried; a batch that keeps failing is split in halves, and after `retryAttempts` its position
- * goes to an SQS queue. Alarms: deliveries refused, the stream falling behind, batches given up.
+ * metrics as EMF (namespace `onetime`, dimension `channel`; `Sent` and `Approved` also by `channel` +
+ * `country`), reports approved verifications' messages to AWS as received when a provider asked for
+ * conversion feedback (`messageFeedback`), and puts one EventBridge event per status change
+ * (`source: onetime`, `detail-type: Verification <status>`). Records whose events could not be
+ * published are reported back (ReportBatchItemFailures) and retried; a batch that keeps failing is
+ * split in halves, and after `retryAttempts` its position goes to an SQS queue. Alarms: deliveries
+ * refused, the stream falling behind, batches given up, and SMS conversion collapsing in a watched
+ * country (`conversionAlarm`).
  */
 export class OtpActivityStream extends Construct {
   readonly function: OtpFunction;
@@ -82,6 +112,8 @@ export class OtpActivityStream extends Construct {
   readonly deliveryFailed: cloudwatch.IMetric;
   /** Approved / Sent over an hour, every channel. */
   readonly conversion: cloudwatch.MathExpression;
+  /** Approved / Sent over an hour, one per channel. */
+  readonly conversionByChannel: Readonly<Record<string, cloudwatch.MathExpression>>;
   readonly alarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: OtpActivityStreamProps) {
@@ -114,6 +146,16 @@ export class OtpActivityStream extends Construct {
       },
     });
     this.eventBus.grantPutEventsTo(this.function);
+    if (props.messageFeedback) {
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ConversionFeedback',
+          actions: ['sms-voice:PutMessageFeedback'],
+          // The action takes no resource: it names a message id, which has no ARN.
+          resources: ['*'],
+        }),
+      );
+    }
 
     this.failedBatches = new sqs.Queue(this, 'FailedBatches', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -147,7 +189,13 @@ export class OtpActivityStream extends Construct {
       }),
     );
 
-    acknowledgeStarGrants(this.function, 'nor does dynamodb:ListStreams, granted with the stream read.');
+    acknowledgeStarGrants(
+      this.function,
+      props.messageFeedback
+        ? 'nor do sms-voice:PutMessageFeedback (it names a message id, which has no ARN: the service ' +
+            'authorization reference lists no resource type for it) and dynamodb:ListStreams, granted with the stream read.'
+        : 'nor does dynamodb:ListStreams, granted with the stream read.',
+    );
 
     const fiveMinutes = Duration.minutes(5);
     this.sent = this.total('Sent', fiveMinutes);
@@ -162,9 +210,35 @@ export class OtpActivityStream extends Construct {
       period: Duration.hours(1),
       label: 'Conversion (approved / sent)',
     });
+    this.conversionByChannel = Object.fromEntries(
+      CHANNELS.map((channel) => [channel, this.conversionOf(channel)]),
+    );
 
     this.createAlarms(props);
-    if (props.dashboard) this.addWidgets(props.dashboard, props.spendBrakeHits);
+    const countries = props.conversionAlarm ? [...props.conversionAlarm.countries] : [];
+    if (props.conversionAlarm && countries.length > 0)
+      this.createConversionAlarms(props.conversionAlarm, props);
+    if (props.dashboard) this.addWidgets(props.dashboard, props.spendBrakeHits, countries);
+  }
+
+  /**
+   * Approved / Sent of one channel, or of one country's SMS (`Sent` and `Approved` carry the country
+   * dimension), over an hour: the conversion SMS pumping collapses.
+   */
+  conversionOf(channel: string, country?: string): cloudwatch.MathExpression {
+    const hour = Duration.hours(1);
+    const dimensionsMap = { service: this.serviceName, channel, ...(country ? { country } : {}) };
+    // Ids unique per channel and country, so several conversions can share a graph.
+    const suffix = `${channel}${country ? `_${country.toLowerCase()}` : ''}`;
+    return new cloudwatch.MathExpression({
+      expression: `approved_${suffix} / sent_${suffix}`,
+      usingMetrics: {
+        [`approved_${suffix}`]: this.metric('Approved', channel, { period: hour, dimensionsMap }),
+        [`sent_${suffix}`]: this.metric('Sent', channel, { period: hour, dimensionsMap }),
+      },
+      period: hour,
+      label: country ?? channel,
+    });
   }
 
   /** One activity metric of one channel, as the function publishes it. */
@@ -242,7 +316,60 @@ export class OtpActivityStream extends Construct {
     });
   }
 
-  private addWidgets(dashboard: cloudwatch.Dashboard, spendBrakeHits?: cloudwatch.IMetric): void {
+  /**
+   * One alarm per five countries: each country whose SMS verifications in the hour reach
+   * `minSendsPerHour` while fewer than `minConversion` of them were approved counts 1; the alarm's
+   * value is how many did. CloudWatch gives every metric of an alarm the same period and metric math
+   * no time shift, so "volume rising" is the hour's volume above a floor the country does not reach
+   * in normal traffic (docs/operations.md#conversion-collapse).
+   */
+  private createConversionAlarms(alarm: ConversionAlarmProps, props: OtpActivityStreamProps): void {
+    const minSends = alarm.minSendsPerHour ?? 20;
+    const minConversion = alarm.minConversion ?? 0.3;
+    const countries = [...new Set(alarm.countries.map((c) => c.toUpperCase()))].filter((c) =>
+      /^[A-Z]{2}$/.test(c),
+    );
+    const hour = Duration.hours(1);
+    for (let start = 0; start < countries.length; start += COUNTRIES_PER_ALARM) {
+      const group = countries.slice(start, start + COUNTRIES_PER_ALARM);
+      const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+      const terms = group.map((country) => {
+        const id = country.toLowerCase();
+        const dimensionsMap = { service: this.serviceName, channel: 'sms', country };
+        usingMetrics[`sent_${id}`] = this.metric('Sent', 'sms', { period: hour, dimensionsMap });
+        usingMetrics[`approved_${id}`] = this.metric('Approved', 'sms', { period: hour, dimensionsMap });
+        // No division: a country without sends is no breach (and no division by zero).
+        return `IF(FILL(sent_${id}, 0) >= ${minSends} AND FILL(approved_${id}, 0) < ${minConversion} * FILL(sent_${id}, 0), 1, 0)`;
+      });
+      const alarmResource = new cloudwatch.Alarm(this, `ConversionCollapse${group.join('')}Alarm`, {
+        metric: new cloudwatch.MathExpression({
+          expression: terms.join(' + '),
+          usingMetrics,
+          period: hour,
+          label: `Countries with collapsed SMS conversion (${group.join(', ')})`,
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription:
+          `onetime: SMS conversion collapsed in ${group.join(', ')} (at least ${minSends} SMS verifications ` +
+          `in an hour, fewer than ${Math.round(minConversion * 100)}% approved): possible SMS pumping. ` +
+          runbook('conversion-collapse'),
+      });
+      if (props.alarmTopic) {
+        alarmResource.addAlarmAction(new SnsAction(props.alarmTopic));
+        alarmResource.addOkAction(new SnsAction(props.alarmTopic));
+      }
+      this.alarms.push(alarmResource);
+    }
+  }
+
+  private addWidgets(
+    dashboard: cloudwatch.Dashboard,
+    spendBrakeHits: cloudwatch.IMetric | undefined,
+    countries: readonly string[],
+  ): void {
     const fiveMinutes = Duration.minutes(5);
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
@@ -254,7 +381,7 @@ export class OtpActivityStream extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'Conversion (approved / sent, hourly)',
-        left: [this.conversion],
+        left: [this.conversion, ...Object.values(this.conversionByChannel)],
         leftYAxis: { min: 0, max: 1 },
         width: 8,
       }),
@@ -267,9 +394,32 @@ export class OtpActivityStream extends Construct {
           this.total('CascadeStepFailed', fiveMinutes),
           this.total('CascadeStepSkipped', fiveMinutes),
           ...(spendBrakeHits ? [spendBrakeHits] : []),
+          this.total('FeedbackReported', fiveMinutes),
+          this.total('FeedbackNotReported', fiveMinutes),
         ],
         width: 8,
       }),
     );
+    if (countries.length > 0) {
+      dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'SMS conversion by country (approved / sent, hourly)',
+          left: countries.map((country) => this.conversionOf('sms', country)),
+          leftYAxis: { min: 0, max: 1 },
+          width: 12,
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'SMS verifications by country (hourly)',
+          left: countries.map((country) =>
+            this.metric('Sent', 'sms', {
+              period: Duration.hours(1),
+              dimensionsMap: { service: this.serviceName, channel: 'sms', country },
+              label: country,
+            }),
+          ),
+          width: 12,
+        }),
+      );
+    }
   }
 }

@@ -185,6 +185,15 @@ export interface OtpAlarmProps {
    * verifications marked `delivery_failed`) that alarm. @default 3
    */
   readonly deliveryFailures?: number;
+  /**
+   * SMS conversion collapsing in a country while its volume is up: SMS pumping's signature
+   * (docs/operations.md#conversion-collapse). One alarm per five countries, watching `countries`
+   * (default: `allowedCountries`, when it is a list and not `*`); `false` turns it off.
+   * @default at least 20 SMS verifications in an hour, fewer than 30% approved
+   */
+  readonly conversionCollapse?:
+    | { countries?: readonly string[]; minSendsPerHour?: number; minConversion?: number }
+    | false;
 }
 
 export interface OtpServiceProps {

@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { RateLimitReason } from '../functions/core/errors.ts';
+import { DEFAULT_ALLOWED_COUNTRIES } from '../functions/core/settings.ts';
 import {
   CASCADE_QUEUE_URL,
   OTP_TTL_SECONDS,
@@ -354,6 +355,8 @@ export class OtpService extends Construct {
       ...(props.eventBus ? { eventBus: props.eventBus } : {}),
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
       ...(props.activityFunctionProps ? { functionProps: props.activityFunctionProps } : {}),
+      messageFeedback: asksFeedback(props),
+      ...conversionAlarmOf(props),
     });
   }
 
@@ -430,6 +433,30 @@ export class OtpService extends Construct {
         'the LambdaInvoke task grants it; no other function.',
     });
   }
+}
+
+/**
+ * Whether a phone provider asks for conversion feedback (functions/core/feedback.ts): SMS through End
+ * User Messaging or Notify, and voice (`SendVoiceMessage` or Notify). SNS, SES, WhatsApp and push do not.
+ */
+export const asksFeedback = (props: OtpServiceProps): boolean =>
+  props.sms?.provider === 'end-user-messaging' ||
+  props.sms?.provider === 'notify' ||
+  props.voice !== undefined;
+
+/** The conversion-collapse alarm's countries and thresholds: the allowed countries unless `*`. */
+function conversionAlarmOf(props: OtpServiceProps) {
+  const alarm = props.alarms?.conversionCollapse;
+  if (alarm === false) return { conversionAlarm: false as const };
+  const allowed = props.allowedCountries ?? DEFAULT_ALLOWED_COUNTRIES;
+  const countries = alarm?.countries ?? (allowed.includes('*') ? [] : allowed);
+  return {
+    conversionAlarm: {
+      countries,
+      ...(alarm?.minSendsPerHour === undefined ? {} : { minSendsPerHour: alarm.minSendsPerHour }),
+      ...(alarm?.minConversion === undefined ? {} : { minConversion: alarm.minConversion }),
+    },
+  };
 }
 
 /** The entries whose value is set (props are `exactOptionalPropertyTypes`). */

@@ -10,6 +10,7 @@ export type RunbookSection =
   | 'function-errors'
   | 'cascade-failures'
   | 'spend-brake'
+  | 'conversion-collapse'
   | 'delivery-failures'
   | 'stream-behind'
   | 'failed-batches'

@@ -25,3 +25,24 @@ export class UnpublishedEventsError extends Error {
     this.name = 'UnpublishedEventsError';
   }
 }
+
+/** How reporting one message went (MessageFeedback.received). */
+export type FeedbackOutcome =
+  /** The provider recorded the message as received. */
+  | 'reported'
+  /** The provider knows no such message (expired, or sent without feedback): dropped. */
+  | 'unknown_message'
+  /** Still throttled after the client's own retries: dropped (AWS counts the message FAILED). */
+  | 'throttled'
+  /** Refused for good (access denied, invalid id): dropped; a retry cannot fix it. */
+  | 'refused'
+  /** Any other failure (the service's own fault, the network): dropped. */
+  | 'failed';
+
+/**
+ * Conversion feedback to the provider (End User Messaging's `PutMessageFeedback` in AWS; none in local
+ * mode). Reports one message as received; never throws.
+ */
+export interface MessageFeedback {
+  received(messageId: string): Promise<FeedbackOutcome>;
+}

@@ -4,7 +4,7 @@
  * AWS's SMS-pumping filter, checked on this very send), asking for conversion feedback.
  */
 import { type PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import type { MessageSender, OutgoingMessage } from '../core/ports.ts';
+import type { MessageSender, OutgoingMessage, SentMessage } from '../core/ports.ts';
 import { deliverWithRetry, type RetryOptions } from './deliver-with-retry.ts';
 
 export interface EndUserMessagingSmsSenderOptions extends RetryOptions {
@@ -20,7 +20,7 @@ export class EndUserMessagingSmsSender implements MessageSender {
     private readonly options: EndUserMessagingSmsSenderOptions = {},
   ) {}
 
-  async send(message: OutgoingMessage): Promise<{ providerMessageId?: string }> {
+  async send(message: OutgoingMessage): Promise<SentMessage> {
     const { originationIdentity, configurationSetName, protectConfigurationId } = this.options;
     const command = new SendTextMessageCommand({
       DestinationPhoneNumber: message.to,
@@ -36,6 +36,7 @@ export class EndUserMessagingSmsSender implements MessageSender {
       MessageFeedbackEnabled: true,
     });
     const output = await deliverWithRetry(message, () => this.client.send(command), this.options);
-    return { providerMessageId: output.MessageId };
+    // Asked for feedback: the id is recorded and reported once the code is approved (core/feedback.ts).
+    return { providerMessageId: output.MessageId, feedback: true };
   }
 }

@@ -4,7 +4,7 @@ import {
   SendVoiceMessageCommand,
   type VoiceId,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import type { MessageSender, OutgoingMessage } from '../core/ports.ts';
+import type { MessageSender, OutgoingMessage, SentMessage } from '../core/ports.ts';
 import { deliverWithRetry, type RetryOptions } from './deliver-with-retry.ts';
 
 export interface EndUserMessagingVoiceSenderOptions extends RetryOptions {
@@ -54,7 +54,7 @@ export class EndUserMessagingVoiceSender implements MessageSender {
     private readonly options: EndUserMessagingVoiceSenderOptions,
   ) {}
 
-  async send(message: OutgoingMessage): Promise<{ providerMessageId?: string }> {
+  async send(message: OutgoingMessage): Promise<SentMessage> {
     const command = new SendVoiceMessageCommand({
       DestinationPhoneNumber: message.to,
       OriginationIdentity: this.options.originationIdentity,
@@ -73,6 +73,7 @@ export class EndUserMessagingVoiceSender implements MessageSender {
       MessageFeedbackEnabled: true,
     });
     const output = await deliverWithRetry(message, () => this.client.send(command), this.options);
-    return { providerMessageId: output.MessageId };
+    // Asked for feedback: the id is recorded and reported once the code is approved (core/feedback.ts).
+    return { providerMessageId: output.MessageId, feedback: true };
   }
 }

@@ -4,9 +4,9 @@ import type { ActivityCount } from '../core/activity.ts';
 
 /**
  * Activity counts as CloudWatch metrics through Powertools Metrics (EMF lines on stdout). Every count
- * is published with the dimension `channel`; a count that names a country (`Sent` of an sms or voice
- * verification) also with `channel` + `country`, as a second metric, so `Sent` by channel is one
- * metric (for conversion) and `Sent` by country another. One EMF line per dimension set: EMF gives
+ * is published with the dimension `channel`; a count that names a country (`Sent` and `Approved` of a
+ * phone verification) also with `channel` + `country`, as a second metric, so `Sent` by channel is one
+ * metric (for conversion) and `Sent` by country another (conversion by country: approved / sent). One EMF line per dimension set: EMF gives
  * all the metrics of a line the same dimension values.
  */
 export class PowertoolsActivityMetrics implements ActivityMetrics {

@@ -40,10 +40,16 @@ export const ACTIVITY_METRICS = [
   'CascadeStepSent',
   'CascadeStepFailed',
   'CascadeStepSkipped',
+  // Conversion feedback (functions/core/feedback.ts), counted by the stream handler as it reports.
+  'FeedbackReported',
+  'FeedbackNotReported',
 ] as const;
 export type ActivityMetric = (typeof ACTIVITY_METRICS)[number];
 
-/** One occurrence to count (value 1). `country` only on `Sent` of a phone verification. */
+/**
+ * One occurrence to count (value 1). `country` only on `Sent` and `Approved` of a phone verification:
+ * conversion by country (approved / sent) is the signal SMS pumping shows in (docs/operations.md).
+ */
 export interface ActivityCount {
   metric: ActivityMetric;
   channel: string;
@@ -161,7 +167,12 @@ function close(
     channel: record.channel,
     at: iso(at, observedAt),
   });
-  activity.counts.push({ metric: METRIC_OF[status], channel: record.channel });
+  const country = status === 'approved' ? record.country : undefined;
+  activity.counts.push({
+    metric: METRIC_OF[status],
+    channel: record.channel,
+    ...(country === undefined ? {} : { country }),
+  });
 }
 
 /** `ms` as ISO 8601, or `fallback` when `ms` is no representable moment (a damaged item). */

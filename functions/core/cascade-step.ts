@@ -1,6 +1,7 @@
 import { nextStep } from './cascade.ts';
 import type { SendDeps } from './deps.ts';
 import { DeliveryError } from './errors.ts';
+import { feedbackMessageIdOf } from './feedback.ts';
 import { sendLimits } from './limits.ts';
 import { renderMessage } from './messages.ts';
 import { effectiveStatus, type VerificationRecord } from './verification.ts';
@@ -52,24 +53,34 @@ export async function placeDueSteps(deps: CascadeStepDeps, verificationId: strin
       record = withStep(record, index, { state: 'skipped', at: now, reason: claim.rejection.kind });
       continue;
     }
-    let outcome: 'sent' | 'failed';
+    let result: StepResult;
     try {
-      outcome = (await sendStep(deps, record, index, now)) ? 'sent' : 'failed';
+      result = await sendStep(deps, record, index, now);
     } catch (error) {
       // Not the channel's refusal but a fault of ours: recorded, then the execution's retry or alarm.
       await store.finishStep(verificationId, index, 'failed', clock());
       throw error;
     }
+    const { outcome, feedbackMessageId } = result;
     const at = clock();
-    await store.finishStep(verificationId, index, outcome, at);
+    // The step's feedback id rides on this write (functions/core/feedback.ts): no write of its own.
+    await store.finishStep(verificationId, index, outcome, at, feedbackMessageId);
     // Later steps wait from the claim (when the message left), as `nextStep` reads it.
     record = withStep(record, index, { state: outcome, at: outcome === 'sent' ? now : at });
   }
   return { done: true };
 }
 
-/** Sends step `index` of a claimed verification; false when its channel refused it (DeliveryError). */
-async function sendStep(deps: CascadeStepDeps, record: VerificationRecord, index: number, now: number) {
+/** How a step's send ended: `failed` when its channel refused it (DeliveryError). */
+type StepResult = { outcome: 'sent' | 'failed'; feedbackMessageId?: string };
+
+/** Sends step `index` of a claimed verification. */
+async function sendStep(
+  deps: CascadeStepDeps,
+  record: VerificationRecord,
+  index: number,
+  now: number,
+): Promise<StepResult> {
   const { sealer, settings, log } = deps;
   const step = record.cascade![index]!;
   const sender = deps.senders[step.channel];
@@ -77,7 +88,7 @@ async function sendStep(deps: CascadeStepDeps, record: VerificationRecord, index
   const fields = { verificationId: record.id, step: index, channel: step.channel, to: maskedTo };
   if (!sender) {
     log.error('cascade step has no sender for its channel', fields);
-    return false;
+    return { outcome: 'failed' };
   }
   const message = renderMessage({
     channel: step.channel,
@@ -92,15 +103,17 @@ async function sendStep(deps: CascadeStepDeps, record: VerificationRecord, index
     ...(settings.originDomain === undefined ? {} : { originDomain: settings.originDomain }),
     ...(settings.smsTemplates === undefined ? {} : { smsTemplates: settings.smsTemplates }),
   });
+  let sent: Awaited<ReturnType<typeof sender.send>>;
   try {
-    await sender.send(message);
+    sent = await sender.send(message);
   } catch (error) {
     if (!(error instanceof DeliveryError)) throw error;
     log.warn('cascade step failed', { ...fields, retryable: error.retryable });
-    return false;
+    return { outcome: 'failed' };
   }
   log.info('cascade step sent', fields);
-  return true;
+  const feedbackMessageId = feedbackMessageIdOf(sent);
+  return feedbackMessageId === undefined ? { outcome: 'sent' } : { outcome: 'sent', feedbackMessageId };
 }
 
 function withStep(

@@ -34,9 +34,20 @@ export interface OutgoingMessage {
   verificationId: string;
 }
 
+/** What a provider answered for a message it accepted. */
+export interface SentMessage {
+  providerMessageId?: string;
+  /**
+   * The send asked the provider for conversion feedback (End User Messaging's `MessageFeedbackEnabled`:
+   * `SendTextMessage`, `SendVoiceMessage`, Notify): its `providerMessageId` is recorded on the
+   * verification, and reported received once the code is approved (functions/core/feedback.ts).
+   */
+  feedback?: true;
+}
+
 /** Sends one message on one channel. Throws `DeliveryError` when the provider refuses it. */
 export interface MessageSender {
-  send(message: OutgoingMessage): Promise<{ providerMessageId?: string }>;
+  send(message: OutgoingMessage): Promise<SentMessage>;
 }
 
 export type Senders = Partial<Record<Channel, MessageSender>>;
@@ -117,6 +128,12 @@ export interface SendStore {
    * cascade moves on to the first step at once.
    */
   recordFailedFirstSend(id: string, now: number): Promise<void>;
+  /**
+   * Records the provider message id of the message sent at `sentAt` (a first send or a resend) for
+   * conversion feedback, unless the verification was replaced or a later message left since. One
+   * conditional write, made only for providers that asked for feedback; best effort (feedback.ts).
+   */
+  recordFeedbackMessage(id: string, sentAt: number, messageId: string): Promise<void>;
 }
 
 /** How a cascade step's claim ended. */
@@ -136,8 +153,17 @@ export interface CascadeStore {
    * the same write like any send, so a retried or duplicated execution never sends it twice.
    */
   claimStep(record: VerificationRecord, index: number, limits: SendLimits, now: number): Promise<StepClaim>;
-  /** Records how a claimed step ended. */
-  finishStep(id: string, index: number, outcome: 'sent' | 'failed', now: number): Promise<void>;
+  /**
+   * Records how a claimed step ended; a step sent through a provider that asked for feedback records
+   * its message id in the same write (`feedbackMessageId`).
+   */
+  finishStep(
+    id: string,
+    index: number,
+    outcome: 'sent' | 'failed',
+    now: number,
+    feedbackMessageId?: string,
+  ): Promise<void>;
   /** Records that a limit refused a waiting step (it was not sent), while the verification is pending. */
   skipStep(id: string, index: number, reason: RateLimitReason, now: number): Promise<void>;
 }

@@ -4,11 +4,12 @@ import type { SendDeps } from './deps.ts';
 import { parseDestination } from './destination.ts';
 import { deviceIpBucket } from './device-ip.ts';
 import { DeliveryError, EngineError, invalidRequest, type ProviderLimit } from './errors.ts';
+import { recordFeedbackMessage } from './feedback.ts';
 import { newVerificationId } from './ids.ts';
 import { sendLimits } from './limits.ts';
 import { maskDestination } from './masking.ts';
 import { renderMessage, resolveLocale } from './messages.ts';
-import type { SendRejection } from './ports.ts';
+import type { SendRejection, SentMessage } from './ports.ts';
 import { canonicalTransaction, type Transaction } from './transaction.ts';
 import type { CascadeStepRequest, Channel, VerificationRecord } from './verification.ts';
 import { sendView } from './views.ts';
@@ -113,8 +114,9 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
   const movesOn = outcome.kind === 'created' && firstStep !== undefined && deps.cascade !== undefined;
   let refused = false;
   let providerLimit: ProviderLimit | undefined;
+  let sent: SentMessage | undefined;
   try {
-    await sender.send(message);
+    sent = await sender.send(message);
   } catch (error) {
     if (error instanceof DeliveryError) providerLimit = error.providerLimit;
     log.warn('delivery failed', {
@@ -147,6 +149,10 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
     });
   }
 
+  // Conversion feedback's message id, beside the cascade's scheduling (never fails, bounded wait).
+  const feedbackRecorded = refused
+    ? undefined
+    : recordFeedbackMessage(deps, { ...stored, channel: request.channel }, now, sent);
   if (movesOn) {
     try {
       await deps.cascade!.schedule(stored.id, refused ? 0 : firstStep.afterSeconds);
@@ -155,6 +161,7 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
       log.error('cascade was not scheduled', { verificationId: stored.id, error: String(error) });
     }
   }
+  await feedbackRecorded;
 
   return {
     statusCode: outcome.kind === 'created' ? 201 : 200,

@@ -150,6 +150,12 @@ export interface VerificationRecord {
   delivery?: RecordedDelivery;
   deliveryAt?: number;
   deliverySentAt?: number;
+  /**
+   * The provider message id of the latest message, when that message asked for conversion feedback
+   * (functions/core/feedback.ts): reported received when the code is approved. Every later message
+   * removes it (a resend, a cascade step) and sets its own if it asks for feedback too.
+   */
+  feedbackMessageId?: string;
 }
 
 /** The limits a send must respect, resolved by the engine from its settings. */

@@ -207,6 +207,102 @@ describe('OtpActivityStream', () => {
     expect(body).toContain('Conversion');
   });
 
+  it('may report conversion feedback (sms-voice:PutMessageFeedback, on `*`: a message id has no ARN) only when a provider asks for it', () => {
+    const feedbackGrants = (template: Template) =>
+      activityStatements(template).filter((s) => actionsOf([s]).includes('sms-voice:PutMessageFeedback'));
+    expect(feedbackGrants(withBus.template)).toEqual([]);
+    expect(actionsOf(activityStatements(withBus.template))).not.toContain('sms-voice:PutMessageFeedback');
+    const { template, stack } = synthesize({ extra: { messageFeedback: true } });
+    expect(
+      feedbackGrants(template).map(({ Sid, Effect, Action, Resource }) => ({
+        Sid,
+        Effect,
+        Action,
+        Resource,
+      })),
+    ).toEqual([
+      { Sid: 'ConversionFeedback', Effect: 'Allow', Action: 'sms-voice:PutMessageFeedback', Resource: '*' },
+    ]);
+    // The only other `*` grants are X-Ray's and the stream's ListStreams, as without feedback.
+    const starred = activityStatements(template)
+      .filter((s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')))
+      .flatMap((s) => actionsOf([s]));
+    expect(new Set(starred)).toEqual(
+      new Set([
+        'sms-voice:PutMessageFeedback',
+        'dynamodb:ListStreams',
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+      ]),
+    );
+    expect(findings(stack)).toEqual([]);
+    const reasons = JSON.stringify(stack.node.findAll().flatMap((c) => c.node.metadata.map((m) => m.data)));
+    expect(reasons).toMatch(/sms-voice:PutMessageFeedback \(it names a message id, which has no ARN/);
+  });
+
+  it("alarms, five countries to an alarm, when a country's SMS conversion collapses while its volume is up", () => {
+    const countries = ['US', 'CA', 'GB', 'FR', 'DE', 'ES', 'IT'];
+    const { template, activity, stack } = synthesize({
+      extra: { conversionAlarm: { countries, minSendsPerHour: 40, minConversion: 0.25 } },
+    });
+    const alarms = Object.values(resources(template, 'AWS::CloudWatch::Alarm')).filter((a) =>
+      String(a.Properties['AlarmDescription']).includes('SMS conversion collapsed'),
+    );
+    expect(alarms).toHaveLength(2);
+    expect(activity.alarms).toHaveLength(5);
+    const [first, second] = alarms.map((a) => a.Properties);
+    expect(first).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: expect.stringMatching(
+        /US, CA, GB, FR, DE \(at least 40 SMS verifications in an hour, fewer than 25% approved\).*Runbook: docs\/operations\.md#conversion-collapse/,
+      ),
+    });
+    type Query = {
+      Expression?: string;
+      ReturnData?: boolean;
+      MetricStat?: { Metric: { Dimensions: Array<{ Name: string; Value: string }> } };
+    };
+    const queries = first!['Metrics'] as Query[];
+    const expression = queries.find((q) => q['ReturnData'] !== false && q['Expression'])!['Expression'];
+    expect(expression).toBe(
+      ['us', 'ca', 'gb', 'fr', 'de']
+        .map(
+          (c) => `IF(FILL(sent_${c}, 0) >= 40 AND FILL(approved_${c}, 0) < 0.25 * FILL(sent_${c}, 0), 1, 0)`,
+        )
+        .join(' + '),
+    );
+    // Ten metrics (an alarm's limit): Sent and Approved of each country's SMS, hourly sums.
+    const stats = queries.flatMap((q) => (q['MetricStat'] ? [q['MetricStat']] : []));
+    expect(stats).toHaveLength(10);
+    for (const stat of stats) {
+      expect(stat).toMatchObject({ Period: 3600, Stat: 'Sum', Metric: { Namespace: 'onetime' } });
+      const dimensions = Object.fromEntries(stat.Metric.Dimensions.map((d) => [d.Name, d.Value]));
+      expect(dimensions).toEqual({
+        service: 'onetime',
+        channel: 'sms',
+        country: expect.stringMatching(/^[A-Z]{2}$/),
+      });
+    }
+    expect(String(second!['AlarmDescription'])).toMatch(/in ES, IT \(/);
+    const body = JSON.stringify(resources(template, 'AWS::CloudWatch::Dashboard'));
+    expect(body).toContain('SMS conversion by country');
+    expect(body).toContain('approved_sms_us / sent_sms_us');
+    expect(findings(stack)).toEqual([]);
+  });
+
+  it('makes no conversion alarm without countries, and graphs the conversion of every channel', () => {
+    const none = Object.values(resources(withBus.template, 'AWS::CloudWatch::Alarm')).filter((a) =>
+      String(a.Properties['AlarmDescription']).includes('SMS conversion collapsed'),
+    );
+    expect(none).toEqual([]);
+    const body = JSON.stringify(resources(withBus.template, 'AWS::CloudWatch::Dashboard'));
+    for (const channel of CHANNELS) expect(body).toContain(`approved_${channel} / sent_${channel}`);
+    expect(body).toContain('FeedbackNotReported');
+  });
+
   it.each([
     ['an event bus of its own', () => withBus],
     ['the default bus', () => defaultBus],

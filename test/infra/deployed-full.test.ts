@@ -73,4 +73,6 @@ describeDeployedStack('full', everyOption, {
     { channel: 'push', to: pushEndpoint('GCM/acme-android', 2) },
   ],
   keyRotation: true,
+  // Voice through SendVoiceMessage asks for conversion feedback.
+  feedbackTo: '+14155550111',
 });

@@ -317,6 +317,20 @@ describe('OtpService: permissions', () => {
     }
   });
 
+  it('let the activity function report conversion feedback only when a phone provider asks for it', () => {
+    const feedbackGrants = (s: Synthesized) =>
+      statements(s.template)
+        .filter((st) => asList(st.Action).includes('sms-voice:PutMessageFeedback'))
+        .map((st) => [st.Effect, st.Resource]);
+    // SMS through SNS, no voice: nothing asks for feedback.
+    expect(feedbackGrants(minimal)).toEqual([]);
+    // Voice through SendVoiceMessage asks; so does SMS through Notify.
+    expect(feedbackGrants(full)).toEqual([['Allow', '*']]);
+    expect(feedbackGrants(synthesize({ sms: { provider: 'notify' }, allowedCountries: ['US'] }))).toEqual([
+      ['Allow', '*'],
+    ]);
+  });
+
   it('scope every Allow to resources, except sns:Publish to phone numbers and X-Ray (neither has ARNs)', () => {
     const unscoped = statements(full.template)
       .filter((s) => s.Effect === 'Allow' && resourceList(s).includes('*'))
@@ -324,10 +338,12 @@ describe('OtpService: permissions', () => {
     // The voice-fallback state machine's role also has CDK's grants for X-Ray sampling and for
     // vended log delivery, neither of which supports resource-level permissions, and the activity
     // stream's role dynamodb:ListStreams, which has none either, and the delivery receipts' custom
-    // resource sns:SetSMSAttributes, an account-level setting with no resource.
+    // resource sns:SetSMSAttributes, an account-level setting with no resource, and (voice asks for
+    // conversion feedback) the activity stream's sms-voice:PutMessageFeedback, which names a message id.
     expect(new Set(unscoped)).toEqual(
       new Set([
         'sns:Publish',
+        'sms-voice:PutMessageFeedback',
         'sns:SetSMSAttributes',
         'dynamodb:ListStreams',
         'xray:PutTraceSegments',
@@ -677,7 +693,7 @@ describe('OtpService: operations', () => {
         expect(sections, description).toContain(section);
       }
     }
-    expect(sections.size).toBe(10);
+    expect(sections.size).toBe(11);
   });
 
   it('sends alarms and their recovery to the alarm topic when one is given', () => {
@@ -704,7 +720,8 @@ describe('OtpService: operations', () => {
     }
     // The alarm-status widget lists the activity stream's alarms too.
     const alarmIds = Object.keys(resources(full.template, 'AWS::CloudWatch::Alarm'));
-    expect(alarmIds.filter((id) => id.startsWith('OtpServiceActivity')).length).toBe(3);
+    // Refused deliveries, the stream behind, batches given up, and the conversion of US and CA.
+    expect(alarmIds.filter((id) => id.startsWith('OtpServiceActivity')).length).toBe(4);
     for (const id of alarmIds) expect(body, id).toContain(id);
   });
 });

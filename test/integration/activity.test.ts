@@ -118,10 +118,12 @@ const byChannel = (name: string, channel: string, value = 1): Metric => ({
   value,
   dimensions: { service: 'onetime', channel },
 });
-const sentTo = (channel: string, country?: string): Metric[] => [
-  byChannel('Sent', channel),
-  ...(country ? [{ name: 'Sent', value: 1, dimensions: { service: 'onetime', channel, country } }] : []),
+/** `Sent` and `Approved` count by channel, and again by channel and country for a phone destination. */
+const byCountry = (name: 'Sent' | 'Approved', channel: string, country?: string): Metric[] => [
+  byChannel(name, channel),
+  ...(country ? [{ name, value: 1, dimensions: { service: 'onetime', channel, country } }] : []),
 ];
+const sentTo = (channel: string, country?: string): Metric[] => byCountry('Sent', channel, country);
 const event = (status: string, verificationId: string, channel: string, at: unknown): Event => ({
   source: 'onetime',
   detailType: `Verification ${status}`,
@@ -164,13 +166,13 @@ describe('metrics and events per operation (DynamoDB stream → handler)', () =>
     expect(await f.step()).toEqual({ metrics: [byChannel('WrongCode', 'voice')], events: [] });
   });
 
-  it('the right code counts Approved and publishes "Verification approved" at the approval time', async () => {
+  it('the right code counts Approved (by channel, and by country) and publishes "Verification approved" at the approval time', async () => {
     const f = await streamed();
     const id = await resentByVoice(f);
     const approvedAt = new Date(f.s.clock.now).toISOString();
     expect((await f.api.check(id, { code: latestCode(f.s, US) })).body['status']).toBe('approved');
     expect(await f.step()).toEqual({
-      metrics: [byChannel('Approved', 'voice')],
+      metrics: sortMetrics(byCountry('Approved', 'voice', 'US')),
       events: [event('approved', id, 'voice', approvedAt)],
     });
   });

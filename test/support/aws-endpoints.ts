@@ -221,6 +221,15 @@ function answerFor(
           VersionStages: ['AWSCURRENT'],
         }),
       };
+    case 'sms-voice PutMessageFeedback':
+      // Conversion feedback from the activity function (functions/core/feedback.ts).
+      return {
+        contentType: JSON_10,
+        body: JSON.stringify({
+          MessageId: input['MessageId'],
+          MessageFeedbackStatus: input['MessageFeedbackStatus'],
+        }),
+      };
     default:
       return undefined;
   }

@@ -12,6 +12,7 @@ import {
   activityFlow,
   apiFlow,
   cognitoFlow,
+  feedbackFlow,
   fillSpendBrake,
   keyRotationFlow,
   receiptsFlow,
@@ -44,6 +45,8 @@ export interface SuiteOptions {
    * operation with parameters it carried (asymmetric matchers allowed): the provider really in use.
    */
   providerSends?: Array<{ operation: string; input: Record<string, unknown> }>;
+  /** A number to call and approve, when the stack's voice asks for conversion feedback. */
+  feedbackTo?: string;
 }
 
 /**
@@ -131,6 +134,16 @@ export function describeDeployedStack(
       },
       FLOW_TIMEOUT,
     );
+
+    if (options.feedbackTo) {
+      it(
+        'a code approved after a call that asked for feedback: the activity function reports it RECEIVED',
+        async () => {
+          await feedbackFlow(stack, options.feedbackTo!);
+        },
+        FLOW_TIMEOUT,
+      );
+    }
 
     if (options.keyRotation) {
       it(

@@ -96,6 +96,8 @@ export function needsOf(call: RecordedCall): Need[] {
       ];
     }
     case 'sms-voice': {
+      // Conversion feedback names a message id, which has no ARN: IAM authorises it against "*".
+      if (operation === 'PutMessageFeedback') return [need('sms-voice:PutMessageFeedback', ['*'])];
       const set = input['ConfigurationSetName'];
       const setNeed = set
         ? [need(`sms-voice:${operation}`, [arn(call, 'sms-voice', `configuration-set/${String(set)}`)])]

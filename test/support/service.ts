@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { inject } from 'vitest';
+import type { RetryOptions } from '../../functions/adapters/dynamodb/counted-write.ts';
 import type { CascadeScheduler, Log, Senders } from '../../functions/core/ports.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../functions/core/settings.ts';
 import { callApi } from '../../local/api-event.ts';
@@ -51,6 +52,8 @@ export async function createTestService(
     startAt?: number;
     /** A client of the run's DynamoDB Local to use instead of a plain one (e.g. with fault injection). */
     client?: DynamoDBClient;
+    /** The store's options (e.g. a feedback-id write bound a busy machine always meets). */
+    storeOptions?: RetryOptions;
   } = {},
 ): Promise<TestService> {
   const client = options.client ?? localDynamoDbClient(inject('dynamodbEndpoint'));
@@ -83,6 +86,7 @@ export async function createTestService(
     clock: () => clock.now,
     secret,
     ...(options.cascade ? { cascade: options.cascade } : {}),
+    ...(options.storeOptions ? { storeOptions: options.storeOptions } : {}),
   });
 
   async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {

@@ -117,12 +117,16 @@ describe('activityOf: one stored change, what it counts and publishes', () => {
     });
   });
 
-  it('an approval counts Approved and publishes approved at approvedAt', () => {
+  it('an approval counts Approved (with its country, for conversion by country) and publishes approved at approvedAt', () => {
     const approved = { ...pending, status: 'approved' as const, approvedAt: T0 + 7_000 };
     expect(activityOf(pending, approved, at)).toEqual({
       events: [{ verificationId: pending.id, status: 'approved', channel: 'sms', at: iso(T0 + 7_000) }],
-      counts: [{ metric: 'Approved', channel: 'sms' }],
+      counts: [{ metric: 'Approved', channel: 'sms', country: 'US' }],
     });
+    const { country: _, ...email } = { ...pending, channel: 'email' as const };
+    expect(activityOf(email, { ...email, status: 'approved', approvedAt: T0 + 7_000 }, at).counts).toEqual([
+      { metric: 'Approved', channel: 'email' },
+    ]);
   });
 
   it.each([
@@ -321,7 +325,7 @@ describe('activityOf: properties', () => {
         );
         for (const count of counts) {
           expect(ACTIVITY_METRICS).toContain(count.metric);
-          if (count.metric !== 'Sent') expect(count.country).toBeUndefined();
+          if (count.metric !== 'Sent' && count.metric !== 'Approved') expect(count.country).toBeUndefined();
         }
       }),
       { numRuns: 1_000 },
@@ -537,7 +541,7 @@ describe('createActivityHandler', () => {
     expect(result).toEqual({ batchItemFailures: [] });
     expect(metrics.counts).toEqual([
       { metric: 'Sent', channel: 'sms', country: 'US' },
-      { metric: 'Approved', channel: 'sms' },
+      { metric: 'Approved', channel: 'sms', country: 'US' },
     ]);
     expect(events.events).toEqual([
       { verificationId: pending.id, status: 'approved', channel: 'sms', at: iso(T0 + 5_000) },

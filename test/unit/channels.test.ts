@@ -194,7 +194,7 @@ describe('EndUserMessagingVoiceSender', () => {
       voiceId: 'MATTHEW',
     });
     const msg = message('voice');
-    await expect(sender.send(msg)).resolves.toEqual({ providerMessageId: 'voice-1' });
+    await expect(sender.send(msg)).resolves.toEqual({ providerMessageId: 'voice-1', feedback: true });
     expect(voice.commandCalls(SendVoiceMessageCommand)[0]!.args[0].input).toEqual({
       DestinationPhoneNumber: PHONE,
       OriginationIdentity: '+18005550100',

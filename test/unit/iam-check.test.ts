@@ -103,4 +103,22 @@ describe('The IAM check of recorded calls', () => {
       allows(role, resolve, push('arn:aws:sns:eu-west-1:123456789012:endpoint/GCM/other/device-1')),
     ).toBe(false);
   });
+
+  it('authorises conversion feedback against `*` alone (a message id has no ARN), and no grant it does not use', () => {
+    const feedback = call('sms-voice', 'PutMessageFeedback', {
+      MessageId: '0f0e1d2c-3b4a-5968-7786-95a4b3c2d1e0',
+      MessageFeedbackStatus: 'RECEIVED',
+    });
+    expect(needsOf(feedback).map((need) => [need.action, need.resources])).toEqual([
+      ['sms-voice:PutMessageFeedback', ['*']],
+    ]);
+    const granted: Statement[] = [{ Effect: 'Allow', Action: 'sms-voice:PutMessageFeedback', Resource: '*' }];
+    expect(checkRole(granted, resolve, [feedback])).toEqual({ denied: [], unused: [], broader: [] });
+    expect(checkRole([], resolve, [feedback]).denied).toEqual([
+      'start: sms-voice PutMessageFeedback needs sms-voice:PutMessageFeedback on *',
+    ]);
+    expect(checkRole(granted, resolve, []).unused).toEqual([
+      { action: 'sms-voice:PutMessageFeedback', resource: '*' },
+    ]);
+  });
 });

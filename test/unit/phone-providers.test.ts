@@ -55,7 +55,7 @@ describe('EndUserMessagingSmsSender (SendTextMessage)', () => {
       protectConfigurationId: 'protect-0123456789abcdef',
     });
     const msg = message('sms');
-    await expect(sender.send(msg)).resolves.toEqual({ providerMessageId: 'eum-1' });
+    await expect(sender.send(msg)).resolves.toEqual({ providerMessageId: 'eum-1', feedback: true });
     expect(smsVoice.commandCalls(SendTextMessageCommand)[0]!.args[0].input).toEqual({
       DestinationPhoneNumber: PHONE,
       MessageBody: msg.body,
@@ -129,7 +129,10 @@ describe('NotifySender ("you generate the code")', () => {
   it('sends the code as the template variable, in the template for the locale, asking for feedback', async () => {
     smsVoice.on(SendNotifyTextMessageCommand).resolves({ MessageId: 'notify-1', ResolvedMessageBody: 'x' });
     const sender = new NotifySender(client(), { ...options, configurationSetName: 'onetime-sms' });
-    await expect(sender.send(message('sms', 'fr'))).resolves.toEqual({ providerMessageId: 'notify-1' });
+    await expect(sender.send(message('sms', 'fr'))).resolves.toEqual({
+      providerMessageId: 'notify-1',
+      feedback: true,
+    });
     expect(smsVoice.commandCalls(SendNotifyTextMessageCommand)[0]!.args[0].input).toEqual({
       NotifyConfigurationId: 'nc-0123456789abcdef0',
       DestinationPhoneNumber: PHONE,
@@ -204,6 +207,7 @@ describe('NotifySender ("you generate the code")', () => {
     const { waits, sleep } = fakeSleep();
     await expect(new NotifySender(client(), { ...options, sleep }).send(message('sms'))).resolves.toEqual({
       providerMessageId: 'notify-3',
+      feedback: true,
     });
     expect(waits).toHaveLength(1);
   });

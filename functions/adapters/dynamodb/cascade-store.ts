@@ -46,8 +46,15 @@ export class DynamoCascadeStore implements CascadeStore {
         Key: keyOf(record.id),
         ConditionExpression: `${LIVE_CONDITION} AND ${stepPath(index, 'state')} = :waiting`,
         // The step is a message to the verification: a requested resend waits out the cooldown after it.
-        UpdateExpression: `SET ${stepPath(index, 'state')} = :sending, ${stepPath(index, 'at')} = :now, #lastSentAt = :now`,
-        ExpressionAttributeNames: { ...NAMES, ...STEP_NAMES, ...AT, '#lastSentAt': 'lastSentAt' },
+        // The step is the latest message now: the earlier one's feedback id goes (feedback.ts).
+        UpdateExpression: `SET ${stepPath(index, 'state')} = :sending, ${stepPath(index, 'at')} = :now, #lastSentAt = :now REMOVE #feedbackMessageId`,
+        ExpressionAttributeNames: {
+          ...NAMES,
+          ...STEP_NAMES,
+          ...AT,
+          '#lastSentAt': 'lastSentAt',
+          '#feedbackMessageId': 'feedbackMessageId',
+        },
         ExpressionAttributeValues: {
           ...liveValues(record.id, now),
           ':waiting': { S: 'waiting' },
@@ -61,18 +68,28 @@ export class DynamoCascadeStore implements CascadeStore {
     return { kind: 'claimed' };
   }
 
-  finishStep(id: string, index: number, outcome: 'sent' | 'failed', now: number): Promise<void> {
+  finishStep(
+    id: string,
+    index: number,
+    outcome: 'sent' | 'failed',
+    now: number,
+    feedbackMessageId?: string,
+  ): Promise<void> {
     // A sent step keeps its claim's time (when it left: the next step counts from it); a failed one
     // takes the failure's (the next step is due at once from then).
-    const at = outcome === 'failed' ? `, ${stepPath(index, 'at')} = :now` : '';
+    const failed = outcome === 'failed';
+    const at = failed ? `, ${stepPath(index, 'at')} = :now` : '';
+    // A sent step's feedback id, in the write the step makes anyway (functions/core/feedback.ts).
+    const feedback = !failed && feedbackMessageId !== undefined;
     return this.#recordStep(id, {
       condition: `${stepPath(index, 'state')} = :sending`,
-      update: `SET ${stepPath(index, 'state')} = :outcome${at}`,
-      ...(outcome === 'failed' ? { names: AT } : {}),
+      update: `SET ${stepPath(index, 'state')} = :outcome${at}${feedback ? ', #feedbackMessageId = :messageId' : ''}`,
+      names: { ...(failed ? AT : {}), ...(feedback ? { '#feedbackMessageId': 'feedbackMessageId' } : {}) },
       values: {
         ':sending': { S: 'sending' },
         ':outcome': { S: outcome },
-        ...(outcome === 'failed' ? { ':now': { N: String(now) } } : {}),
+        ...(failed ? { ':now': { N: String(now) } } : {}),
+        ...(feedback ? { ':messageId': { S: feedbackMessageId } } : {}),
       },
     });
   }

@@ -20,6 +20,11 @@ export interface RetryOptions {
   maxRounds?: number;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The longest a send waits for its conversion-feedback id's write (send-store.ts), in ms: past it the
+   * id is given up rather than the answer delayed. @default FEEDBACK_WRITE_TIMEOUT_MS (200)
+   */
+  feedbackWriteTimeoutMs?: number;
 }
 
 export type CountedWrite =

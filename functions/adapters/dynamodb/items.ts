@@ -52,6 +52,7 @@ export function toItem(record: VerificationRecord): Item {
   if (record.delivery !== undefined) item['delivery'] = { S: record.delivery };
   if (record.deliveryAt !== undefined) item['deliveryAt'] = { N: String(record.deliveryAt) };
   if (record.deliverySentAt !== undefined) item['deliverySentAt'] = { N: String(record.deliverySentAt) };
+  if (record.feedbackMessageId !== undefined) item['feedbackMessageId'] = { S: record.feedbackMessageId };
   return item;
 }
 
@@ -115,6 +116,8 @@ export function fromItemWithoutCascade(item: Item): VerificationRecord {
   if (delivery === 'delivered' || delivery === 'failed') record.delivery = delivery;
   if (item['deliveryAt']?.N !== undefined) record.deliveryAt = n('deliveryAt');
   if (item['deliverySentAt']?.N !== undefined) record.deliverySentAt = n('deliverySentAt');
+  const feedbackMessageId = item['feedbackMessageId']?.S;
+  if (feedbackMessageId !== undefined) record.feedbackMessageId = feedbackMessageId;
   return record;
 }
 

@@ -20,6 +20,12 @@ import { keyOf, type Table } from './table.ts';
 const MAX_STATE_CHANGES = 10;
 
 /**
+ * The longest a send waits for its feedback id's write (functions/core/feedback.ts): a few
+ * milliseconds as a rule; past this the id is given up rather than the answer delayed.
+ */
+export const FEEDBACK_WRITE_TIMEOUT_MS = 200;
+
+/**
  * Seconds until the destination's cooldown ends, or 0. The cooldown belongs to the destination, not
  * to one verification: canceling, burning the attempts or letting a code expire does not restart it.
  * An approved verification lifts it (whoever approved holds the destination), and so does one whose
@@ -48,12 +54,14 @@ function resendsFor(current: VerificationRecord, request: VerificationRecord): b
 
 export class DynamoSendStore implements SendStore {
   readonly #writer: CountedWriter;
+  readonly #feedbackWriteTimeoutMs: number;
 
   constructor(
     private readonly table: Table,
     options: RetryOptions = {},
   ) {
     this.#writer = new CountedWriter(table, options);
+    this.#feedbackWriteTimeoutMs = options.feedbackWriteTimeoutMs ?? FEEDBACK_WRITE_TIMEOUT_MS;
   }
 
   async startOrResend({ record, limits }: NewVerification, now: number): Promise<StartOutcome> {
@@ -140,6 +148,48 @@ export class DynamoSendStore implements SendStore {
     }
   }
 
+  async recordFeedbackMessage(id: string, sentAt: number, messageId: string): Promise<void> {
+    // Best effort beside a code already sent: never hold the answer longer than the bound, retries and
+    // their backoff included (the abort also ends the request itself).
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const write = this.table.client.send(
+      new UpdateItemCommand({
+        TableName: this.table.tableName,
+        Key: keyOf(id),
+        // This verification, and no message since this one (a resend or a step moves lastSentAt).
+        ConditionExpression: '#id = :id AND #lastSentAt = :sentAt',
+        UpdateExpression: 'SET #feedbackMessageId = :messageId',
+        ExpressionAttributeNames: {
+          '#id': 'id',
+          '#lastSentAt': 'lastSentAt',
+          '#feedbackMessageId': 'feedbackMessageId',
+        },
+        ExpressionAttributeValues: {
+          ':id': { S: id },
+          ':sentAt': { N: String(sentAt) },
+          ':messageId': { S: messageId },
+        },
+      }),
+      { abortSignal: abort.signal },
+    );
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(Object.assign(new Error('feedback id write timed out'), { name: 'TimeoutError' }));
+      }, this.#feedbackWriteTimeoutMs);
+    });
+    write.catch(() => {}); // settled after the bound: nobody waits for it any more
+    try {
+      await Promise.race([write, timeout]);
+    } catch (error) {
+      // Replaced, or a later message went out meanwhile: that one's id (or none) is what counts.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   #createItem(record: VerificationRecord, now: number, cooldownMs: number): TransactWriteItem {
     const item = toItem(record);
     // A live verification is replaced only by one for another payment (its code approves only its own).
@@ -185,12 +235,15 @@ export class DynamoSendStore implements SendStore {
         TableName: this.table.tableName,
         Key: verificationKey(live.destinationKey),
         ConditionExpression: `${LIVE_CONDITION} AND #lastSentAt <= :cooldownEdge`,
-        UpdateExpression: 'SET #lastSentAt = :now, #channel = :channel, #sends = #sends + :one',
+        // A new latest message: the earlier one's feedback id goes (this one's follows if it asks).
+        UpdateExpression:
+          'SET #lastSentAt = :now, #channel = :channel, #sends = #sends + :one REMOVE #feedbackMessageId',
         ExpressionAttributeNames: {
           ...NAMES,
           '#lastSentAt': 'lastSentAt',
           '#channel': 'channel',
           '#sends': 'sends',
+          '#feedbackMessageId': 'feedbackMessageId',
         },
         ExpressionAttributeValues: {
           ...liveValues(live.id, now),

@@ -61,11 +61,14 @@ export class DynamoVerificationStore implements VerificationStore {
   recordFailedFirstSend(id: string, now: number) {
     return this.#send.recordFailedFirstSend(id, now);
   }
+  recordFeedbackMessage(id: string, sentAt: number, messageId: string) {
+    return this.#send.recordFeedbackMessage(id, sentAt, messageId);
+  }
   claimStep(record: VerificationRecord, index: number, limits: SendLimits, now: number) {
     return this.#cascade.claimStep(record, index, limits, now);
   }
-  finishStep(id: string, index: number, outcome: 'sent' | 'failed', now: number) {
-    return this.#cascade.finishStep(id, index, outcome, now);
+  finishStep(id: string, index: number, outcome: 'sent' | 'failed', now: number, feedbackMessageId?: string) {
+    return this.#cascade.finishStep(id, index, outcome, now, feedbackMessageId);
   }
   skipStep(id: string, index: number, reason: RateLimitReason, now: number) {
     return this.#cascade.skipStep(id, index, reason, now);
