@@ -123,7 +123,7 @@ export const handler = lambdaHandler(
  * their secret at init have paid for theirs in the import. Start is left out (it would need stubs of
  * every channel).
  */
-const VERIFICATION_ID = `${'d'.repeat(22)}.${'r'.repeat(14)}`;
+export const VERIFICATION_ID = `${'d'.repeat(22)}.${'r'.repeat(14)}`;
 const api = (method: string, path: string, body?: unknown) =>
   apiGatewayEvent({
     method,
@@ -145,7 +145,7 @@ const FIRST_EVENT: Partial<Record<Name, unknown>> = {
 };
 
 /** The item the DynamoDB stub answers every read and update with, in the status the update sets. */
-function storedVerification(status: StoredStatus) {
+export function storedVerification(status: StoredStatus) {
   const now = Date.now();
   return toItem({
     id: VERIFICATION_ID,
@@ -263,7 +263,10 @@ const module = await import(${JSON.stringify(pathToFileURL(file).href)});
 const timing = since();
 if (process.env.BENCH_EVENT) {
   const result = await module.handler(JSON.parse(process.env.BENCH_EVENT), { awsRequestId: 'bench' });
-  timing.cold = { ...since(), answer: String(result?.statusCode ?? (result?.$metadata ? 'SDK output' : 'nothing')) };
+  // A Cognito trigger answers with its event: the response's flags and public parameters say what it did.
+  const trigger = result?.response && Object.entries(result.response)
+    .map(([k, v]) => k + '=' + (v && typeof v === 'object' ? Object.keys(v).join('+') : String(v))).join(' ');
+  timing.cold = { ...since(), answer: String(result?.statusCode ?? trigger ?? (result?.$metadata ? 'SDK output' : 'nothing')) };
 }
 process.stdout.write('\\n' + JSON.stringify(timing));`;
   const args = [...(sourceMaps ? ['--enable-source-maps'] : []), '--input-type=module', '-e', script];
