@@ -27,6 +27,7 @@ import {
   channelsFromEnv,
   type Env,
   keyRotationFromEnv,
+  maxAttemptsFromEnv,
   secretArnFromEnv,
   sendSettingsFromEnv,
   settingsFromEnv,
@@ -86,7 +87,7 @@ const COLD_START_READERS: Readonly<Record<HandlerName, readonly Reader[]>> = {
   cancel: [settingsFromEnv, tableNameFromEnv],
   'cascade-start': [settingsFromEnv, tableNameFromEnv, cascadeStateMachineFromEnv],
   'cascade-step': [...SEALING, sendSettingsFromEnv, channelsFromEnv],
-  'cognito-define': [settingsFromEnv],
+  'cognito-define': [maxAttemptsFromEnv],
   'cognito-create': [...SEALING, sendSettingsFromEnv, channelsFromEnv, cognitoOptionsFromEnv],
   'cognito-verify': [...SEALING, sendSettingsFromEnv],
   // Powertools' names and the event bus only, each with a default.
