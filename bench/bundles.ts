@@ -277,13 +277,23 @@ process.stdout.write('\\n' + JSON.stringify(timing));`;
 }
 
 /**
+ * The function's own entry file among the outputs: the one outside chunks/ (a chunk made for an
+ * `import()` names the module it starts from as its entry point too).
+ */
+export function entryOutput(metafile: Metafile): [string, Metafile['outputs'][string]] | undefined {
+  return Object.entries(metafile.outputs).find(
+    ([path, output]) => output.entryPoint !== undefined && !path.split('/').includes('chunks'),
+  );
+}
+
+/**
  * What Node reads and parses at import: the entry file and the chunks it imports statically
  * (transitively). The chunks behind `import()` (a channel's client, the SDK's rarer credential
  * providers) load on first use only.
  */
 export function importedBytes(metafile: Metafile): number {
   const { outputs } = metafile;
-  const entry = Object.keys(outputs).find((path) => outputs[path]!.entryPoint !== undefined);
+  const entry = entryOutput(metafile)?.[0];
   const seen = new Set<string>();
   const queue = entry ? [entry] : [];
   while (queue.length > 0) {
@@ -325,7 +335,7 @@ function groupOf(path: string): string {
 
 /** Bytes in the output per package (or per folder of our own code), biggest first. */
 function inputsByGroup(bundle: Bundle): Map<string, number> {
-  const output = Object.values(bundle.metafile.outputs).find((o) => o.entryPoint !== undefined);
+  const output = entryOutput(bundle.metafile)?.[1];
   const groups = new Map<string, number>();
   for (const [path, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
     groups.set(groupOf(path), (groups.get(groupOf(path)) ?? 0) + bytesInOutput);
@@ -343,7 +353,7 @@ function clients(bundle: Bundle): { bundled: Set<string>; eager: Set<string> } {
       .map(clientOf)
       .filter((c): c is string => c !== undefined),
   );
-  const output = Object.values(bundle.metafile.outputs).find((o) => o.entryPoint !== undefined);
+  const output = entryOutput(bundle.metafile)?.[1];
   const seen = new Set<string>();
   const queue = output?.entryPoint ? [output.entryPoint] : [];
   while (queue.length > 0) {
