@@ -36,7 +36,8 @@ type Name = (typeof FUNCTIONS)[number] | 'floor' | Diagnostic;
 
 /** The AWS SDK clients each function's code calls; a bundled client outside its list is a failure. */
 const CALLS: Record<Name, string[]> = {
-  start: ['dynamodb', 'sns', 'ses', 'pinpoint-sms-voice-v2', 'sfn'],
+  // WhatsApp through End User Messaging Social; the cascade's first step scheduled through SQS.
+  start: ['dynamodb', 'sns', 'ses', 'pinpoint-sms-voice-v2', 'socialmessaging', 'sqs'],
   check: ['dynamodb'],
   status: ['dynamodb'],
   cancel: ['dynamodb'],
@@ -48,7 +49,7 @@ const CALLS: Record<Name, string[]> = {
   'check, key given (no secret read)': ['dynamodb'],
 };
 /** Clients start may only load on first use of their channel (dynamic import). */
-const LAZY_CLIENTS = ['sns', 'ses', 'pinpoint-sms-voice-v2', 'sfn'];
+const LAZY_CLIENTS = ['sns', 'ses', 'pinpoint-sms-voice-v2', 'socialmessaging', 'sqs'];
 
 /** The floor every hot-path bundle is budgeted against: a bare DynamoDB client and one UpdateItem. */
 export const FLOOR_SOURCE = `import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
