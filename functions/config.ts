@@ -55,14 +55,16 @@ import {
   WHATSAPP_TEMPLATE_LANGUAGES,
   WHATSAPP_TEMPLATE_NAME,
 } from './env.ts';
+import { type Env, integerFromEnv } from './integer-env.ts';
 
-export type Env = Record<string, string | undefined>;
+export { maxAttemptsFromEnv } from './integer-env.ts';
+export type { Env };
 
 /** Each variable, the setting it feeds, and the range it must fall in. */
 const NUMERIC_VARIABLES: ReadonlyArray<[string, keyof Settings, number, number]> = [
   [OTP_CODE_LENGTH, 'codeLength', MIN_CODE_LENGTH, MAX_CODE_LENGTH],
   [OTP_TTL_SECONDS, 'ttlSeconds', 30, 86_400],
-  [OTP_MAX_ATTEMPTS, 'maxAttempts', 1, 100],
+  [OTP_MAX_ATTEMPTS, 'maxAttempts', 1, 100], // maxAttemptsFromEnv too
   [OTP_RESEND_COOLDOWN_SECONDS, 'resendCooldownSeconds', 0, 3_600],
   [OTP_MAX_SENDS_PER_HOUR, 'maxSendsPerHour', 1, 10_000],
   [OTP_MAX_SENDS_PER_DEVICE_IP_PER_HOUR, 'maxSendsPerDeviceIpPerHour', 1, 1_000_000],
@@ -75,13 +77,8 @@ const NUMERIC_VARIABLES: ReadonlyArray<[string, keyof Settings, number, number]>
 export function settingsFromEnv(env: Env): Settings {
   const settings: Settings = { ...DEFAULT_SETTINGS };
   for (const [name, key, min, max] of NUMERIC_VARIABLES) {
-    const raw = env[name];
-    if (raw === undefined || raw === '') continue;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) {
-      throw new Error(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
-    }
-    (settings[key] as number) = value;
+    const value = integerFromEnv(env, name, min, max);
+    if (value !== undefined) (settings[key] as number) = value;
   }
   const countries = env[OTP_ALLOWED_COUNTRIES];
   if (countries !== undefined && countries.trim() !== '') {

@@ -7,11 +7,9 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { Channel } from '../functions/core/verification.ts';
 import {
-  OTP_CASCADE,
   OTP_COGNITO_ALLOWED_CHANNELS,
   OTP_COGNITO_REQUIRE_VERIFIED,
-  OTP_PUSH_PLATFORM_APPLICATIONS,
-  OTP_SMS_TEMPLATES,
+  OTP_MAX_ATTEMPTS,
   POWERTOOLS_LOG_LEVEL,
   POWERTOOLS_SERVICE_NAME,
   TABLE_NAME,
@@ -58,8 +56,8 @@ export interface OtpCognitoTriggersProps {
  * Passwordless sign-in for a Cognito user pool on the onetime engine: the Define, Create and Verify
  * Auth Challenge triggers, attached to the pool, each with only the permissions its code uses.
  *
- * - define decides from the session alone: the settings and its service name only; no table, no
- *   secret, no channel, no grant;
+ * - define decides from the session alone: `OTP_MAX_ATTEMPTS` and its service name only; no table,
+ *   no secret, no channel, no grant;
  * - create sends codes: GetItem, PutItem, UpdateItem, BatchGetItem on the table, the secret, and the channels;
  * - verify checks codes: UpdateItem, the secret.
  *
@@ -90,17 +88,11 @@ export class OtpCognitoTriggers extends Construct {
         ([name]) => !CHANNEL_VARIABLES.includes(name) && !(name in cognitoEnvironment),
       ),
     );
-    // Define reads `settingsFromEnv` and its service name, nothing else (functions/handlers/cognito-define.ts):
-    // no table, no send settings, and it logs through JsonLog, which has no level to set.
-    const notReadByDefine = [
-      TABLE_NAME,
-      POWERTOOLS_LOG_LEVEL,
-      OTP_SMS_TEMPLATES,
-      OTP_CASCADE,
-      OTP_PUSH_PLATFORM_APPLICATIONS,
-    ];
+    // Define reads `OTP_MAX_ATTEMPTS` and its service name, nothing else (functions/handlers/cognito-define.ts):
+    // no table, no other setting, and it logs through JsonLog, which has no level to set.
+    const readByDefine = [POWERTOOLS_SERVICE_NAME, OTP_MAX_ATTEMPTS];
     const defineEnvironment = Object.fromEntries(
-      Object.entries(readOnly).filter(([name]) => !notReadByDefine.includes(name)),
+      Object.entries(readOnly).filter(([name]) => readByDefine.includes(name)),
     );
     const environments: Record<OtpCognitoTriggerName, Record<string, string>> = {
       define: defineEnvironment,

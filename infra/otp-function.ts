@@ -1,3 +1,4 @@
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -11,6 +12,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import {
   type BundlingOptions,
+  type ICommandHooks,
   NodejsFunction,
   type NodejsFunctionProps,
   OutputFormat,
@@ -26,6 +28,7 @@ import {
   channelsFromEnv,
   type Env,
   keyRotationFromEnv,
+  maxAttemptsFromEnv,
   secretArnFromEnv,
   sendSettingsFromEnv,
   settingsFromEnv,
@@ -86,7 +89,7 @@ const COLD_START_READERS: Readonly<Record<HandlerName, readonly Reader[]>> = {
   cancel: [settingsFromEnv, tableNameFromEnv],
   'cascade-start': [settingsFromEnv, tableNameFromEnv, cascadeStateMachineFromEnv],
   'cascade-step': [...SEALING, sendSettingsFromEnv, channelsFromEnv],
-  'cognito-define': [settingsFromEnv],
+  'cognito-define': [maxAttemptsFromEnv],
   'cognito-create': [...SEALING, sendSettingsFromEnv, channelsFromEnv, cognitoOptionsFromEnv],
   'cognito-verify': [...SEALING, sendSettingsFromEnv],
   // Powertools' names and the event bus only, each with a default.
@@ -176,11 +179,25 @@ export const OTP_BUNDLING: BundlingOptions = {
   forceDockerBundling: false,
 };
 
-/** The same build through the esbuild API (bench/bundles.ts), plus the metafile the bench reads. */
+/**
+ * The build of every function through the esbuild API: the construct runs it over NodejsFunction's own
+ * output (`splitIntoChunks`), and the bench and the tests run it alike, plus the metafile the bench
+ * reads. `outfile` is the entry file (`…/index.mjs`).
+ *
+ * Code splitting: what a function loads with `import()` only (each channel's client and sender) goes
+ * to a file of its own under `chunks/`, beside `outfile`, which Node reads and parses on first use.
+ * Inlined, V8 would still have to pre-parse it at every cold start (bench/peer.ts measured the start
+ * and Cognito create functions 1.5× the peer's import CPU, mostly that). A function without dynamic
+ * imports is one file as before.
+ */
 export function esbuildOptions(entryPoint: string, outfile: string): BuildOptions {
   return {
     entryPoints: [entryPoint],
-    outfile,
+    outdir: dirname(outfile),
+    entryNames: basename(outfile, '.mjs'),
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
     bundle: true,
     platform: BUNDLE.platform,
     format: BUNDLE.format,
@@ -192,6 +209,30 @@ export function esbuildOptions(entryPoint: string, outfile: string): BuildOption
     banner: { js: BUNDLE.banner },
     metafile: true,
     logLevel: 'silent',
+  };
+}
+
+/** Runs `esbuildOptions` (code splitting) in a process of its own: NodejsFunction's hooks are shell commands. */
+const SPLIT_SCRIPT = fileURLToPath(new URL('./split-bundle.mjs', import.meta.url));
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * NodejsFunction bundles into one file (it passes esbuild `--outfile`, which code splitting cannot
+ * use). After it, this hook rebuilds the same entry with `esbuildOptions` into the same asset
+ * directory: `index.mjs` (and its map) replaced, chunks added beside it. So the deployed asset is
+ * `esbuildOptions` applied to the entry, byte for byte, as the bench and the tests build it.
+ */
+export function splitIntoChunks(entry: string): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) => {
+      const { metafile: _, logLevel: __, ...options } = esbuildOptions(entry, join(outputDir, 'index.mjs'));
+      const encoded = Buffer.from(JSON.stringify({ ...options, absWorkingDir: PROJECT_ROOT })).toString(
+        'base64',
+      );
+      return [`"${process.execPath}" "${SPLIT_SCRIPT}" ${encoded}`];
+    },
   };
 }
 
@@ -275,7 +316,11 @@ export class OtpFunction extends NodejsFunction {
       ...functionProps,
       logGroup,
       role,
-      bundling: { ...OTP_BUNDLING, ...functionProps.bundling },
+      bundling: {
+        ...OTP_BUNDLING,
+        ...(functionProps.entry ? { commandHooks: splitIntoChunks(functionProps.entry) } : {}),
+        ...functionProps.bundling,
+      },
       environment: {
         [NODE_OPTIONS]: '--enable-source-maps',
         ...(secret ? { [SECRET_ARN]: secret.secretArn } : {}),

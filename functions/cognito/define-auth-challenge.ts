@@ -1,9 +1,13 @@
 import type { DefineAuthChallengeTriggerEvent } from 'aws-lambda';
 import type { EngineDeps } from '../core/deps.ts';
+import type { Settings } from '../core/settings.ts';
 import { CUSTOM_CHALLENGE, isDeliveryRequest, parseMetadata, wrongAnswers } from './challenge.ts';
 
-/** No store: the session decides (the trigger's bundle carries no AWS SDK client). */
-export type DefineDeps = Pick<EngineDeps, 'settings' | 'clock' | 'log'>;
+/**
+ * No store: the session decides (the trigger's bundle carries no AWS SDK client); of the settings
+ * only `maxAttempts`.
+ */
+export type DefineDeps = Pick<EngineDeps, 'clock' | 'log'> & { settings: Pick<Settings, 'maxAttempts'> };
 
 /**
  * Define Auth Challenge: decides, after each round, whether the sign-in gets tokens, fails, or gets

@@ -81,11 +81,14 @@ export const DEFAULT_ALLOWED_COUNTRIES: readonly string[] = [
   'JP',
 ];
 
+/** Wrong codes allowed per verification by default (`maxAttempts`). */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
 export const DEFAULT_SETTINGS: Settings = {
   codeLength: 6,
   codeAlphabet: 'digits',
   ttlSeconds: 300,
-  maxAttempts: 5,
+  maxAttempts: DEFAULT_MAX_ATTEMPTS,
   resendCooldownSeconds: 30,
   maxSendsPerHour: 5,
   maxSendsPerDeviceIpPerHour: 20,

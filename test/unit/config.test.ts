@@ -6,6 +6,7 @@ import {
   channelsFromEnv,
   emailAddressIn,
   keyRotationFromEnv,
+  maxAttemptsFromEnv,
   secretArnFromEnv,
   sendSettingsFromEnv,
   settingsFromEnv,
@@ -25,6 +26,20 @@ const CONTRACT_VARIABLES: ReadonlyArray<[string, keyof Settings, number]> = [
   ['OTP_PHONE_SENDS_PER_MINUTE', 'phoneSendsPerMinute', DEFAULT_SETTINGS.phoneSendsPerMinute],
   ['OTP_PHONE_SENDS_PER_DAY', 'phoneSendsPerDay', DEFAULT_SETTINGS.phoneSendsPerDay],
 ];
+
+describe('maxAttemptsFromEnv (the Cognito define trigger reads this one setting alone)', () => {
+  it('reads OTP_MAX_ATTEMPTS exactly as settingsFromEnv does: the value, the default, the refusals', () => {
+    for (const raw of [undefined, '', '1', '5', '42', '100']) {
+      const env = { OTP_MAX_ATTEMPTS: raw };
+      expect(maxAttemptsFromEnv(env)).toEqual({ maxAttempts: settingsFromEnv(env).maxAttempts });
+    }
+    for (const raw of ['0', '101', '3.5', '-1', 'five', ' 5']) {
+      const env = { OTP_MAX_ATTEMPTS: raw };
+      expect(() => settingsFromEnv(env)).toThrow(/OTP_MAX_ATTEMPTS must be an integer from 1 to 100/);
+      expect(() => maxAttemptsFromEnv(env)).toThrow(/OTP_MAX_ATTEMPTS must be an integer from 1 to 100/);
+    }
+  });
+});
 
 describe('settingsFromEnv', () => {
   it('gives the contract defaults when nothing is set, and treats empty values as unset', () => {
