@@ -30,6 +30,8 @@ import { importedBytes, median, timeImport, VERIFICATION_ID } from './bundles.ts
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PEER = join(ROOT, 'node_modules', 'amazon-cognito-passwordless-auth', 'dist', 'cdk', 'custom-auth');
+/** Entries that are neither onetime's handlers nor the peer's: the same-work floor of a send. */
+const FLOORS: Record<string, string> = { 'send-floor': join(ROOT, 'bench', 'floors', 'send-floor.ts') };
 /** 21 by default; fewer (PEER_ROUNDS=3) for a quick look while iterating. */
 const ROUNDS = Number(process.env['PEER_ROUNDS'] ?? 21);
 
@@ -189,6 +191,13 @@ function cases(magicLinkAnswer: string): Record<string, Case> {
       }),
       expect: /^201$/,
     },
+    // The same-work floor: the transaction and the Publish a send cannot do without (bench/floors).
+    'send floor': {
+      bundle: 'send-floor',
+      env: {},
+      event: { to: PHONE, body: 'Your code is 123456' },
+      expect: /^SDK output$/,
+    },
     // The peer's SMS step-up after its first (PROVIDE_AUTH_PARAMETERS) round: define asks for a challenge…
     'peer define': {
       bundle: 'peer-define-auth-challenge.js',
@@ -252,6 +261,21 @@ const PAIRS: Array<{ job: string; ours: string; peer: string; target: boolean }>
     target: true,
   },
   { job: 'HTTP send (start, SMS)', ours: 'onetime start', peer: 'peer create (SMS step-up)', target: true },
+  // What the gap to the peer is made of: the work (the floor beside the peer), and onetime's own cost
+  // on top of that work (each send beside the floor).
+  {
+    job: "same-work floor (TransactWriteItems of 4 items + SNS Publish) beside the peer's SMS create",
+    ours: 'send floor',
+    peer: 'peer create (SMS step-up)',
+    target: false,
+  },
+  {
+    job: 'create auth challenge beside the same-work floor',
+    ours: 'onetime create',
+    peer: 'send floor',
+    target: false,
+  },
+  { job: 'HTTP send beside the same-work floor', ours: 'onetime start', peer: 'send floor', target: false },
   {
     job: "create auth challenge beside the peer's magic link round",
     ours: 'onetime create',
@@ -307,14 +331,14 @@ export async function benchPeer(): Promise<string> {
       if (built.has(name)) continue;
       const entry = name.startsWith('peer-')
         ? join(PEER, name.slice('peer-'.length))
-        : handlerEntry(name as HandlerName);
+        : (FLOORS[name] ?? handlerEntry(name as HandlerName));
       built.set(name, await bundle(out, name, entry));
     }
     const samples = new Map<string, Sample[]>(Object.keys(all).map((key) => [key, []]));
     // Interleaved rounds: every case once per round, each in a fresh process.
     for (let round = 0; round < ROUNDS; round++) {
       for (const [key, c] of Object.entries(all)) {
-        const env = { ...base, ...(key.startsWith('peer') ? {} : ours), ...c.env };
+        const env = { ...base, ...(key.startsWith('peer') || key.endsWith('floor') ? {} : ours), ...c.env };
         const before = aws.calls.length;
         const timing = await timeImport(built.get(c.bundle)!.file, env, true, c.event);
         const answer = timing.cold?.answer ?? 'no answer';
