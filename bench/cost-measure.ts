@@ -6,8 +6,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { DynamoDBRecord, SQSEvent } from 'aws-lambda';
-import type { HandlerName } from '../infra/otp-function.ts';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { HANDLERS, type HandlerName } from '../infra/otp-function.ts';
 import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { StreamReader, StreamsApi } from '../local/dynamodb-streams.ts';
 import { DeployedStack } from '../test/support/deployed-stack.ts';
@@ -17,6 +17,7 @@ import {
   snsTime,
   voiceSnsEvent,
 } from '../test/support/receipt-events.ts';
+import { sqsEvent } from '../test/support/sqs-event.ts';
 import { type Resource, resources, type Synthesized } from '../test/support/synth.ts';
 import { capacityProxy, type Units } from './cost-capacity.ts';
 
@@ -257,16 +258,11 @@ export async function measureStack(
 ): Promise<{ billed: Billed; measured: Measured }> {
   const dynamodb = await startDynamoDbLocal();
   const stopDynamoDb = track(dynamodb.stop);
-  const proxy = await capacityProxy(dynamodb.endpoint, [
-    'start',
-    'check',
-    'status',
-    'cancel',
-    'cascade-start',
-    'cascade-step',
-    'activity',
-    'delivery-receipts',
-  ]);
+  // Every function of the stack but the Cognito triggers (not in it) and the scheduled key rotation.
+  const proxy = await capacityProxy(
+    dynamodb.endpoint,
+    HANDLERS.filter((name) => !name.startsWith('cognito-') && name !== 'key-rotation'),
+  );
   const stack = await DeployedStack.start(label, synthesized, proxy.endpoint);
   try {
     const billed = billedFrom(synthesized, stack);
@@ -486,30 +482,6 @@ function splitBatch(points: Array<{ records: number; sample: Invocation }>) {
       logLines: base('logLines'),
     },
     perRecord,
-  };
-}
-
-function sqsEvent(body: string): SQSEvent {
-  const now = String(Date.now());
-  return {
-    Records: [
-      {
-        messageId: `message-${now}`,
-        receiptHandle: 'handle',
-        body,
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: now,
-          SenderId: 'start',
-          ApproximateFirstReceiveTimestamp: now,
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:cascade',
-        awsRegion: 'eu-west-1',
-      },
-    ],
   };
 }
 

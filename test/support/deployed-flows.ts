@@ -4,7 +4,7 @@
  * the workflow task's input (taken from what the functions sent), the table's stream records, delivery
  * receipts, Cognito's trigger events, the key rotation's schedule.
  */
-import type { DynamoDBRecord, SQSEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { expect } from 'vitest';
 import { ALPHANUMERIC } from '../../functions/core/codes.ts';
 import { CustomAuthFlow } from '../../local/cognito/sessions.ts';
@@ -21,6 +21,7 @@ import {
   voiceSnsEvent,
   whatsAppSnsEvent,
 } from './receipt-events.ts';
+import { sqsEvent } from './sqs-event.ts';
 
 /** A code as the start function's settings make it: its length, digits or ALPHANUMERIC's symbols. */
 function codePattern(stack: DeployedStack): RegExp {
@@ -171,27 +172,8 @@ export async function runCascade(stack: DeployedStack, id: string): Promise<Reco
     .callsOf('start', 'sqs', 'SendMessage')
     .find((call) => String(call.input['MessageBody']).includes(id))!;
   await sleep(Number(message.input['DelaySeconds'] ?? 0) * 1000);
-  const now = String(Date.now());
-  const event: SQSEvent = {
-    Records: [
-      {
-        messageId: `message-${id}`,
-        receiptHandle: 'handle',
-        body: String(message.input['MessageBody']),
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: now,
-          SenderId: 'start',
-          ApproximateFirstReceiveTimestamp: now,
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:cascade',
-        awsRegion: 'eu-west-1',
-      },
-    ],
-  };
+  const event = sqsEvent(String(message.input['MessageBody']), `message-${id}`);
+
   expect(await stack.invoke('cascade-start', event)).toEqual({ batchItemFailures: [] });
   const execution = stack
     .callsOf('cascade-start', 'states', 'StartExecution')
