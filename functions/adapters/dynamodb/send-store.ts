@@ -1,4 +1,5 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   type TransactWriteItem,
   UpdateItemCommand,
@@ -97,50 +98,42 @@ export class DynamoSendStore implements SendStore {
     throw new Error(`send not written: the verification changed state ${MAX_STATE_CHANGES} times meanwhile`);
   }
   async markDeliveryFailed(id: string, now: number): Promise<void> {
-    try {
-      await this.table.client.send(
-        new UpdateItemCommand({
-          TableName: this.table.tableName,
-          Key: keyOf(id),
-          ConditionExpression: '#id = :id AND #status = :pending',
-          UpdateExpression: 'SET #status = :failed, #closedAt = :now',
-          ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#closedAt': 'closedAt' },
-          ExpressionAttributeValues: {
-            ':id': { S: id },
-            ':pending': { S: 'pending' },
-            ':failed': { S: 'delivery_failed' },
-            ':now': { N: String(now) },
-          },
-        }),
-      );
-    } catch (error) {
-      // Already closed (approved, canceled) or replaced: nothing left to mark.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await this.updateWhilePending(id, 'SET #status = :failed, #closedAt = :now', {
+      names: { '#closedAt': 'closedAt' },
+      values: { ':failed': { S: 'delivery_failed' }, ':now': { N: String(now) } },
+    });
   }
   async recordFailedFirstSend(id: string, now: number): Promise<void> {
+    // Recorded like a failed receipt of the first message: GET shows `delivery: failed`.
+    await this.updateWhilePending(
+      id,
+      'SET #delivery = :failed, #deliveryAt = :now, #deliverySentAt = #createdAt',
+      {
+        names: {
+          '#delivery': 'delivery',
+          '#deliveryAt': 'deliveryAt',
+          '#deliverySentAt': 'deliverySentAt',
+          '#createdAt': 'createdAt',
+        },
+        values: { ':failed': { S: 'failed' }, ':now': { N: String(now) } },
+      },
+    );
+  }
+  /** One update of verification `id` while it is pending; already closed or replaced: nothing to do. */
+  private async updateWhilePending(
+    id: string,
+    update: string,
+    expression: { names: Record<string, string>; values: Record<string, AttributeValue> },
+  ): Promise<void> {
     try {
       await this.table.client.send(
         new UpdateItemCommand({
           TableName: this.table.tableName,
           Key: keyOf(id),
-          // Recorded like a failed receipt of the first message: GET shows `delivery: failed`.
           ConditionExpression: '#id = :id AND #status = :pending',
-          UpdateExpression: 'SET #delivery = :failed, #deliveryAt = :now, #deliverySentAt = #createdAt',
-          ExpressionAttributeNames: {
-            '#id': 'id',
-            '#status': 'status',
-            '#delivery': 'delivery',
-            '#deliveryAt': 'deliveryAt',
-            '#deliverySentAt': 'deliverySentAt',
-            '#createdAt': 'createdAt',
-          },
-          ExpressionAttributeValues: {
-            ':id': { S: id },
-            ':pending': { S: 'pending' },
-            ':failed': { S: 'failed' },
-            ':now': { N: String(now) },
-          },
+          UpdateExpression: update,
+          ExpressionAttributeNames: { '#id': 'id', '#status': 'status', ...expression.names },
+          ExpressionAttributeValues: { ':id': { S: id }, ':pending': { S: 'pending' }, ...expression.values },
         }),
       );
     } catch (error) {
