@@ -3,7 +3,7 @@ import type { SendDeps } from './deps.ts';
 import { DeliveryError } from './errors.ts';
 import { feedbackMessageIdOf } from './feedback.ts';
 import { sendLimits } from './limits.ts';
-import { renderMessage } from './messages.ts';
+import { verificationMessage } from './messages.ts';
 import { effectiveStatus, type VerificationRecord } from './verification.ts';
 
 /** What the workflow does after a task: end, or wait this many seconds and run the task again. */
@@ -90,19 +90,17 @@ async function sendStep(
     log.error('cascade step has no sender for its channel', fields);
     return { outcome: 'failed' };
   }
-  const message = renderMessage({
-    channel: step.channel,
-    to: sealer.openDestination(record.id, step.destination?.sealedTo ?? record.sealedTo),
-    maskedTo,
-    code: sealer.open(record.id, record.sealedCode),
-    locale: record.locale,
-    appName: settings.appName,
-    ttlSeconds: Math.max(1, Math.ceil((record.expiresAt - now) / 1000)),
-    verificationId: record.id,
-    transaction: record.transaction,
-    ...(settings.originDomain === undefined ? {} : { originDomain: settings.originDomain }),
-    ...(settings.smsTemplates === undefined ? {} : { smsTemplates: settings.smsTemplates }),
-  });
+  const message = verificationMessage(
+    record,
+    settings,
+    {
+      channel: step.channel,
+      to: sealer.openDestination(record.id, step.destination?.sealedTo ?? record.sealedTo),
+      maskedTo,
+      code: sealer.open(record.id, record.sealedCode),
+    },
+    now,
+  );
   let sent: Awaited<ReturnType<typeof sender.send>>;
   try {
     sent = await sender.send(message);

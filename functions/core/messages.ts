@@ -14,7 +14,7 @@ import {
   type SupportedLocale,
 } from './sms-templates.ts';
 import type { Transaction } from './transaction.ts';
-import type { Channel } from './verification.ts';
+import type { Channel, VerificationRecord } from './verification.ts';
 
 /** The wording of one language. Text and HTML email share these parts so they never drift apart. */
 interface Templates {
@@ -197,6 +197,29 @@ export interface RenderInput {
    * or undefined for a code that approves none.
    */
   transaction?: Transaction | undefined;
+}
+
+/**
+ * The message of a stored verification: its code, sent on `channel` to `to` (its own destination or
+ * a cascade step's), in its locale, with its payment, and the service's wording settings. Every
+ * message a verification sends (first send, resend, cascade step) is rendered here.
+ */
+export function verificationMessage(
+  record: Pick<VerificationRecord, 'id' | 'locale' | 'expiresAt' | 'transaction'>,
+  settings: { appName: string; originDomain?: string | undefined; smsTemplates?: SmsTemplates | undefined },
+  delivery: { channel: Channel; to: string; maskedTo: string; code: string },
+  now: number,
+): OutgoingMessage {
+  return renderMessage({
+    ...delivery,
+    locale: record.locale,
+    appName: settings.appName,
+    ttlSeconds: Math.max(1, Math.ceil((record.expiresAt - now) / 1000)),
+    verificationId: record.id,
+    transaction: record.transaction,
+    ...(settings.originDomain === undefined ? {} : { originDomain: settings.originDomain }),
+    ...(settings.smsTemplates === undefined ? {} : { smsTemplates: settings.smsTemplates }),
+  });
 }
 
 export function renderMessage(input: RenderInput): OutgoingMessage {

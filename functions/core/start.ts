@@ -8,7 +8,7 @@ import { recordFeedbackMessage } from './feedback.ts';
 import { newVerificationId } from './ids.ts';
 import { sendLimits } from './limits.ts';
 import { maskDestination } from './masking.ts';
-import { renderMessage, resolveLocale } from './messages.ts';
+import { resolveLocale, verificationMessage } from './messages.ts';
 import type { SendRejection, SentMessage } from './ports.ts';
 import { canonicalTransaction, type Transaction } from './transaction.ts';
 import type { CascadeStepRequest, Channel, VerificationRecord } from './verification.ts';
@@ -93,21 +93,15 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
   const stored = outcome.record;
   // A resend re-delivers the code sealed at creation; a new verification delivers the fresh one.
   const plainCode = outcome.kind === 'created' ? code : sealer.open(stored.id, stored.sealedCode);
-  const message = renderMessage({
-    channel: request.channel,
-    // A resend names the same destination (its keyed hash found the verification): no need to open it.
-    to: destination.to,
-    maskedTo: stored.maskedTo,
-    code: plainCode,
-    locale: stored.locale,
-    appName: settings.appName,
-    ttlSeconds: Math.max(1, Math.ceil((stored.expiresAt - now) / 1000)),
-    verificationId: stored.id,
-    // A resend shows the payment the code was sent for (the request may name none).
-    transaction: stored.transaction,
-    ...(settings.originDomain === undefined ? {} : { originDomain: settings.originDomain }),
-    ...(settings.smsTemplates === undefined ? {} : { smsTemplates: settings.smsTemplates }),
-  });
+  const message = verificationMessage(
+    stored,
+    settings,
+    // In the stored locale, with the stored payment: a resend shows the payment the code was sent for
+    // (the request may name none). It names the same destination (its keyed hash found the
+    // verification): no need to open it.
+    { channel: request.channel, to: destination.to, maskedTo: stored.maskedTo, code: plainCode },
+    now,
+  );
 
   const firstStep = stored.cascade?.[0];
   // A new verification whose channel refuses the first message moves on to its cascade at once.
