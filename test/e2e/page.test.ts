@@ -62,7 +62,9 @@ const deployedOf = (page: Page, selector: string) =>
     };
   });
 
-describe('the /_local/ page in Chromium', () => {
+// A browser, local mode and DynamoDB Local share the cores with the rest of the suite: a test's steps
+// get generous bounds, so a busy machine slows them down without failing them.
+describe('the /_local/ page in Chromium', { timeout: 90_000 }, () => {
   let local: LocalMode;
   let browser: Browser;
   let page: Page;
@@ -84,7 +86,7 @@ describe('the /_local/ page in Chromium', () => {
   const waitText = (selector: string, pattern: RegExp) =>
     page.waitForFunction(
       (s, source) => new RegExp(source).test(document.querySelector(s)?.textContent ?? ''),
-      { timeout: 15_000 },
+      { timeout: 30_000 },
       selector,
       pattern.source,
     );
@@ -150,7 +152,7 @@ describe('the /_local/ page in Chromium', () => {
     // Resend once the cooldown is over (the call started it again): same id.
     await page
       .waitForFunction(() => !(document.getElementById('resend') as HTMLButtonElement).disabled, {
-        timeout: 15_000,
+        timeout: 30_000,
       })
       .catch(async (error) => {
         throw new Error(`${error}: ${await text('#verification')} ${await text('#answer')}`);
@@ -182,7 +184,7 @@ describe('the /_local/ page in Chromium', () => {
     expect(await page.$eval('#events .event.current', (e) => (e as HTMLElement).dataset['status'])).toBe(
       'approved',
     );
-  }, 60_000);
+  }, 90_000);
 
   it('sends an email, reads the status, and cancels it', async () => {
     await page.select('select[name=channel]', 'email');
@@ -244,10 +246,10 @@ describe('the /_local/ page in Chromium', () => {
         report.placeholder.typed,
       );
     }
-  }, 60_000);
+  }, 90_000);
 });
 
-describe('the /_local/ page in Chromium, SMS and voice through Notify', () => {
+describe('the /_local/ page in Chromium, SMS and voice through Notify', { timeout: 90_000 }, () => {
   let local: LocalMode;
   let browser: Browser;
   let page: Page;
@@ -268,7 +270,7 @@ describe('the /_local/ page in Chromium, SMS and voice through Notify', () => {
 
   it("shows Notify's configuration, template and variables, says the text is approximate, and its code approves", async () => {
     await page.click('#start-form button[type=submit]');
-    await page.waitForSelector('#messages .message.current[data-channel=sms] .deployed', { timeout: 15_000 });
+    await page.waitForSelector('#messages .message.current[data-channel=sms] .deployed', { timeout: 30_000 });
     const shown = await deployedOf(page, '#messages .message.current[data-channel=sms]');
     const body = await page.$eval('#messages .message.current .body', (b) => b.textContent ?? '');
     const code = /^Your Acme verification code is (\d{6})\.$/.exec(body)?.[1];
@@ -293,7 +295,7 @@ describe('the /_local/ page in Chromium, SMS and voice through Notify', () => {
     expect(JSON.parse(await page.$eval('#answer', (a) => a.textContent ?? ''))).toMatchObject({
       valid: true,
     });
-  }, 60_000);
+  }, 90_000);
 
   it("a Notify call's digits read apart, and Use code takes them", async () => {
     await page.select('select[name=channel]', 'voice');
@@ -302,7 +304,7 @@ describe('the /_local/ page in Chromium, SMS and voice through Notify', () => {
     });
     await page.click('#start-form button[type=submit]');
     await page.waitForSelector('#messages .message.current[data-channel=voice] button.use', {
-      timeout: 15_000,
+      timeout: 30_000,
     });
     const body = await page.$eval(
       '#messages .message.current[data-channel=voice] .body',
