@@ -20,7 +20,7 @@ export const RATE_LIMIT_REASONS = [
   'ip_limit',
   'spend_limit',
 ] as const satisfies readonly RateLimitReason[];
-export const STEP_STATUSES = ['scheduled', 'sending', 'sent', 'failed', 'skipped'] as const;
+export const STEP_STATUSES = ['scheduled', 'sending', 'sent', 'failed', 'unknown', 'skipped'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
 /** `'required'` or `'optional'` for every member of `T`, as its type says: the compiler checks both. */

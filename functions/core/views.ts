@@ -37,8 +37,17 @@ export function statusView(record: VerificationRecord, now: number) {
 }
 
 /**
+ * How long a claimed step may take before its outcome counts as unknown: far beyond the step task's
+ * whole run (a 10-second function and the sender's bounded retries). A task stopped after the claim
+ * (its function timed out or crashed) never records an outcome, and a retry moves on rather than send
+ * the step again; its claim stays `sending` in storage.
+ */
+export const STEP_OUTCOME_UNKNOWN_AFTER_MS = 5 * 60_000;
+
+/**
  * A cascade step as `GET` shows it: its channel and masked destination, and what became of it:
- * `scheduled` (still to come), `sending`, `sent` or `failed` (the channel refused it) with when, or
+ * `scheduled` (still to come), `sending`, `sent` or `failed` (the channel refused it) with when,
+ * `unknown` (claimed, with when, but its task stopped before recording whether the message left), or
  * `skipped` with why: the limit that refused it, or the verification's own status when it closed
  * before the step was due (`approved`, `canceled`, `expired`, …).
  */
@@ -55,9 +64,10 @@ function stepView(record: VerificationRecord, step: CascadeStep, now: number) {
     if (record.cascadeError !== undefined) return { ...base, status: 'skipped', reason: 'cascade_failed' };
     return { ...base, status: 'scheduled' };
   }
+  const stopped = step.state === 'sending' && now - (step.at ?? 0) > STEP_OUTCOME_UNKNOWN_AFTER_MS;
   return {
     ...base,
-    status: step.state,
+    status: stopped ? 'unknown' : step.state,
     ...(step.at === undefined ? {} : { at: iso(step.at) }),
     ...(step.reason === undefined ? {} : { reason: step.reason }),
   };

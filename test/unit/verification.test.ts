@@ -8,7 +8,12 @@ import {
   type StoredStatus,
   type VerificationRecord,
 } from '../../functions/core/verification.ts';
-import { checkView, sendView, statusView } from '../../functions/core/views.ts';
+import {
+  checkView,
+  STEP_OUTCOME_UNKNOWN_AFTER_MS,
+  sendView,
+  statusView,
+} from '../../functions/core/views.ts';
 
 const CREATED = Date.parse('2026-11-23T10:00:00.000Z');
 const EXPIRES = CREATED + 300_000;
@@ -127,6 +132,21 @@ describe('views: what callers see of a record', () => {
     expect(JSON.stringify(statusView(record({ maskedTo: 'a***@example.com' }), CREATED))).toContain(
       'a***@example.com',
     );
+  });
+
+  it('a claimed step whose task stopped before recording its outcome shows as unknown, not sending forever', () => {
+    const claimedAt = CREATED + 60_000;
+    const r = record({ cascade: [{ channel: 'voice', afterSeconds: 60, state: 'sending', at: claimedAt }] });
+    const stepAt = (now: number) => statusView(r, now).cascade?.[0];
+    expect(stepAt(claimedAt + 10_000)).toMatchObject({ status: 'sending', at: '2026-11-23T10:01:00.000Z' });
+    expect(stepAt(claimedAt + STEP_OUTCOME_UNKNOWN_AFTER_MS)).toMatchObject({ status: 'sending' });
+    expect(stepAt(claimedAt + STEP_OUTCOME_UNKNOWN_AFTER_MS + 1)).toMatchObject({
+      status: 'unknown',
+      at: '2026-11-23T10:01:00.000Z',
+    });
+    // A step that ended keeps its outcome, however old.
+    const sent = record({ cascade: [{ channel: 'voice', afterSeconds: 60, state: 'sent', at: claimedAt }] });
+    expect(statusView(sent, claimedAt + 3_600_000).cascade?.[0]).toMatchObject({ status: 'sent' });
   });
 
   it('checkView is valid exactly when the status is approved', () => {
