@@ -1,4 +1,4 @@
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -280,7 +280,8 @@ const PARAMS_AND_SECRETS = ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSec
  * four times faster than at 256 MB while a warm call of a few tens of ms still costs well under a
  * dollar per million. Override per function through `OtpService`'s `functionProps`.
  *
- * Every prop can be overridden; `environment` and `bundling` are merged with the defaults. A function
+ * Every prop can be overridden; `environment` and `bundling` are merged with the defaults (a function
+ * given `bundling` options of its own is built as one file with them, without code splitting). A function
  * that needs the key material names it (`secret`), and gets it through the extension, nothing else.
  *
  * The environment of a deployed entry (`handlerEntry`) is checked at synth by the readers that entry
@@ -318,7 +319,13 @@ export class OtpFunction extends NodejsFunction {
       role,
       bundling: {
         ...OTP_BUNDLING,
-        ...(functionProps.entry ? { commandHooks: splitIntoChunks(functionProps.entry) } : {}),
+        // Split only a bundle built with the defaults: the hook rebuilds with `esbuildOptions`, which
+        // knows none of a caller's own bundling options (they would be silently dropped), and runs on
+        // the host, not in a Docker build. With options of its own, a function gets NodejsFunction's
+        // single file, built with them.
+        ...(functionProps.entry && functionProps.bundling === undefined
+          ? { commandHooks: splitIntoChunks(resolve(functionProps.entry)) }
+          : {}),
         ...functionProps.bundling,
       },
       environment: {
