@@ -30,6 +30,12 @@ interface Converted {
 
 /** PutMessageFeedback calls in flight at once (a batch holds up to 100 records). */
 const FEEDBACK_CONCURRENCY = 8;
+/**
+ * How long a batch may spend reporting feedback, of the function's 60 s: what is not reported by then
+ * is dropped like a failed report (counted, logged), so a throttled or hung provider API never keeps
+ * a batch's metrics and events from going out, nor times the function out into a stream retry.
+ */
+export const FEEDBACK_BUDGET_MS = 20_000;
 
 export type ActivityHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 
@@ -117,11 +123,15 @@ export function createActivityHandler(deps: ActivityHandlerDeps): ActivityHandle
     const { feedback } = deps;
     if (feedback === undefined || converted.length === 0) return [];
     const counts: ActivityCount[] = [];
+    const deadline = clock() + FEEDBACK_BUDGET_MS;
     let next = 0;
     const worker = async () => {
       while (next < converted.length) {
         const message = converted[next++]!;
-        const outcome = await feedback.received(message.messageId).catch((): FeedbackOutcome => 'failed');
+        const outcome: FeedbackOutcome | 'out_of_time' =
+          clock() >= deadline
+            ? 'out_of_time'
+            : await feedback.received(message.messageId).catch((): FeedbackOutcome => 'failed');
         const { channel, verificationId, messageId } = message;
         counts.push({ metric: outcome === 'reported' ? 'FeedbackReported' : 'FeedbackNotReported', channel });
         if (outcome === 'reported') continue;

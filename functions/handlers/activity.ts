@@ -39,8 +39,14 @@ function lazyFeedback(): MessageFeedback {
       import('@aws-sdk/client-pinpoint-sms-voice-v2'),
       import('../adapters/sms-voice-message-feedback.ts'),
     ]);
-    // Standard retries with backoff ride out throttling; past them the report is dropped (logged).
-    return new SmsVoiceMessageFeedback(new PinpointSMSVoiceV2Client({ maxAttempts: 5 }));
+    // Standard retries with backoff ride out brief throttling; past them, or past the request
+    // timeout (a hung connection), the report is dropped (logged); the batch's budget bounds the rest.
+    return new SmsVoiceMessageFeedback(
+      new PinpointSMSVoiceV2Client({
+        maxAttempts: 3,
+        requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+      }),
+    );
   };
   return {
     async received(messageId) {

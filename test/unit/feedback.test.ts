@@ -15,7 +15,7 @@ import {
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createActivityHandler } from '../../functions/activity/activity-handler.ts';
+import { createActivityHandler, FEEDBACK_BUDGET_MS } from '../../functions/activity/activity-handler.ts';
 import type { FeedbackOutcome, MessageFeedback } from '../../functions/activity/ports.ts';
 import { toItem } from '../../functions/adapters/dynamodb/items.ts';
 import {
@@ -275,6 +275,45 @@ describe('the stream handler reports converted messages', () => {
     expect(asked.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `m-${i}`).sort());
     expect(most).toBeGreaterThan(1);
     expect(most).toBeLessThanOrEqual(8);
+  });
+  it('stops reporting when the batch has spent its budget: the rest is dropped and counted, the metrics still go out', async () => {
+    let now = T0;
+    const asked: string[] = [];
+    // Each report takes the whole budget (a throttled or hung provider API, its retries included).
+    const feedback: MessageFeedback = {
+      async received(messageId) {
+        asked.push(messageId);
+        await new Promise((resolve) => setImmediate(resolve));
+        now += FEEDBACK_BUDGET_MS;
+        return 'reported';
+      },
+    };
+    const records = Array.from({ length: 12 }, (_, i) => {
+      const key = `${String(i).padStart(2, '0')}${KEY.slice(2)}`;
+      const before = record({
+        id: `${key}.m${String(i).padStart(13, '0')}`,
+        destinationKey: key,
+        feedbackMessageId: `m-${i}`,
+      });
+      return streamRecord(before, { ...before, status: 'approved', approvedAt: T0 + 1 }, i + 1);
+    });
+    const metrics = new MemoryActivityMetrics();
+    const log = quietLog();
+    const handle = createActivityHandler({
+      metrics,
+      events: new MemoryEventPublisher(),
+      log,
+      feedback,
+      clock: () => now,
+    });
+    expect(await handle({ Records: records })).toEqual({ batchItemFailures: [] });
+    // The first reports started within the budget; none started after it.
+    expect(asked.length).toBe(8);
+    const count = (metric: string) => metrics.counts.filter((c) => c.metric === metric).length;
+    expect(count('FeedbackReported')).toBe(8);
+    expect(count('FeedbackNotReported')).toBe(4);
+    expect(count('Approved')).toBeGreaterThanOrEqual(12);
+    expect(log.lines.filter((line) => line.includes('out_of_time'))).toHaveLength(4);
   });
 });
 
