@@ -4,7 +4,7 @@
  * extension requires, and the refusals, against a stub that answers as an HTTP server does.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSecretFromExtension } from '../../functions/adapters/secret-from-extension.ts';
 import { type ExtensionStub, STUB_SECRET, startExtensionStub } from '../support/extension-stub.ts';
@@ -55,6 +55,54 @@ describe('readSecretFromExtension', () => {
       server.close();
     }
     await expect(readSecretFromExtension(ARN, envFor(port))).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  /** A server that writes `answer` to every request and never closes the connection itself. */
+  async function rawServer(answer: string) {
+    const sockets = new Set<Socket>();
+    const server = createTcpServer((socket) => {
+      sockets.add(socket);
+      socket.once('data', () => socket.write(answer));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      port: (server.address() as AddressInfo).port,
+      close: () => {
+        for (const socket of sockets) socket.destroy();
+        server.close();
+      },
+    };
+  }
+
+  it('ends the answer at Content-Length, whether or not the server keeps the connection open', async () => {
+    const body = JSON.stringify({ SecretString: 'kept-alive' });
+    const server = await rawServer(
+      `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n${body}`,
+    );
+    try {
+      const started = Date.now();
+      await expect(readSecretFromExtension(ARN, envFor(server.port))).resolves.toBe('kept-alive');
+      // Well before the 5 s deadline: the reader did not wait for a close that never comes.
+      expect(Date.now() - started).toBeLessThan(4_000);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses a chunked answer, and an answer that is not JSON without quoting it', async () => {
+    const chunked = await rawServer(
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n11\r\n{"SecretString":1}\r\n0\r\n\r\n',
+    );
+    const garbled = await rawServer('HTTP/1.1 200 OK\r\nContent-Length: 21\r\n\r\ntop-secret-key-bytes!');
+    try {
+      await expect(readSecretFromExtension(ARN, envFor(chunked.port))).rejects.toThrow(/in chunks/);
+      const error = await readSecretFromExtension(ARN, envFor(garbled.port)).catch((e: Error) => e);
+      expect(String(error)).toMatch(/not JSON \(21 bytes\)/);
+      expect(String(error)).not.toContain('top-secret');
+    } finally {
+      chunked.close();
+      garbled.close();
+    }
   });
 
   it('refuses a session token that would break the request', async () => {
