@@ -215,9 +215,11 @@ export class OtpActivityStream extends Construct {
     );
 
     this.createAlarms(props);
-    const countries = props.conversionAlarm ? [...props.conversionAlarm.countries] : [];
+    // Upper-cased, once each, ISO alpha-2 only: the alarms and the dashboard watch the same countries.
+    const watched: readonly string[] = props.conversionAlarm ? props.conversionAlarm.countries : [];
+    const countries = [...new Set(watched.map((c) => c.toUpperCase()))].filter((c) => /^[A-Z]{2}$/.test(c));
     if (props.conversionAlarm && countries.length > 0)
-      this.createConversionAlarms(props.conversionAlarm, props);
+      this.createConversionAlarms({ ...props.conversionAlarm, countries }, props);
     if (props.dashboard) this.addWidgets(props.dashboard, props.spendBrakeHits, countries);
   }
 
@@ -326,9 +328,7 @@ export class OtpActivityStream extends Construct {
   private createConversionAlarms(alarm: ConversionAlarmProps, props: OtpActivityStreamProps): void {
     const minSends = alarm.minSendsPerHour ?? 20;
     const minConversion = alarm.minConversion ?? 0.3;
-    const countries = [...new Set(alarm.countries.map((c) => c.toUpperCase()))].filter((c) =>
-      /^[A-Z]{2}$/.test(c),
-    );
+    const { countries } = alarm;
     const hour = Duration.hours(1);
     for (let start = 0; start < countries.length; start += COUNTRIES_PER_ALARM) {
       const group = countries.slice(start, start + COUNTRIES_PER_ALARM);
