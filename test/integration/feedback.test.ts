@@ -164,6 +164,28 @@ describe('conversion feedback, from the send to the approval’s stream record',
     expect(await stream()).toEqual([received(call)]);
   });
 
+  it('a resend while a step is being sent keeps its own id: the step finishes without overwriting it', async () => {
+    const { s, api, stream, feedbackIdOf, codeOf } = await feedbackService();
+    const id = idOf(
+      await api.send({ to: phone(6), channel: 'sms', cascade: [{ channel: 'voice', afterSeconds: 30 }] }),
+    );
+    const code = codeOf();
+    s.clock.advance(30);
+    // The app resends by SMS while the provider is still taking the step's call.
+    let resent = '';
+    smsVoice.on(SendNotifyVoiceMessageCommand).callsFake(async () => {
+      s.clock.advance(31);
+      expect((await api.send({ to: phone(6), channel: 'sms' })).status).toBe(200);
+      resent = `sms-${sequence}`;
+      return { MessageId: `call-${++sequence}` };
+    });
+    expect(await placeDueSteps(s.api.deps, id)).toEqual({ done: true });
+    expect(await feedbackIdOf(id)).toBe(resent);
+    expect((await api.get(id)).body['cascade']).toMatchObject([{ channel: 'voice', status: 'sent' }]);
+    expect((await api.check(id, { code })).body['status']).toBe('approved');
+    expect(await stream()).toEqual([received(resent)]);
+  });
+
   it('a later message without feedback (an email step) removes the SMS’s id: its approval reports nothing', async () => {
     const { s, api, stream, feedbackIdOf, codeOf } = await feedbackService();
     const id = idOf(

@@ -68,7 +68,7 @@ export class DynamoCascadeStore implements CascadeStore {
     return { kind: 'claimed' };
   }
 
-  finishStep(
+  async finishStep(
     id: string,
     index: number,
     outcome: 'sent' | 'failed',
@@ -78,24 +78,34 @@ export class DynamoCascadeStore implements CascadeStore {
     // A sent step keeps its claim's time (when it left: the next step counts from it); a failed one
     // takes the failure's (the next step is due at once from then).
     const failed = outcome === 'failed';
-    const at = failed ? `, ${stepPath(index, 'at')} = :now` : '';
-    // A sent step's feedback id, in the write the step makes anyway (functions/core/feedback.ts).
-    const feedback = !failed && feedbackMessageId !== undefined;
-    return this.#recordStep(id, {
+    const finish = {
       condition: `${stepPath(index, 'state')} = :sending`,
-      update: `SET ${stepPath(index, 'state')} = :outcome${at}${feedback ? ', #feedbackMessageId = :messageId' : ''}`,
-      names: { ...(failed ? AT : {}), ...(feedback ? { '#feedbackMessageId': 'feedbackMessageId' } : {}) },
+      update: `SET ${stepPath(index, 'state')} = :outcome${failed ? `, ${stepPath(index, 'at')} = :now` : ''}`,
+      names: failed ? AT : {},
       values: {
         ':sending': { S: 'sending' },
         ':outcome': { S: outcome },
         ...(failed ? { ':now': { N: String(now) } } : {}),
-        ...(feedback ? { ':messageId': { S: feedbackMessageId } } : {}),
       },
+    };
+    if (failed || feedbackMessageId === undefined) {
+      await this.#recordStep(id, finish);
+      return;
+    }
+    // A sent step's feedback id, in the write the step makes anyway (functions/core/feedback.ts), but
+    // only while the step is still the latest message: its claim set `lastSentAt` to its `at`, and a
+    // resend since moved it on (and records its own id). Else the step is finished without its id.
+    const withFeedback = await this.#recordStep(id, {
+      condition: `${finish.condition} AND #lastSentAt = ${stepPath(index, 'at')}`,
+      update: `${finish.update}, #feedbackMessageId = :messageId`,
+      names: { ...AT, '#lastSentAt': 'lastSentAt', '#feedbackMessageId': 'feedbackMessageId' },
+      values: { ...finish.values, ':messageId': { S: feedbackMessageId } },
     });
+    if (!withFeedback) await this.#recordStep(id, finish);
   }
 
-  skipStep(id: string, index: number, reason: RateLimitReason, now: number): Promise<void> {
-    return this.#recordStep(id, {
+  async skipStep(id: string, index: number, reason: RateLimitReason, now: number): Promise<void> {
+    await this.#recordStep(id, {
       // Still pending: a verification approved meanwhile had no step to skip.
       condition: `#status = :pending AND ${stepPath(index, 'state')} = :waiting`,
       update: `SET ${stepPath(index, 'state')} = :skipped, ${stepPath(index, 'at')} = :now, ${stepPath(index, 'reason')} = :reason`,
@@ -110,11 +120,14 @@ export class DynamoCascadeStore implements CascadeStore {
     });
   }
 
-  /** One conditional UpdateItem on one step of this verification; a failed condition writes nothing. */
+  /**
+   * One conditional UpdateItem on one step of this verification; a failed condition writes nothing.
+   * Whether it wrote.
+   */
   async #recordStep(
     id: string,
     write: { condition: string; update: string; names?: Record<string, string>; values: Item },
-  ): Promise<void> {
+  ): Promise<boolean> {
     try {
       await this.table.client.send(
         new UpdateItemCommand({
@@ -130,9 +143,11 @@ export class DynamoCascadeStore implements CascadeStore {
           ExpressionAttributeValues: { ':id': { S: id }, ...write.values },
         }),
       );
+      return true;
     } catch (error) {
       // Replaced by a newer verification meanwhile, or the step moved on: nothing to record.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return false;
     }
   }
 }
