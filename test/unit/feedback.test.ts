@@ -175,6 +175,18 @@ function fakeFeedback(outcome: FeedbackOutcome | Error = 'reported') {
   return { asked, feedback };
 }
 
+/** Stream records of `count` verifications to distinct destinations approved, their messages `m-<i>`. */
+const approvals = (count: number) =>
+  Array.from({ length: count }, (_, i) => {
+    const key = `${String(i).padStart(2, '0')}${KEY.slice(2)}`;
+    const before = record({
+      id: `${key}.m${String(i).padStart(13, '0')}`,
+      destinationKey: key,
+      feedbackMessageId: `m-${i}`,
+    });
+    return streamRecord(before, { ...before, status: 'approved', approvedAt: T0 + 1 }, i + 1);
+  });
+
 describe('the stream handler reports converted messages', () => {
   it('reports the approved verification’s message once, and counts it', async () => {
     const metrics = new MemoryActivityMetrics();
@@ -256,15 +268,7 @@ describe('the stream handler reports converted messages', () => {
         return 'reported';
       },
     };
-    const records = Array.from({ length: 30 }, (_, i) => {
-      const key = `${String(i).padStart(2, '0')}${KEY.slice(2)}`;
-      const before = record({
-        id: `${key}.m${String(i).padStart(13, '0')}`,
-        destinationKey: key,
-        feedbackMessageId: `m-${i}`,
-      });
-      return streamRecord(before, { ...before, status: 'approved', approvedAt: T0 + 1 }, i + 1);
-    });
+    const records = approvals(30);
     const handle = createActivityHandler({
       metrics: new MemoryActivityMetrics(),
       events: new MemoryEventPublisher(),
@@ -276,6 +280,7 @@ describe('the stream handler reports converted messages', () => {
     expect(most).toBeGreaterThan(1);
     expect(most).toBeLessThanOrEqual(8);
   });
+
   it('stops reporting when the batch has spent its budget: the rest is dropped and counted, the metrics still go out', async () => {
     let now = T0;
     const asked: string[] = [];
@@ -288,15 +293,7 @@ describe('the stream handler reports converted messages', () => {
         return 'reported';
       },
     };
-    const records = Array.from({ length: 12 }, (_, i) => {
-      const key = `${String(i).padStart(2, '0')}${KEY.slice(2)}`;
-      const before = record({
-        id: `${key}.m${String(i).padStart(13, '0')}`,
-        destinationKey: key,
-        feedbackMessageId: `m-${i}`,
-      });
-      return streamRecord(before, { ...before, status: 'approved', approvedAt: T0 + 1 }, i + 1);
-    });
+    const records = approvals(12);
     const metrics = new MemoryActivityMetrics();
     const log = quietLog();
     const handle = createActivityHandler({
