@@ -12,9 +12,8 @@ import {
  * and every call held to the function's own role.
  */
 
-// SMS through End User Messaging directly, from your number, with the protect configuration the
-// construct makes from allowedCountries; calls through Notify (a configuration the construct makes).
-describeDeployedStack('sms-direct-voice-notify', () => synthesize(SMS_DIRECT_VOICE_NOTIFY_PROPS), {
+/** The flows both stacks run: an SMS whose cascade calls and then texts another number, and a call. */
+const PHONE_FLOWS = {
   cascade: {
     to: '+14155550103',
     channel: 'sms',
@@ -24,6 +23,12 @@ describeDeployedStack('sms-direct-voice-notify', () => synthesize(SMS_DIRECT_VOI
     ],
   },
   otherChannels: [{ channel: 'voice', to: '+14155550105' }],
+};
+
+// SMS through End User Messaging directly, from your number, with the protect configuration the
+// construct makes from allowedCountries; calls through Notify (a configuration the construct makes).
+describeDeployedStack('sms-direct-voice-notify', () => synthesize(SMS_DIRECT_VOICE_NOTIFY_PROPS), {
+  ...PHONE_FLOWS,
   providerSends: [
     {
       operation: 'SendTextMessage',
@@ -49,15 +54,7 @@ describeDeployedStack('sms-direct-voice-notify', () => synthesize(SMS_DIRECT_VOI
 // SMS through Notify, in the template named per locale; calls from your number through SendVoiceMessage,
 // with the protect configuration (and the receipts' configuration set) the construct makes.
 describeDeployedStack('sms-notify-voice-direct', () => synthesize(SMS_NOTIFY_VOICE_DIRECT_PROPS), {
-  cascade: {
-    to: '+14155550103',
-    channel: 'sms',
-    cascade: [
-      { channel: 'voice', afterSeconds: 1 },
-      { channel: 'sms', to: '+14155550104', afterSeconds: 1 },
-    ],
-  },
-  otherChannels: [{ channel: 'voice', to: '+14155550105' }],
+  ...PHONE_FLOWS,
   providerSends: [
     {
       operation: 'SendNotifyTextMessage',
