@@ -7,12 +7,16 @@
  */
 import { checkCascadeSetting } from './core/cascade.ts';
 import { CODE_ALPHABETS, isCodeAlphabet, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from './core/codes.ts';
+import type { CollapseThresholds } from './core/conversion-collapse.ts';
 import { isPushApplicationArn } from './core/push-endpoints.ts';
 import { DEFAULT_SETTINGS, type Settings } from './core/settings.ts';
 import { checkSmsTemplates, isSupported, SUPPORTED_LOCALES } from './core/sms-templates.ts';
 import {
   CASCADE_QUEUE_URL,
   CASCADE_STATE_MACHINE_ARN,
+  CONVERSION_WATCH_COUNTRIES,
+  CONVERSION_WATCH_MIN_CONVERSION,
+  CONVERSION_WATCH_MIN_SENDS_PER_HOUR,
   EMAIL_CONFIGURATION_SET,
   EMAIL_FROM_ADDRESS,
   EMAIL_REPLY_TO,
@@ -194,6 +198,27 @@ export function keyRotationFromEnv(env: Env): { secretArn: string; everySeconds:
   );
   const every = requiredEnv(env, KEY_ROTATION_EVERY_SECONDS, /^[1-9]\d*$/, 'a whole number of seconds');
   return { secretArn, everySeconds: Number(every) };
+}
+
+/**
+ * What the hourly conversion watch reads: the countries it watches (comma separated, at least one) and
+ * the thresholds of a collapse (docs/operations.md#conversion-collapse).
+ */
+export function conversionWatchFromEnv(env: Env): { countries: string[] } & CollapseThresholds {
+  const countries = requiredEnv(
+    env,
+    CONVERSION_WATCH_COUNTRIES,
+    /^[A-Z]{2}(,[A-Z]{2})*$/,
+    'ISO 3166 alpha-2 codes, comma separated',
+  ).split(',');
+  const minSends = requiredEnv(env, CONVERSION_WATCH_MIN_SENDS_PER_HOUR, /^[1-9]\d*$/, 'a whole number');
+  const minConversion = requiredEnv(
+    env,
+    CONVERSION_WATCH_MIN_CONVERSION,
+    /^(0(\.\d+)?|1(\.0+)?)$/,
+    'a fraction from 0 to 1',
+  );
+  return { countries, minSendsPerHour: Number(minSends), minConversion: Number(minConversion) };
 }
 
 /** Who carries an SMS: Amazon SNS (the default), End User Messaging SMS directly, or its Notify. */

@@ -72,6 +72,12 @@ export const EVENT_BUS_NAME = 'EVENT_BUS_NAME';
 export const KEY_ROTATION_SECRET_ARN = 'KEY_ROTATION_SECRET_ARN';
 export const KEY_ROTATION_EVERY_SECONDS = 'KEY_ROTATION_EVERY_SECONDS';
 
+// The hourly conversion watch (infra/conversion-watch.ts): the countries it watches (ISO codes, comma
+// separated) and when a country's hour counts as collapsed (`alarms.conversionCollapse`).
+export const CONVERSION_WATCH_COUNTRIES = 'CONVERSION_WATCH_COUNTRIES';
+export const CONVERSION_WATCH_MIN_SENDS_PER_HOUR = 'CONVERSION_WATCH_MIN_SENDS_PER_HOUR';
+export const CONVERSION_WATCH_MIN_CONVERSION = 'CONVERSION_WATCH_MIN_CONVERSION';
+
 // Powertools Logger and Metrics.
 export const POWERTOOLS_SERVICE_NAME = 'POWERTOOLS_SERVICE_NAME';
 export const POWERTOOLS_METRICS_NAMESPACE = 'POWERTOOLS_METRICS_NAMESPACE';

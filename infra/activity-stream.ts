@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { watchedCountries } from '../functions/core/conversion-collapse.ts';
 import { CHANNELS } from '../functions/core/verification.ts';
 import {
   EVENT_BUS_NAME,
@@ -17,6 +18,7 @@ import {
   POWERTOOLS_METRICS_NAMESPACE,
   POWERTOOLS_SERVICE_NAME,
 } from '../functions/env.ts';
+import { OtpConversionWatch } from './conversion-watch.ts';
 import { acknowledgeStarGrants } from './nag.ts';
 import { handlerEntry, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
 import { runbook } from './runbook.ts';
@@ -64,14 +66,18 @@ export interface OtpActivityStreamProps {
    */
   readonly messageFeedback?: boolean;
   /**
-   * The alarm on SMS conversion collapsing in a country (docs/operations.md#conversion-collapse):
-   * `countries` are watched, five per alarm; `OtpService` passes `allowedCountries` when it is a list.
-   * `false`, or no countries: no alarm. @default no countries
+   * The alarm on SMS conversion collapsing in a country (docs/operations.md#conversion-collapse): an
+   * hourly function reads `countries`' metrics and one alarm watches what it finds
+   * (infra/conversion-watch.ts); `OtpService` passes `allowedCountries` when it is a list. `false`, or
+   * no countries: no watch and no alarm. @default no countries
    */
   readonly conversionAlarm?: ConversionAlarmProps | false;
 }
 
-/** When a country's SMS conversion counts as collapsed (per hour, one country at a time). */
+/**
+ * When a country's SMS conversion counts as collapsed (per clock hour, one country at a time): at least
+ * `minSendsPerHour` sends, more than in the hour before, and fewer than `minConversion` approved.
+ */
 export interface ConversionAlarmProps {
   /** ISO 3166 alpha-2 codes of the countries to watch; also graphed on the dashboard. */
   readonly countries: readonly string[];
@@ -80,9 +86,6 @@ export interface ConversionAlarmProps {
   /** Approved / started, in the hour, below which a country with that volume alarms. @default 0.3 */
   readonly minConversion?: number;
 }
-
-/** Countries per conversion alarm: two metrics each, and an alarm's expression reads at most 10. */
-const COUNTRIES_PER_ALARM = 5;
 
 /**
  * Metrics and status-change events, derived from the verification table's DynamoDB stream (a
@@ -97,7 +100,7 @@ const COUNTRIES_PER_ALARM = 5;
  * published are reported back (ReportBatchItemFailures) and retried; a batch that keeps failing is
  * split in halves, and after `retryAttempts` its position goes to an SQS queue. Alarms: deliveries
  * refused, the stream falling behind, batches given up, and SMS conversion collapsing in a watched
- * country (`conversionAlarm`).
+ * country (`conversionAlarm`: an hourly watch function and one alarm, infra/conversion-watch.ts).
  */
 export class OtpActivityStream extends Construct {
   readonly function: OtpFunction;
@@ -115,6 +118,8 @@ export class OtpActivityStream extends Construct {
   /** Approved / Sent over an hour, one per channel. */
   readonly conversionByChannel: Readonly<Record<string, cloudwatch.MathExpression>>;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** The hourly conversion watch and its one alarm, when countries are watched (`conversionAlarm`). */
+  readonly conversionWatch?: OtpConversionWatch;
 
   constructor(scope: Construct, id: string, props: OtpActivityStreamProps) {
     super(scope, id);
@@ -215,11 +220,20 @@ export class OtpActivityStream extends Construct {
     );
 
     this.createAlarms(props);
-    // Upper-cased, once each, ISO alpha-2 only: the alarms and the dashboard watch the same countries.
-    const watched: readonly string[] = props.conversionAlarm ? props.conversionAlarm.countries : [];
-    const countries = [...new Set(watched.map((c) => c.toUpperCase()))].filter((c) => /^[A-Z]{2}$/.test(c));
-    if (props.conversionAlarm && countries.length > 0)
-      this.createConversionAlarms({ ...props.conversionAlarm, countries }, props);
+    // Upper-cased, once each, ISO alpha-2 only: the watch and the dashboard watch the same countries.
+    const countries = watchedCountries(props.conversionAlarm ? props.conversionAlarm.countries : []);
+    if (props.conversionAlarm && countries.length > 0) {
+      this.conversionWatch = new OtpConversionWatch(this, 'ConversionWatch', {
+        ...props.conversionAlarm,
+        countries,
+        metricNamespace: this.metricNamespace,
+        serviceName: this.serviceName,
+        ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+        ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+        removalPolicy,
+      });
+      this.alarms.push(this.conversionWatch.alarm);
+    }
     if (props.dashboard) this.addWidgets(props.dashboard, props.spendBrakeHits, countries);
   }
 
@@ -318,53 +332,6 @@ export class OtpActivityStream extends Construct {
     });
   }
 
-  /**
-   * One alarm per five countries: each country whose SMS verifications in the hour reach
-   * `minSendsPerHour` while fewer than `minConversion` of them were approved counts 1; the alarm's
-   * value is how many did. CloudWatch gives every metric of an alarm the same period and metric math
-   * no time shift, so "volume rising" is the hour's volume above a floor the country does not reach
-   * in normal traffic (docs/operations.md#conversion-collapse).
-   */
-  private createConversionAlarms(alarm: ConversionAlarmProps, props: OtpActivityStreamProps): void {
-    const minSends = alarm.minSendsPerHour ?? 20;
-    const minConversion = alarm.minConversion ?? 0.3;
-    const { countries } = alarm;
-    const hour = Duration.hours(1);
-    for (let start = 0; start < countries.length; start += COUNTRIES_PER_ALARM) {
-      const group = countries.slice(start, start + COUNTRIES_PER_ALARM);
-      const usingMetrics: Record<string, cloudwatch.IMetric> = {};
-      const terms = group.map((country) => {
-        const id = country.toLowerCase();
-        const dimensionsMap = { service: this.serviceName, channel: 'sms', country };
-        usingMetrics[`sent_${id}`] = this.metric('Sent', 'sms', { period: hour, dimensionsMap });
-        usingMetrics[`approved_${id}`] = this.metric('Approved', 'sms', { period: hour, dimensionsMap });
-        // No division: a country without sends is no breach (and no division by zero).
-        return `IF(FILL(sent_${id}, 0) >= ${minSends} AND FILL(approved_${id}, 0) < ${minConversion} * FILL(sent_${id}, 0), 1, 0)`;
-      });
-      const alarmResource = new cloudwatch.Alarm(this, `ConversionCollapse${group.join('')}Alarm`, {
-        metric: new cloudwatch.MathExpression({
-          expression: terms.join(' + '),
-          usingMetrics,
-          period: hour,
-          label: `Countries with collapsed SMS conversion (${group.join(', ')})`,
-        }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription:
-          `onetime: SMS conversion collapsed in ${group.join(', ')} (at least ${minSends} SMS verifications ` +
-          `in an hour, fewer than ${Math.round(minConversion * 100)}% approved): possible SMS pumping. ` +
-          runbook('conversion-collapse'),
-      });
-      if (props.alarmTopic) {
-        alarmResource.addAlarmAction(new SnsAction(props.alarmTopic));
-        alarmResource.addOkAction(new SnsAction(props.alarmTopic));
-      }
-      this.alarms.push(alarmResource);
-    }
-  }
-
   private addWidgets(
     dashboard: cloudwatch.Dashboard,
     spendBrakeHits: cloudwatch.IMetric | undefined,
@@ -406,6 +373,8 @@ export class OtpActivityStream extends Construct {
           title: 'SMS conversion by country (approved / sent, hourly)',
           left: countries.map((country) => this.conversionOf('sms', country)),
           leftYAxis: { min: 0, max: 1 },
+          // What the hourly watch found: the number its alarm watches.
+          ...(this.conversionWatch ? { right: [this.conversionWatch.collapsedCountries] } : {}),
           width: 12,
         }),
         new cloudwatch.GraphWidget({

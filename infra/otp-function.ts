@@ -26,6 +26,7 @@ import {
   cascadeQueueFromEnv,
   cascadeStateMachineFromEnv,
   channelsFromEnv,
+  conversionWatchFromEnv,
   type Env,
   keyRotationFromEnv,
   maxAttemptsFromEnv,
@@ -65,6 +66,7 @@ export const HANDLERS = [
   'activity',
   'delivery-receipts',
   'key-rotation',
+  'conversion-watch',
 ] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
@@ -96,6 +98,7 @@ const COLD_START_READERS: Readonly<Record<HandlerName, readonly Reader[]>> = {
   activity: [],
   'delivery-receipts': [...SEALING, channelsFromEnv],
   'key-rotation': [keyRotationFromEnv],
+  'conversion-watch': [conversionWatchFromEnv],
 };
 
 /**

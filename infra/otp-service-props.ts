@@ -186,10 +186,11 @@ export interface OtpAlarmProps {
    */
   readonly deliveryFailures?: number;
   /**
-   * SMS conversion collapsing in a country while its volume is up: SMS pumping's signature
-   * (docs/operations.md#conversion-collapse). One alarm per five countries, watching `countries`
-   * (default: `allowedCountries`, when it is a list and not `*`); `false` turns it off.
-   * @default at least 20 SMS verifications in an hour, fewer than 30% approved
+   * SMS conversion collapsing in a country while its volume rises: SMS pumping's signature
+   * (docs/operations.md#conversion-collapse). A function run five minutes past each hour judges the
+   * last full hour of each of `countries` (default: `allowedCountries`, when it is a list and not `*`)
+   * against the hour before, and one alarm watches how many collapsed; `false` turns both off.
+   * @default at least 20 SMS verifications in an hour, more than the hour before, fewer than 30% approved
    */
   readonly conversionCollapse?:
     | { countries?: readonly string[]; minSendsPerHour?: number; minConversion?: number }

@@ -240,60 +240,106 @@ describe('OtpActivityStream', () => {
     expect(reasons).toMatch(/sms-voice:PutMessageFeedback \(it names a message id, which has no ARN/);
   });
 
-  it("alarms, five countries to an alarm, when a country's SMS conversion collapses while its volume is up", () => {
-    const countries = ['US', 'CA', 'GB', 'FR', 'DE', 'ES', 'IT'];
+  it('watches SMS conversion by country with one hourly function and one alarm, however many countries', () => {
+    const countries = ['us', 'CA', 'GB', 'FR', 'DE', 'ES', 'IT', 'CA', 'EU1'];
     const { template, activity, stack } = synthesize({
       extra: { conversionAlarm: { countries, minSendsPerHour: 40, minConversion: 0.25 } },
     });
     const alarms = Object.values(resources(template, 'AWS::CloudWatch::Alarm')).filter((a) =>
       String(a.Properties['AlarmDescription']).includes('SMS conversion collapsed'),
     );
-    expect(alarms).toHaveLength(2);
-    expect(activity.alarms).toHaveLength(5);
-    const [first, second] = alarms.map((a) => a.Properties);
-    expect(first).toMatchObject({
+    expect(alarms).toHaveLength(1);
+    // Refused deliveries, the stream behind, batches given up, and the watch's one alarm.
+    expect(activity.alarms).toHaveLength(4);
+    expect(alarms[0]!.Properties).toMatchObject({
+      // One metric (a metric-math alarm of 7 countries would bill 14): the watch's hourly count.
+      Metrics: [
+        {
+          MetricStat: {
+            Metric: {
+              Namespace: 'onetime',
+              MetricName: 'ConversionCollapsedCountries',
+              Dimensions: [{ Name: 'service', Value: 'onetime' }],
+            },
+            Stat: 'Maximum',
+            Period: 3600,
+          },
+        },
+      ],
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 1,
-      TreatMissingData: 'notBreaching',
+      TreatMissingData: 'ignore',
       AlarmDescription: expect.stringMatching(
-        /US, CA, GB, FR, DE \(at least 40 SMS verifications in an hour, fewer than 25% approved\).*Runbook: docs\/operations\.md#conversion-collapse/,
+        /at least 40 SMS verifications in an hour, more than the hour before, fewer than 25% approved\).*filter message = "SMS conversion collapsed".*Runbook: docs\/operations\.md#conversion-collapse$/,
       ),
     });
-    type Query = {
-      Expression?: string;
-      ReturnData?: boolean;
-      MetricStat?: { Metric: { Dimensions: Array<{ Name: string; Value: string }> } };
-    };
-    const queries = first!['Metrics'] as Query[];
-    const expression = queries.find((q) => q['ReturnData'] !== false && q['Expression'])!['Expression'];
-    expect(expression).toBe(
-      ['us', 'ca', 'gb', 'fr', 'de']
-        .map(
-          (c) => `IF(FILL(sent_${c}, 0) >= 40 AND FILL(approved_${c}, 0) < 0.25 * FILL(sent_${c}, 0), 1, 0)`,
-        )
-        .join(' + '),
+    expect(alarms[0]!.Properties['Metrics']).toHaveLength(1);
+
+    // The watch: its countries upper-cased, once each, ISO codes only; its thresholds.
+    const [watch] = Object.values(resources(template, 'AWS::Lambda::Function')).filter((f) =>
+      String(f.Properties['Description']).includes('conversion'),
     );
-    // Ten metrics (an alarm's limit): Sent and Approved of each country's SMS, hourly sums.
-    const stats = queries.flatMap((q) => (q['MetricStat'] ? [q['MetricStat']] : []));
-    expect(stats).toHaveLength(10);
-    for (const stat of stats) {
-      expect(stat).toMatchObject({ Period: 3600, Stat: 'Sum', Metric: { Namespace: 'onetime' } });
-      const dimensions = Object.fromEntries(stat.Metric.Dimensions.map((d) => [d.Name, d.Value]));
-      expect(dimensions).toEqual({
-        service: 'onetime',
-        channel: 'sms',
-        country: expect.stringMatching(/^[A-Z]{2}$/),
-      });
-    }
-    expect(String(second!['AlarmDescription'])).toMatch(/in ES, IT \(/);
+    expect(watch!.Properties['Environment']).toEqual({
+      Variables: expect.objectContaining({
+        CONVERSION_WATCH_COUNTRIES: 'US,CA,GB,FR,DE,ES,IT',
+        CONVERSION_WATCH_MIN_SENDS_PER_HOUR: '40',
+        CONVERSION_WATCH_MIN_CONVERSION: '0.25',
+        POWERTOOLS_METRICS_NAMESPACE: 'onetime',
+        POWERTOOLS_SERVICE_NAME: 'onetime',
+      }),
+    });
+    // Five minutes past every hour, by an EventBridge schedule rule.
+    const watchId = Object.entries(resources(template, 'AWS::Lambda::Function')).find(
+      ([, f]) => f === watch,
+    )![0];
+    const rules = Object.values(resources(template, 'AWS::Events::Rule')).filter((r) =>
+      JSON.stringify(r.Properties['Targets']).includes(watchId),
+    );
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Properties['ScheduleExpression']).toBe('cron(5 * * * ? *)');
+    // Its role reads metrics and nothing else (X-Ray's writes and its own log group aside); its own
+    // metric is an EMF line, so no PutMetricData.
+    const roleId = (watch!.Properties['Role'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const grants = statements(template).filter((st) =>
+      st.roles.some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
+    );
+    expect(actionsOf(grants).filter((a) => !/^(xray|logs):/.test(a))).toEqual(['cloudwatch:GetMetricData']);
+    expect(grants.find((st) => actionsOf([st]).includes('cloudwatch:GetMetricData'))).toMatchObject({
+      Resource: '*',
+      Sid: 'ReadActivityMetrics',
+    });
+
+    // The dashboard still graphs each watched country's conversion and volume, and the watch's count.
     const body = JSON.stringify(resources(template, 'AWS::CloudWatch::Dashboard'));
     expect(body).toContain('SMS conversion by country');
-    expect(body).toContain('approved_sms_us / sent_sms_us');
+    for (const c of ['us', 'ca', 'gb', 'fr', 'de', 'es', 'it'])
+      expect(body).toContain(`approved_sms_${c} / sent_sms_${c}`);
+    expect(body).not.toContain('eu1');
+    expect(body).toContain('ConversionCollapsedCountries');
     expect(findings(stack)).toEqual([]);
+    const reasons = JSON.stringify(stack.node.findAll().flatMap((c) => c.node.metadata.map((m) => m.data)));
+    expect(reasons).toMatch(
+      /cloudwatch:GetMetricData \(the service authorization reference lists no resource type/,
+    );
   });
 
-  it('makes no conversion alarm without countries, and graphs the conversion of every channel', () => {
+  it('refuses thresholds the watch could never apply', () => {
+    expect(() =>
+      synthesize({ extra: { conversionAlarm: { countries: ['US'], minConversion: 1.5 } } }),
+    ).toThrow(/minConversion must be a fraction from 0 to 1/);
+    expect(() =>
+      synthesize({ extra: { conversionAlarm: { countries: ['US'], minSendsPerHour: 0 } } }),
+    ).toThrow(/minSendsPerHour must be a whole number/);
+  });
+
+  it('makes no conversion watch nor alarm without countries, and graphs the conversion of every channel', () => {
+    expect(withBus.activity.conversionWatch).toBeUndefined();
+    expect(
+      Object.values(resources(withBus.template, 'AWS::Lambda::Function')).filter((f) =>
+        String(f.Properties['Description']).includes('conversion'),
+      ),
+    ).toEqual([]);
     const none = Object.values(resources(withBus.template, 'AWS::CloudWatch::Alarm')).filter((a) =>
       String(a.Properties['AlarmDescription']).includes('SMS conversion collapsed'),
     );

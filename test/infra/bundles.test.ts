@@ -143,7 +143,7 @@ describe('Bundles: the deployed ones are the ones the tests, the bench and the d
       const functions = deployedFunctions(synthesized.stack, synthesized.template);
       const lambdas = resources(synthesized.template, 'AWS::Lambda::Function');
       const ours = await buildBundles([...new Set(functions.map((fn) => fn.handler))], dir);
-      expect(functions.length).toBe(9); // every handler but the three Cognito triggers
+      expect(functions.length).toBe(10); // every handler but the three Cognito triggers
       for (const fn of functions) {
         const assetPath = (lambdas[fn.logicalId] as { Metadata?: Record<string, string> }).Metadata?.[
           'aws:asset:path'

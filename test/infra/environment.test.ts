@@ -153,6 +153,21 @@ describe('Environment: checked at synth by the readers the functions run at cold
     );
     // The activity stream reads only names with defaults: nothing to refuse.
     expect(alone('activity', {})).not.toThrow();
+    expect(alone('conversion-watch', { [ENV.CONVERSION_WATCH_COUNTRIES]: 'US,CA' })).toThrow(
+      'the conversion-watch function would fail at cold start: environment variable CONVERSION_WATCH_MIN_SENDS_PER_HOUR is not set',
+    );
+    const watch = {
+      [ENV.CONVERSION_WATCH_COUNTRIES]: 'US,CA',
+      [ENV.CONVERSION_WATCH_MIN_SENDS_PER_HOUR]: '20',
+      [ENV.CONVERSION_WATCH_MIN_CONVERSION]: '0.3',
+    };
+    expect(alone('conversion-watch', watch)).not.toThrow();
+    expect(alone('conversion-watch', { ...watch, [ENV.CONVERSION_WATCH_COUNTRIES]: 'US,usa' })).toThrow(
+      /CONVERSION_WATCH_COUNTRIES must be ISO 3166 alpha-2 codes, comma separated/,
+    );
+    expect(alone('conversion-watch', { ...watch, [ENV.CONVERSION_WATCH_MIN_CONVERSION]: '1.5' })).toThrow(
+      /CONVERSION_WATCH_MIN_CONVERSION must be a fraction from 0 to 1/,
+    );
   });
 
   it('refuses a bad setting or Cognito option in the function that reads it', () => {

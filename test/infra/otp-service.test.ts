@@ -113,11 +113,12 @@ describe('OtpService: the secret', () => {
 
   it('puts no secret in any environment: every variable is a setting, a name, an ARN or a reference', () => {
     const allowed =
-      /^(TABLE_NAME|SECRET_ARN|EVENT_BUS_NAME|NODE_OPTIONS|POWERTOOLS_\w+|OTP_\w+|SMS_\w+|EMAIL_\w+|VOICE_\w+|WHATSAPP_\w+|PARAMETERS_SECRETS_EXTENSION_\w+|SECRETS_MANAGER_\w+|SSM_PARAMETER_STORE_\w+|CASCADE_(?:QUEUE_URL|STATE_MACHINE_ARN)|EXTRA)$/;
+      /^(TABLE_NAME|SECRET_ARN|EVENT_BUS_NAME|NODE_OPTIONS|POWERTOOLS_\w+|OTP_\w+|SMS_\w+|EMAIL_\w+|VOICE_\w+|WHATSAPP_\w+|PARAMETERS_SECRETS_EXTENSION_\w+|SECRETS_MANAGER_\w+|SSM_PARAMETER_STORE_\w+|CASCADE_(?:QUEUE_URL|STATE_MACHINE_ARN)|CONVERSION_WATCH_\w+|EXTRA)$/;
     // Every function of the stack: the four routes, the cascade's starter and step, the activity
-    // stream, the delivery receipts, and the custom resource that turns SNS SMS delivery-status logging on.
+    // stream, the conversion watch, the delivery receipts, and the custom resource that turns SNS SMS
+    // delivery-status logging on.
     const functions = Object.values(resources(full.template, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(9);
+    expect(functions).toHaveLength(10);
     for (const fn of functions) {
       const variables =
         (fn.Properties['Environment'] as { Variables: Record<string, unknown> } | undefined)?.Variables ?? {};
@@ -214,10 +215,11 @@ describe('OtpService: the functions', () => {
       });
       expect(envOf(minimal, name)['NODE_OPTIONS']).toBe('--enable-source-maps');
     }
-    // The four routes, the cascade's starter and step, the activity stream's function, the delivery
-    // receipts' function and the custom resource that turns SNS SMS delivery-status logging on.
+    // The four routes, the cascade's starter and step, the activity stream's function, the conversion
+    // watch, the delivery receipts' function and the custom resource that turns SNS SMS
+    // delivery-status logging on.
     expect(resources(minimal.template, 'AWS::Lambda::Function')).toSatisfy(
-      (fns: object) => Object.keys(fns).length === 9,
+      (fns: object) => Object.keys(fns).length === 10,
     );
   });
 
@@ -339,10 +341,12 @@ describe('OtpService: permissions', () => {
     // vended log delivery, neither of which supports resource-level permissions, and the activity
     // stream's role dynamodb:ListStreams, which has none either, and the delivery receipts' custom
     // resource sns:SetSMSAttributes, an account-level setting with no resource, and (voice asks for
-    // conversion feedback) the activity stream's sms-voice:PutMessageFeedback, which names a message id.
+    // conversion feedback) the activity stream's sms-voice:PutMessageFeedback, which names a message id,
+    // and the conversion watch's cloudwatch:GetMetricData, which has no resource-level permission.
     expect(new Set(unscoped)).toEqual(
       new Set([
         'sns:Publish',
+        'cloudwatch:GetMetricData',
         'sms-voice:PutMessageFeedback',
         'sns:SetSMSAttributes',
         'dynamodb:ListStreams',
@@ -720,8 +724,10 @@ describe('OtpService: operations', () => {
     }
     // The alarm-status widget lists the activity stream's alarms too.
     const alarmIds = Object.keys(resources(full.template, 'AWS::CloudWatch::Alarm'));
-    // Refused deliveries, the stream behind, batches given up, and the conversion of US and CA.
+    // Refused deliveries, the stream behind, batches given up, and the conversion watch's one alarm
+    // (US and CA).
     expect(alarmIds.filter((id) => id.startsWith('OtpServiceActivity')).length).toBe(4);
+    expect(alarmIds.filter((id) => id.startsWith('OtpServiceActivityConversionWatch')).length).toBe(1);
     for (const id of alarmIds) expect(body, id).toContain(id);
   });
 });
@@ -816,8 +822,9 @@ describe('OtpService: delivery receipts', () => {
     expect(Object.keys(resources(off.template, 'AWS::SES::ConfigurationSet'))).toHaveLength(0);
     expect(envOf(off, 'start')['EMAIL_CONFIGURATION_SET']).toBeUndefined();
     expect(envOf(off, 'start')['VOICE_CONFIGURATION_SET']).toBeUndefined();
-    // The four routes, the cascade's starter and step, and the activity stream: no receipts function.
-    expect(Object.keys(resources(off.template, 'AWS::Lambda::Function'))).toHaveLength(7);
+    // The four routes, the cascade's starter and step, the activity stream and the conversion watch:
+    // no receipts function.
+    expect(Object.keys(resources(off.template, 'AWS::Lambda::Function'))).toHaveLength(8);
   });
 });
 
