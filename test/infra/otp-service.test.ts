@@ -6,6 +6,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ALLOWED_COUNTRIES, DEFAULT_SETTINGS } from '../../functions/core/settings.ts';
 import { OtpService } from '../../infra/otp-service.ts';
+import type { OtpServiceProps } from '../../infra/otp-service-props.ts';
 import {
   ALARM_TOPIC_ARN,
   actionsOf,
@@ -729,6 +730,43 @@ describe('OtpService: operations', () => {
     expect(alarmIds.filter((id) => id.startsWith('OtpServiceActivity')).length).toBe(4);
     expect(alarmIds.filter((id) => id.startsWith('OtpServiceActivityConversionWatch')).length).toBe(1);
     for (const id of alarmIds) expect(body, id).toContain(id);
+  });
+});
+
+describe('OtpService: the conversion watch', () => {
+  const watchEnv = (s: Synthesized) => {
+    const fns = Object.values(resources(s.template, 'AWS::Lambda::Function')).filter((f) =>
+      String(f.Properties['Description']).includes('conversion'),
+    );
+    return fns.map((f) => (f.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables);
+  };
+
+  it("watches the allowed countries with the defaults, none when they are '*', nothing when turned off", () => {
+    expect(watchEnv(minimal)).toEqual([
+      expect.objectContaining({
+        CONVERSION_WATCH_COUNTRIES: DEFAULT_ALLOWED_COUNTRIES.join(','),
+        CONVERSION_WATCH_MIN_SENDS_PER_HOUR: '20',
+        CONVERSION_WATCH_MIN_CONVERSION: '0.3',
+      }),
+    ]);
+    expect(watchEnv(synthesize({ allowedCountries: ['*'] }))).toEqual([]);
+    expect(watchEnv(synthesize({ alarms: { conversionCollapse: false } }))).toEqual([]);
+  });
+
+  it('takes the README example as written', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const example = readme.split('**Conversion alarm**')[1]?.match(/```ts\n([\s\S]*?)```/)?.[1] ?? '';
+    const alarms = /alarms: (\{.*\}),\n/.exec(example)?.[1];
+    expect(alarms).toBeDefined();
+    // The object literal as the README spells it (TypeScript that is also plain JavaScript).
+    const props = new Function(`return ${alarms}`)() as OtpServiceProps['alarms'];
+    expect(watchEnv(synthesize({ alarms: props }))).toEqual([
+      expect.objectContaining({
+        CONVERSION_WATCH_COUNTRIES: 'US,GB',
+        CONVERSION_WATCH_MIN_SENDS_PER_HOUR: '50',
+        CONVERSION_WATCH_MIN_CONVERSION: '0.25',
+      }),
+    ]);
   });
 });
 

@@ -3,8 +3,10 @@
  * bundles (test/infra/deployed-*.test.ts). One HTTP server answers each service in its own wire format,
  * so the SDK's real serializers, parsers and checks run in the function: DynamoDB is forwarded to the
  * run's DynamoDB Local; SNS and SES (query protocol, XML), SMS-Voice v2, Step Functions and SQS
- * (JSON 1.0: SendTextMessage, SendVoiceMessage and Notify's two sends), EventBridge and Secrets Manager (JSON 1.1), and End User Messaging Social (REST JSON:
- * the operation is the request's path) are answered here. The functions reach it
+ * (JSON 1.0: SendTextMessage, SendVoiceMessage and Notify's two sends), CloudWatch's GetMetricData
+ * (JSON 1.0 with the pinned client, 3.1178: its runtime config names AwsJson1_0Protocol, target
+ * `GraniteServiceVersion20100801`, signing name `monitoring`), EventBridge and Secrets Manager (JSON
+ * 1.1), and End User Messaging Social (REST JSON: the operation is the request's path) are answered here. The functions reach it
  * through `AWS_ENDPOINT_URL_<SERVICE_ID>` (`endpointVariables`), and every request is recorded with
  * the function that made it (the access key id each function is given: `credentialsFor`).
  */
@@ -16,7 +18,7 @@ import { STUB_SECRET } from './extension-stub.ts';
 export interface RecordedCall {
   /** The function that signed the request (its access key id). */
   function: string;
-  /** The signing name: dynamodb, sns, ses, sms-voice, states, sqs, events, secretsmanager, social-messaging. */
+  /** The signing name: dynamodb, sns, ses, sms-voice, states, sqs, events, secretsmanager, social-messaging, monitoring. */
   service: string;
   operation: string;
   region: string;
@@ -31,6 +33,11 @@ export interface AwsEndpoints {
   calls: RecordedCall[];
   /** The key-material secret as Secrets Manager holds it (the key rotation reads and writes it). */
   secret: { value: string; createdDate: Date; versions: number };
+  /**
+   * What GetMetricData answers, by query id (e.g. `sent_us`): the sum of the request's first hour
+   * (`earlier`) and of its second (`hour`); a query not named here, or an hour left out, has no datapoint.
+   */
+  metricData: Map<string, { earlier?: number; hour?: number }>;
   close(): Promise<void>;
 }
 
@@ -45,6 +52,7 @@ export const SERVICE_ENDPOINT_IDS = [
   'EVENTBRIDGE',
   'SECRETS_MANAGER',
   'SOCIALMESSAGING',
+  'CLOUDWATCH',
 ] as const;
 
 /** The REST JSON operations answered here, by method and path (the SDK's `http` trait). */
@@ -85,6 +93,7 @@ export async function startAwsEndpoints(options: {
   const names = new Map(options.functionNames.map((name) => [credentialsFor(name).AWS_ACCESS_KEY_ID, name]));
   const calls: RecordedCall[] = [];
   const secret = { value: STUB_SECRET, createdDate: new Date(Date.now() - 100 * 86_400_000), versions: 1 };
+  const metricData: AwsEndpoints['metricData'] = new Map();
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -116,7 +125,7 @@ export async function startAwsEndpoints(options: {
         });
         return;
       }
-      const reply = answerFor(call, secret);
+      const reply = answerFor(call, secret, metricData);
       if (!reply) {
         answer(400, 'application/x-amz-json-1.0', JSON.stringify({ __type: 'UnknownOperationException' }));
         return;
@@ -129,6 +138,7 @@ export async function startAwsEndpoints(options: {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     calls,
     secret,
+    metricData,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
@@ -145,6 +155,7 @@ const XML = 'text/xml';
 function answerFor(
   call: RecordedCall,
   secret: AwsEndpoints['secret'],
+  metricData: AwsEndpoints['metricData'],
 ): { contentType: string; body: string } | undefined {
   const id = randomUUID();
   const { input } = call;
@@ -230,6 +241,32 @@ function answerFor(
           MessageFeedbackStatus: input['MessageFeedbackStatus'],
         }),
       };
+    case 'monitoring GetMetricData': {
+      // JSON 1.0 timestamps are epoch seconds. Each query's datapoints: the request's first hour
+      // (`earlier`) and its second (`hour`), as `metricData` names them.
+      const start = Number(input['StartTime']);
+      const queries = (input['MetricDataQueries'] as Array<{ Id: string }> | undefined) ?? [];
+      return {
+        contentType: JSON_10,
+        body: JSON.stringify({
+          MetricDataResults: queries.map(({ Id }) => {
+            const sums = metricData.get(Id) ?? {};
+            const points = [
+              [start, sums.earlier],
+              [start + 3600, sums.hour],
+            ].filter((point): point is [number, number] => point[1] !== undefined);
+            return {
+              Id,
+              Label: Id,
+              StatusCode: 'Complete',
+              Timestamps: points.map(([at]) => at),
+              Values: points.map(([, value]) => value),
+            };
+          }),
+          Messages: [],
+        }),
+      };
+    }
     default:
       return undefined;
   }

@@ -286,6 +286,61 @@ export async function keyRotationFlow(stack: DeployedStack): Promise<unknown> {
   });
 }
 
+/** The scheduled event EventBridge's rule delivers (the watch reads only the clock). */
+const scheduledEvent = () => ({
+  version: '0',
+  id: 'tick',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: new Date().toISOString(),
+  region: 'eu-west-1',
+  resources: [],
+  detail: {},
+});
+
+/**
+ * The hourly conversion watch, as its schedule runs it: CloudWatch answers that the first watched
+ * country's SMS rose from 10 to 50 sends an hour with 2 approved (collapsed) and the second's held at
+ * 50 with 2 approved (steady: no alarm); the watch asks once for every watched country's Sent and
+ * Approved, names the first alone, logs it (counts, no destination) and publishes 1 for the alarm.
+ */
+export async function conversionWatchFlow(stack: DeployedStack): Promise<void> {
+  const countries = stack.environmentOf('conversion-watch')['CONVERSION_WATCH_COUNTRIES']!.split(',');
+  expect(countries.length).toBeGreaterThanOrEqual(2);
+  const [rising, steady] = countries.map((c) => c.toLowerCase()) as [string, string];
+  stack.endpoints.metricData.set(`sent_${rising}`, { earlier: 10, hour: 50 });
+  stack.endpoints.metricData.set(`approved_${rising}`, { hour: 2 });
+  stack.endpoints.metricData.set(`sent_${steady}`, { earlier: 50, hour: 50 });
+  stack.endpoints.metricData.set(`approved_${steady}`, { hour: 2 });
+  const answer = await stack.invoke<{ hour: string; collapsed: string[] }>(
+    'conversion-watch',
+    scheduledEvent(),
+  );
+  expect(answer.collapsed).toEqual([rising.toUpperCase()]);
+  const calls = stack.callsOf('conversion-watch', 'monitoring', 'GetMetricData');
+  expect(calls).toHaveLength(1);
+  const ids = (calls[0]!.input['MetricDataQueries'] as Array<{ Id: string }>).map((q) => q.Id);
+  expect(ids).toEqual(countries.flatMap((c) => [`sent_${c.toLowerCase()}`, `approved_${c.toLowerCase()}`]));
+  const output = stack.processes.get('conversion-watch')!.output.join('');
+  const lines = output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(lines).toContainEqual(
+    expect.objectContaining({
+      message: 'SMS conversion collapsed',
+      country: rising.toUpperCase(),
+      sends: 50,
+      approvals: 2,
+      rate: 0.04,
+      earlierSends: 10,
+    }),
+  );
+  expect(lines).toContainEqual(expect.objectContaining({ ConversionCollapsedCountries: 1 }));
+  expect(output).not.toMatch(/\+\d{6,}/);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

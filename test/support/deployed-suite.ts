@@ -12,6 +12,7 @@ import {
   activityFlow,
   apiFlow,
   cognitoFlow,
+  conversionWatchFlow,
   feedbackFlow,
   fillSpendBrake,
   keyRotationFlow,
@@ -144,6 +145,15 @@ export function describeDeployedStack(
         FLOW_TIMEOUT,
       );
     }
+
+    it(
+      'the hourly conversion watch reads every watched country in one GetMetricData call and names the collapsed one',
+      async (context) => {
+        if (!stack.has('conversion-watch')) context.skip();
+        await conversionWatchFlow(stack);
+      },
+      FLOW_TIMEOUT,
+    );
 
     if (options.keyRotation) {
       it(

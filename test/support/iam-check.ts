@@ -164,6 +164,10 @@ export function needsOf(call: RecordedCall): Need[] {
         ]),
       ];
     }
+    case 'monitoring':
+      // CloudWatch signs as `monitoring`; its IAM prefix is `cloudwatch`. GetMetricData has no
+      // resource-level permissions: IAM authorises it against "*".
+      return [need(`cloudwatch:${operation}`, ['*'])];
     default:
       return [need(`${call.service}:${operation}`, ['*'])];
   }

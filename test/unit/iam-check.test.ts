@@ -121,4 +121,19 @@ describe('The IAM check of recorded calls', () => {
       { action: 'sms-voice:PutMessageFeedback', resource: '*' },
     ]);
   });
+
+  it('authorises a CloudWatch call (signed as `monitoring`) as `cloudwatch:` against `*`, and no grant it does not use', () => {
+    const read = call('monitoring', 'GetMetricData', { MetricDataQueries: [{ Id: 'sent_us' }] });
+    expect(needsOf(read).map((need) => [need.action, need.resources])).toEqual([
+      ['cloudwatch:GetMetricData', ['*']],
+    ]);
+    const granted: Statement[] = [{ Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' }];
+    expect(checkRole(granted, resolve, [read])).toEqual({ denied: [], unused: [], broader: [] });
+    const withPut: Statement[] = [
+      { Effect: 'Allow', Action: ['cloudwatch:GetMetricData', 'cloudwatch:PutMetricData'], Resource: '*' },
+    ];
+    expect(checkRole(withPut, resolve, [read]).unused).toEqual([
+      { action: 'cloudwatch:PutMetricData', resource: '*' },
+    ]);
+  });
 });
