@@ -223,8 +223,10 @@ export interface Measured {
   itemBytes: number;
   /** One voice event through the receipts function (a call sends four). */
   voiceReceipt?: Invocation;
-  /** The distinct metrics (name and dimension values) the activity function's EMF lines published. */
+  /** The distinct metrics (name and dimension values) the activity function's and the watch's EMF lines published. */
   emfMetrics: string[];
+  /** The hourly conversion watch, when the stack has it: its countries (two metrics requested each a run). */
+  watch?: { countries: number };
   /** The lines the start function's metric filters matched (none in a run of accepted sends). */
   filteredLines: number;
 }
@@ -425,6 +427,17 @@ export async function measureStack(
       take('delivery-receipts (4 voice events of one call)');
     }
 
+    // The hourly conversion watch: a warm-up (its cold start), then the measured runs (CloudWatch's
+    // recording endpoint answers with no datapoints: nothing collapsed, the metric is 0).
+    let watch: Measured['watch'];
+    if (stack.has('conversion-watch')) {
+      const tick = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
+      await meter.invoke('conversion-watch', tick, false);
+      for (let round = 0; round < ROUNDS; round++) await meter.invoke('conversion-watch', tick);
+      const countries = stack.environmentOf('conversion-watch')['CONVERSION_WATCH_COUNTRIES'] ?? '';
+      watch = { countries: countries.split(',').length };
+    }
+
     const item =
       (
         await stack.dynamodb.send(
@@ -449,7 +462,11 @@ export async function measureStack(
         smsLogLineBytes,
         itemBytes,
         ...(voiceReceipt ? { voiceReceipt } : {}),
-        emfMetrics: emfMetricsIn(meter.lines.get('activity') ?? []),
+        emfMetrics: emfMetricsIn([
+          ...(meter.lines.get('activity') ?? []),
+          ...(meter.lines.get('conversion-watch') ?? []),
+        ]),
+        ...(watch ? { watch } : {}),
         filteredLines: (meter.lines.get('start') ?? []).filter((line) =>
           /"message":"(send rate limited|cascade was not scheduled)"/.test(line),
         ).length,

@@ -76,7 +76,12 @@ interface Scenario {
   phoneChannels: number;
 }
 
-type Line = [driver: string, dollars: number, note: string];
+/**
+ * Which part of the bill a line is: what each verification adds, or what the stack costs a month for
+ * being deployed at all (alarms, dashboard, metrics, the secret, keys, idle polls, the hourly watch).
+ */
+type Part = 'verification' | 'fixed';
+type Line = [driver: string, dollars: number, note: string, part: Part];
 
 /** Billed milliseconds at `memoryMb`: CPU scaled to the memory's share of a vCPU, plus the waits. */
 function billedMs(sample: Invocation, memoryMb: number): number {
@@ -213,7 +218,11 @@ function bill(
   // (measured from the activity function's EMF lines) every hour; the upper bound, every metric of every
   // channel and allowed country and every log filter each hour, is stated beside it.
   const countries = DEFAULT_ALLOWED_COUNTRIES.length;
-  const emfUpperBound = ACTIVITY_METRICS.length * scenario.channels + scenario.phoneChannels * countries;
+  // The watch publishes one metric of its own (ConversionCollapsedCountries), every hour.
+  const emfUpperBound =
+    ACTIVITY_METRICS.length * scenario.channels +
+    scenario.phoneChannels * countries +
+    (measured.watch ? 1 : 0);
   const filterUpperBound = billed.metricFilters.reduce(
     (sum, filter) => sum + (filter.dimensions ? Object.keys(RATE_LIMIT_REASONS).length : 1),
     0,
@@ -239,9 +248,12 @@ function bill(
   const keys = billed.kmsKeys * PRICES.kms.keyMonth;
 
   const cascadeQueue = billed.transitionsPerOneStepCascade > 0;
-  const sqs =
-    ((scenario.fallback ? volume * 3 : 0) + (cascadeQueue ? IDLE_SQS_POLLS_PER_MONTH : 0)) *
-    PRICES.sqs.perRequest;
+  const sqs = (scenario.fallback ? volume * 3 : 0) * PRICES.sqs.perRequest;
+  const idlePolls = (cascadeQueue ? IDLE_SQS_POLLS_PER_MONTH : 0) * PRICES.sqs.perRequest;
+
+  // The hourly conversion watch: its invocations (measured here), its log lines and Lambda's, and its
+  // GetMetricData call (Sent and Approved of each watched country).
+  const watch = watchCost(scenario);
   const stepFunctions = executions * billed.transitionsPerOneStepCascade * PRICES.stepFunctions.perTransition;
   const events = volume * measured.eventsPerVerification * PRICES.eventBridge.perEvent;
 
@@ -250,6 +262,7 @@ function bill(
       'API Gateway REST (start + check)',
       api,
       '2 requests; REST is fixed by the contract (`x-api-key` API keys)',
+      'verification',
     ],
     [
       'Lambda (requests + GB-s)',
@@ -260,51 +273,104 @@ function bill(
           (run) => `${run.handler} ${billedMs(run.sample, billed.functions.get(run.handler)!.memoryMb)} ms`,
         )
         .join(', '),
+      'verification',
     ],
     [
       'DynamoDB on-demand',
       dynamodb,
       `${fmt(writes / volume, 1)} write + ${fmt(reads / volume, 1)} read units per verification`,
+      'verification',
     ],
     [
       'CloudWatch Logs (ingest + 1 month stored)',
       logs,
       `${fmt(logBytes / volume / 1024, 2)} KB per verification: functions ${fmt(functionLogBytes / volume, 0)} B, Lambda START/END/REPORT ${fmt(platformLogBytes / volume, 0)} B, access log ${fmt(accessLogBytes / volume, 0)} B, SNS SMS status ${fmt(smsStatusBytes / volume, 0)} B${executions ? `, workflow ${fmt(workflowLogBytes / volume, 0)} B` : ''}`,
+      'verification',
     ],
-    ['X-Ray', xray, `${fmt(traces / 1000, 0)}k traces a month (100k free)`],
-    ['EventBridge events', events, `${fmt(measured.eventsPerVerification, 1)} event per verification`],
+    ['X-Ray', xray, `${fmt(traces / 1000, 0)}k traces a month (100k free)`, 'verification'],
     [
-      'Custom metrics (fixed)',
-      metrics,
-      `${emfMetrics} published by this flow (${measured.emfMetrics.join(', ')}); at most ${emfUpperBound} EMF (${ACTIVITY_METRICS.length} per channel, Sent × ${countries} countries per phone channel) + ${filterUpperBound} from log filters, $${fmt(metricsUpperBound)} a month, if every one had data every hour`,
-    ],
-    ['Alarms (fixed)', alarms, `${billed.alarms} alarms evaluating ${billed.alarmMetrics} metrics`],
-    ['Dashboard (fixed)', dashboards, `${billed.dashboards} dashboard`],
-    ['Secrets Manager (fixed)', secrets, `${billed.secrets} secret, ~${fmt(secretCalls / 1000, 0)}k reads`],
-    ...(keys ? [['KMS keys (fixed)', keys, `${billed.kmsKeys} key(s)`] as Line] : []),
-    [
-      'SQS',
-      sqs,
-      scenario.fallback
-        ? '3 requests per delayed message + idle long polls'
-        : 'idle long polls of the cascade queue',
+      'EventBridge events',
+      events,
+      `${fmt(measured.eventsPerVerification, 1)} event per verification`,
+      'verification',
     ],
     ...(scenario.fallback
       ? [
+          ['SQS (delayed messages)', sqs, '3 requests per delayed message', 'verification'] as Line,
           [
             'Step Functions Standard',
             stepFunctions,
             `${billed.transitionsPerOneStepCascade} transitions × ${fmt(scenario.pending * 100, 0)} % started`,
+            'verification',
           ] as Line,
         ]
       : []),
+    ['Alarms', alarms, `${billed.alarms} alarms evaluating ${billed.alarmMetrics} metrics`, 'fixed'],
+    ['Dashboard', dashboards, `${billed.dashboards} dashboard`, 'fixed'],
+    [
+      'Custom metrics',
+      metrics,
+      `${emfMetrics} published by this flow (${measured.emfMetrics.join(', ')}); at most ${emfUpperBound} EMF (${ACTIVITY_METRICS.length} per channel, Sent × ${countries} countries per phone channel${measured.watch ? ', the watch’s 1' : ''}) + ${filterUpperBound} from log filters, $${fmt(metricsUpperBound)} a month, if every one had data every hour`,
+      'fixed',
+    ],
+    ['Secrets Manager', secrets, `${billed.secrets} secret, ~${fmt(secretCalls / 1000, 0)}k reads`, 'fixed'],
+    ...(keys ? [['KMS keys', keys, `${billed.kmsKeys} key(s)`, 'fixed'] as Line] : []),
+    ...(cascadeQueue
+      ? [
+          [
+            'SQS idle long polls',
+            idlePolls,
+            'of the cascade queue: 5 pollers × one 20 s poll each',
+            'fixed',
+          ] as Line,
+        ]
+      : []),
+    ...(watch ? [['Conversion watch', watch.dollars, watch.note, 'fixed'] as Line] : []),
   ];
-  const total = lines.reduce((sum, [, dollars]) => sum + dollars, 0);
+  const sumOf = (part?: Part) =>
+    lines
+      .filter((line) => part === undefined || line[3] === part)
+      .reduce((sum, [, dollars]) => sum + dollars, 0);
   return {
-    lines: lines.map(([d, dollars, n]) => [d, dollars * perMillion, n] as Line),
-    total: total * perMillion,
+    lines: lines.map(([d, dollars, n, part]) => [d, dollars * perMillion, n, part] as Line),
+    total: sumOf() * perMillion,
+    /** What each 1M verifications adds, and what the month costs for being deployed at all. */
+    perVerification: sumOf('verification') * perMillion,
+    fixedPerMonth: sumOf('fixed'),
+    fixed: sumOf('fixed') * perMillion,
     platformLogBytes,
     logsGb,
+  };
+}
+
+/** Runs of the hourly conversion watch a month: one an hour. */
+const WATCH_RUNS_PER_MONTH = 730;
+
+/**
+ * The hourly conversion watch a month: 730 invocations at its measured duration and log output, with
+ * Lambda's own lines, and its GetMetricData call (two metrics requested per watched country).
+ */
+function watchCost(scenario: Scenario): { dollars: number; note: string } | undefined {
+  const { billed, measured } = scenario.stack;
+  const fn = billed.functions.get('conversion-watch');
+  if (!measured.watch || !fn) return undefined;
+  const sample = measured.meter.typical('conversion-watch');
+  const ms = billedMs(sample, fn.memoryMb);
+  const lambda =
+    WATCH_RUNS_PER_MONTH *
+    (PRICES.lambda.perRequest + (fn.memoryMb / 1024) * (ms / 1000) * PRICES.lambda.arm64GbSecond[0]![1]);
+  const traced = fn.tracing === 'Active';
+  const platform =
+    fn.systemLogLevel === 'WARN' ? 0 : platformBytes(fn.memoryMb, traced) + PLATFORM_EVENTS * EVENT_OVERHEAD;
+  const logBytes = WATCH_RUNS_PER_MONTH * (sample.logBytes + sample.logLines * EVENT_OVERHEAD + platform);
+  const logs =
+    (logBytes / BYTES_PER_GB) *
+    (PRICES.cloudWatch.logsIngestedPerGb[0]![1] + PRICES.cloudWatch.logsStoredGbMonth);
+  const metricsRequested = WATCH_RUNS_PER_MONTH * 2 * measured.watch.countries;
+  const reads = metricsRequested * PRICES.cloudWatch.getMetricDataPerMetric;
+  return {
+    dollars: lambda + logs + reads,
+    note: `${WATCH_RUNS_PER_MONTH} runs at ${ms} ms (measured, ${fn.memoryMb} MB) $${fmt(lambda, 4)}, logs $${fmt(logs, 4)}, GetMetricData ${fmt(metricsRequested / 1000, 1)}k metrics requested (2 × ${measured.watch.countries} countries an hour) $${fmt(reads)}; its alarm is counted under Alarms`,
   };
 }
 
@@ -327,6 +393,21 @@ function accessLogLineBytes(format: string): number {
   return Buffer.byteLength(
     format.replace(/\$context\.([a-zA-Z.]+)/g, (_, key: string) => sample[key] ?? '-'),
   );
+}
+
+/**
+ * The conversion-collapse alarms as they were (metric math, five countries an alarm, every metric read
+ * billed) beside the hourly watch and its one alarm, at the default stack's countries.
+ */
+function conversionWatchLever(stack: Scenario['stack'], lines: readonly Line[]): string[] {
+  const countries = stack.measured.watch?.countries;
+  const watch = lines.find(([driver]) => driver === 'Conversion watch')?.[1];
+  if (countries === undefined || watch === undefined) return [];
+  const before = 2 * countries * PRICES.cloudWatch.alarmMetricMonth;
+  const after = PRICES.cloudWatch.alarmMetricMonth + watch;
+  return [
+    `- **Conversion watch** (taken): the metric-math alarms of ${countries} countries read ${2 * countries} alarm metrics, ${usd(before)} a month; one hourly function (GetMetricData for the last full hour and the hour before) and one alarm cost ${usd(after)} a month (the alarm ${usd(PRICES.cloudWatch.alarmMetricMonth)}, the watch ${usd(watch)}), and compare each country with its earlier hour, which metric math cannot.`,
+  ];
 }
 
 const fmt = (n: number, digits = 2) =>
@@ -423,24 +504,48 @@ export async function benchCost(
     '',
   );
 
-  const results: Array<{ scenario: Scenario; volume: number; total: number; lines: Line[] }> = [];
+  const results: Array<{
+    scenario: Scenario;
+    volume: number;
+    total: number;
+    fixed: number;
+    lines: Line[];
+  }> = [];
   for (const scenario of scenarios) {
     const bills = VOLUMES.map((volume) => bill(scenario, volume));
+    const [low, high] = bills as [(typeof bills)[0], (typeof bills)[0]];
     out.push(
       `### ${scenario.name}`,
       '',
-      `| driver | 1M a month | 100M a month | what |`,
+      `Being deployed at all costs ${usd(low.fixedPerMonth)} a month (the fixed part below, whatever the volume); each 1M verifications adds ${usd(low.perVerification)} at 1M a month, ${usd(high.perVerification)} at 100M.`,
+      '',
+      `| driver | per 1M at 1M a month | per 1M at 100M a month | what |`,
       '| --- | --- | --- | --- |',
     );
-    bills[0]!.lines.forEach(([driver, dollars, note], i) => {
-      out.push(`| ${driver} | ${usd(dollars)} | ${usd(bills[1]!.lines[i]![1])} | ${note} |`);
-    });
-    out.push(
-      `| **total per 1M verifications** | **${usd(bills[0]!.total)}** | **${usd(bills[1]!.total)}** | |`,
-      '',
-    );
+    for (const [part, title] of [
+      ['verification', 'Per verification'],
+      ['fixed', 'Fixed a month, for being deployed (spread over the month’s verifications)'],
+    ] as const) {
+      out.push(`| *${title}* | | | |`);
+      low.lines.forEach(([driver, dollars, note, linePart], i) => {
+        if (linePart === part)
+          out.push(`| ${driver} | ${usd(dollars)} | ${usd(high.lines[i]![1])} | ${note} |`);
+      });
+      out.push(
+        part === 'verification'
+          ? `| **per verification, subtotal** | **${usd(low.perVerification)}** | **${usd(high.perVerification)}** | |`
+          : `| **fixed, subtotal** | **${usd(low.fixed)}** | **${usd(high.fixed)}** | ${usd(low.fixedPerMonth)} a month at 1M, ${usd(high.fixedPerMonth)} at 100M (the secret's reads and the metrics with data grow a little with traffic) |`,
+      );
+    }
+    out.push(`| **total per 1M verifications** | **${usd(low.total)}** | **${usd(high.total)}** | |`, '');
     VOLUMES.forEach((volume, i) => {
-      results.push({ scenario, volume, total: bills[i]!.total, lines: bills[i]!.lines });
+      results.push({
+        scenario,
+        volume,
+        total: bills[i]!.total,
+        fixed: bills[i]!.fixed,
+        lines: bills[i]!.lines,
+      });
     });
   }
 
@@ -464,10 +569,11 @@ export async function benchCost(
     `- **Lambda's system log level WARN** (not taken): would drop the START/END/REPORT lines, ${usd(base.total - warn.total)} per 1M; the runbook reads REPORT lines (Init Duration, \`Task timed out\`), so they stay.`,
     `- **Memory** (not changed: 1,024 MB): the table above prices each function's measured CPU and waits at four sizes; start and check at their cheapest size would save ${usd(memorySaving)} per 1M warm, while a cold start, CPU-bound, runs 2–4× longer at 256–512 MB (the functions' own cold-start budget is issue 17's other goal).`,
     `- **Write units per send** (storage not redesigned): the send's transaction writes the verification and ${sendCounters} counters (destination, spend-brake minute and day shards), 2 WCU each: each counter costs ${usd(2 * PRICES.dynamodb.perWriteUnit * 1e6)} per 1M; writing them outside a transaction would save half of that, at the price of the invariants docs/storage.md holds.`,
+    ...conversionWatchLever(plain, base.lines),
     `- **REST API** ${usd(tiered(2e6, PRICES.apiGateway.restRequests))} per 1M (start + check at $3.50 per million) is fixed by the contract: \`x-api-key\` API keys and usage plans exist only on REST APIs.`,
     '',
   );
-  for (const { scenario, volume, total, lines } of results) {
+  for (const { scenario, volume, total, fixed, lines } of results) {
     const goal = scenario.fallback ? GOALS.withFallback : GOALS.withoutFallback;
     const cost = (prefix: string) => lines.find(([driver]) => driver.startsWith(prefix))?.[1] ?? 0;
     // What no lever of this issue moves: the REST API (the contract), the table's writes (storage is
@@ -478,7 +584,7 @@ export async function benchCost(
         ? ''
         : floor > goal
           ? `; not reachable by the levers: REST ${usd(cost('API Gateway'))} + DynamoDB ${usd(cost('DynamoDB'))}${scenario.fallback ? ` + Step Functions ${usd(cost('Step Functions'))}` : ''} alone are ${usd(floor)}`
-          : `; REST, DynamoDB${scenario.fallback ? ' and Step Functions' : ''} are ${usd(floor)}, the rest ${usd(total - floor)} (Lambda ${usd(cost('Lambda'))}, logs ${usd(cost('CloudWatch Logs'))}, fixed costs spread over the month's volume)`;
+          : `; REST, DynamoDB${scenario.fallback ? ' and Step Functions' : ''} are ${usd(floor)}, the rest ${usd(total - floor)} (Lambda ${usd(cost('Lambda'))}, logs ${usd(cost('CloudWatch Logs'))}, the fixed part ${usd(fixed)})`;
     out.push(
       `- ${total <= goal ? 'PASS' : 'FAIL'}: ${scenario.name}, ${volume / 1e6}M a month: ${usd(total)} per 1M verifications (goal ≤ $${goal})${why}`,
     );
@@ -487,5 +593,21 @@ export async function benchCost(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(await benchCost());
+  // Run alone, the section says when and under what load, since the file's header is another run's.
+  const { loadavg } = await import('node:os');
+  const load = () =>
+    loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' / ');
+  const loadAtStart = load();
+  const markdown = await benchCost();
+  const [heading, ...rest] = markdown.split('\n');
+  console.log(
+    [
+      heading,
+      '',
+      `Run alone (\`node --import tsx bench/cost.ts\`) on ${new Date().toISOString()}, load average (1/5/15 min) ${loadAtStart} at start, ${load()} at end; the other sections are from the run the header names.`,
+      ...rest,
+    ].join('\n'),
+  );
 }

@@ -91,6 +91,11 @@ export const PRICES = {
     alarmMetricMonth: 0.1,
     /** Per dashboard-month (the first three of an account are free; not counted here). */
     dashboardMonth: 3,
+    /**
+     * GetMetricData: $0.01 per 1,000 metrics requested (each query of a call counts once, however many
+     * datapoints it returns), as of 2026-12-03; the conversion watch's one call an hour.
+     */
+    getMetricDataPerMetric: 0.01 / 1000,
   },
   xray: {
     /** Traces recorded: $5.00 per million after the first 100,000 a month (free every month). */
@@ -134,7 +139,7 @@ export function pricesMarkdown(): string {
     `DynamoDB on-demand $${d(p.dynamodb.perWriteUnit * M)} per million write units and $${d(p.dynamodb.perReadUnit * M)} per million read units (since the November 2024 halving), storage $${d(p.dynamodb.storageGbMonth)} per GB-month ·`,
     `Step Functions Standard $${d(p.stepFunctions.perTransition * 1000)} per 1,000 transitions ·`,
     `SQS $${d(p.sqs.perRequest * M)} per million requests ·`,
-    `CloudWatch Logs $0.50 per GB ingested, $${d(p.cloudWatch.logsStoredGbMonth)} per GB-month stored; custom metrics $0.30 per metric-month; alarms $${d(p.cloudWatch.alarmMetricMonth)} per alarm metric-month; dashboards $${p.cloudWatch.dashboardMonth} a month ·`,
+    `CloudWatch Logs $0.50 per GB ingested, $${d(p.cloudWatch.logsStoredGbMonth)} per GB-month stored; custom metrics $0.30 per metric-month; alarms $${d(p.cloudWatch.alarmMetricMonth)} per alarm metric-month; dashboards $${p.cloudWatch.dashboardMonth} a month; GetMetricData $${d(p.cloudWatch.getMetricDataPerMetric * 1000)} per 1,000 metrics requested ·`,
     `X-Ray $5.00 per million traces recorded ·`,
     `Secrets Manager $${d(p.secretsManager.secretMonth)} per secret-month and $${d(p.secretsManager.per10kCalls)} per 10,000 calls ·`,
     `EventBridge $1.00 per million events ·`,
