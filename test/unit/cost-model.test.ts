@@ -63,3 +63,29 @@ describe('the EMF metrics a function publishes', () => {
     ]);
   });
 });
+
+describe('the conversion watch in the cost table', () => {
+  it('publishes one metric of its own, found in its EMF line (stamped with the hour judged)', () => {
+    const line = JSON.stringify({
+      _aws: {
+        Timestamp: Date.parse('2026-12-03T09:00:00Z'),
+        CloudWatchMetrics: [
+          {
+            Namespace: 'onetime',
+            Dimensions: [['service']],
+            Metrics: [{ Name: 'ConversionCollapsedCountries', Unit: 'Count' }],
+          },
+        ],
+      },
+      service: 'onetime',
+      ConversionCollapsedCountries: 0,
+    });
+    expect(emfMetricsIn(['{"level":"INFO","message":"other"}', line])).toEqual([
+      'ConversionCollapsedCountries{service=onetime}',
+    ]);
+  });
+
+  it('reads two metrics per country an hour: $0.34 a month for the default 23 countries', () => {
+    expect(730 * 2 * 23 * PRICES.cloudWatch.getMetricDataPerMetric).toBeCloseTo(0.3358, 6);
+  });
+});
