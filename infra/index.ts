@@ -2,7 +2,11 @@
 
 export type { RateLimitReason } from '../functions/core/errors.ts';
 export { DEFAULT_ALLOWED_COUNTRIES, DEFAULT_SETTINGS } from '../functions/core/settings.ts';
-export { OtpActivityStream, type OtpActivityStreamProps } from './activity-stream.ts';
+export {
+  type ConversionAlarmProps,
+  OtpActivityStream,
+  type OtpActivityStreamProps,
+} from './activity-stream.ts';
 export { CascadeWorkflow, type CascadeWorkflowProps } from './cascade-workflow.ts';
 export {
   channelEnvironment,
@@ -21,6 +25,7 @@ export {
   OtpCognitoTriggers,
   type OtpCognitoTriggersProps,
 } from './cognito-triggers.ts';
+export { OtpConversionWatch, type OtpConversionWatchProps } from './conversion-watch.ts';
 export { settingsEnvironment } from './environment.ts';
 export * from './otp-delivery-receipts.ts';
 export { BUNDLE, esbuildOptions, OTP_BUNDLING, OtpFunction, type OtpFunctionProps } from './otp-function.ts';
