@@ -48,6 +48,11 @@ export interface OtpConversionWatchProps {
  * compare an hour with the one before (metric math has no time shift), and a metric-math alarm bills
  * every metric it reads ($0.10 each a month: $4.60 for the default 23 countries); this costs one alarm
  * metric plus ~$0.34 a month of GetMetricData.
+ *
+ * Why a schedule rule, not EventBridge Scheduler: both are free at one run an hour (a rule's scheduled
+ * events are AWS events on the default bus), but a rule invokes the function through its resource
+ * policy, where Scheduler needs a role of its own to assume; the key rotation (otp-key-rotation.ts)
+ * runs the same way.
  */
 export class OtpConversionWatch extends Construct {
   readonly function: OtpFunction;
