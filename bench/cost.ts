@@ -405,8 +405,9 @@ function conversionWatchLever(stack: Scenario['stack'], lines: readonly Line[]):
   if (countries === undefined || watch === undefined) return [];
   const before = 2 * countries * PRICES.cloudWatch.alarmMetricMonth;
   const after = PRICES.cloudWatch.alarmMetricMonth + watch;
+  const metric = PRICES.cloudWatch.metricMonth[0]![1];
   return [
-    `- **Conversion watch** (taken): the metric-math alarms of ${countries} countries read ${2 * countries} alarm metrics, ${usd(before)} a month; one hourly function (GetMetricData for the last full hour and the hour before) and one alarm cost ${usd(after)} a month (the alarm ${usd(PRICES.cloudWatch.alarmMetricMonth)}, the watch ${usd(watch)}), and compare each country with its earlier hour, which metric math cannot.`,
+    `- **Conversion watch** (taken): the metric-math alarms of ${countries} countries read ${2 * countries} alarm metrics, ${usd(before)} a month; one hourly function (GetMetricData for the last full hour and the hour before) and one alarm cost ${usd(after + metric)} a month (the alarm ${usd(PRICES.cloudWatch.alarmMetricMonth)}, the watch ${usd(watch)}, its count as a custom metric ${usd(metric)}), and compare each country with its earlier hour, which metric math cannot.`,
   ];
 }
 
