@@ -50,6 +50,7 @@ import {
   VOICE_ORIGINATION_IDENTITY,
   VOICE_PROTECT_CONFIGURATION_ID,
 } from '../functions/env.ts';
+import { PHONE_METADATA_IMPORT, phoneMetadataAlias } from './phone-metadata.ts';
 import { functionTracing, tracingAt } from './tracing.ts';
 
 /** The deployed functions: one entry file each in functions/handlers/, nothing else there. */
@@ -192,6 +193,9 @@ export const OTP_BUNDLING: BundlingOptions = {
  * Inlined, V8 would still have to pre-parse it at every cold start (bench/peer.ts measured the start
  * and Cognito create functions 1.5× the peer's import CPU, mostly that). A function without dynamic
  * imports is one file as before.
+ *
+ * Phone-number metadata: libphonenumber-js's set without its formatting rules (infra/phone-metadata.ts),
+ * answering every number as the full set does; local mode and the tests run the full set.
  */
 export function esbuildOptions(entryPoint: string, outfile: string): BuildOptions {
   return {
@@ -210,6 +214,7 @@ export function esbuildOptions(entryPoint: string, outfile: string): BuildOption
     sourcesContent: BUNDLE.sourcesContent,
     mainFields: [...BUNDLE.mainFields],
     banner: { js: BUNDLE.banner },
+    alias: phoneMetadataAlias(),
     metafile: true,
     logLevel: 'silent',
   };
@@ -330,6 +335,11 @@ export class OtpFunction extends NodejsFunction {
           ? { commandHooks: splitIntoChunks(resolve(functionProps.entry)) }
           : {}),
         ...functionProps.bundling,
+        // The deployed phone metadata in a function built with options of its own too.
+        esbuildArgs: {
+          '--alias': `${PHONE_METADATA_IMPORT}=${phoneMetadataAlias()[PHONE_METADATA_IMPORT]}`,
+          ...functionProps.bundling?.esbuildArgs,
+        },
       },
       environment: {
         [NODE_OPTIONS]: '--enable-source-maps',

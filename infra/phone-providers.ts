@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as smsvoice from 'aws-cdk-lib/aws-smsvoice';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
-import { getCountries } from 'libphonenumber-js';
+import { getCountries } from '../functions/core/phone-numbers.ts';
 import { DEFAULT_ALLOWED_COUNTRIES, DEFAULT_SETTINGS } from '../functions/core/settings.ts';
 import type { OtpServiceProps } from './otp-service-props.ts';
 

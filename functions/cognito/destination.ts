@@ -1,6 +1,6 @@
-import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { parseDestination } from '../core/destination.ts';
 import { EngineError } from '../core/errors.ts';
+import { getCountryCallingCode, isSupportedCountry, parsePhoneNumber } from '../core/phone-numbers.ts';
 import type { Sealer } from '../core/sealing.ts';
 import { CHANNEL_TRAITS, type Channel, type DestinationKind } from '../core/verification.ts';
 import { type CognitoOptions, isChannel, SignInError } from './challenge.ts';
@@ -86,7 +86,7 @@ export function decoyDestination(input: {
   sealer: Sealer;
 }): ChosenDestination {
   const { username, channels } = input;
-  const usernamePhone = parsePhoneNumberFromString(username.trim());
+  const usernamePhone = parsePhoneNumber(username.trim());
   const usernameIsPhone = username.trim().startsWith('+') && usernamePhone?.isValid() === true;
   const usernameIsEmail = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(username.trim());
 
@@ -111,7 +111,7 @@ export function decoyDestination(input: {
   }
   if (usernameIsPhone && usernamePhone) return { channel, to: usernamePhone.number };
   const country = input.allowedCountries.find((code) => code !== '*' && isSupportedCountry(code)) ?? 'US';
-  const callingCode = getCountryCallingCode(country as Parameters<typeof getCountryCallingCode>[0]);
+  const callingCode = getCountryCallingCode(country);
   // A national number's first digit is rarely 0 or 1; ten digits suit most allowed countries.
   const national = [2 + (digits[2]! % 8), ...digits.slice(3, 12).map((byte) => byte % 10)].join('');
   return { channel, to: `+${callingCode}${national}` };

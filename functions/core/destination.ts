@@ -1,5 +1,5 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { EngineError, invalidRequest } from './errors.ts';
+import { parsePhoneNumber } from './phone-numbers.ts';
 import { parsePushEndpoint } from './push-endpoints.ts';
 import { invisibleCharacterIn } from './text.ts';
 import { CHANNEL_TRAITS, type Channel, type DestinationKind } from './verification.ts';
@@ -68,7 +68,7 @@ function parseEmail(_channel: Channel, to: string): Destination {
 
 function parsePhone(channel: Channel, to: string, { allowedCountries }: DestinationRules): Destination {
   // extract: false — the whole string must be the number, not merely contain one.
-  const phone = to.length <= 40 ? parsePhoneNumberFromString(to.trim(), { extract: false }) : undefined;
+  const phone = to.length <= 40 ? parsePhoneNumber(to.trim(), { extract: false }) : undefined;
   if (!phone?.isValid() || phone.ext !== undefined || !to.trim().startsWith('+')) {
     throw invalidRequest(
       `\`to\` must be a phone number in international format (e.g. +14155550123) for ${channel}.`,

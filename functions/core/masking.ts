@@ -3,7 +3,7 @@
  * "+14155550123" -> "+1********23"; "Ana@Example.com" -> "a***@example.com"; an SNS endpoint ARN ->
  * "APNS:****d4b3".
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { parsePhoneNumber } from './phone-numbers.ts';
 import { maskPushEndpoint } from './push-endpoints.ts';
 
 /**
@@ -17,7 +17,7 @@ export function maskPhone(e164: string): string {
   const budget = Math.floor(digits.length / 2);
   const last = Math.min(2, budget);
   // Undefined for what is not a number of a known calling code: then only the last digits show.
-  const callingCode = plus ? (parsePhoneNumberFromString(e164)?.countryCallingCode ?? '') : '';
+  const callingCode = plus ? (parsePhoneNumber(e164)?.countryCallingCode ?? '') : '';
   const first = digits.startsWith(callingCode) && callingCode.length + last <= budget ? callingCode : '';
   const hidden = digits.length - first.length - last;
   return `${plus}${first}${'*'.repeat(hidden)}${last === 0 ? '' : digits.slice(-last)}`;

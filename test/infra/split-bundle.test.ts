@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -24,6 +24,17 @@ describe('code splitting and bundling options of a function', () => {
       environment,
       bundling: { minify: false },
     });
+    // The same two ways for a function that reads phone numbers (it masks them): the receipts.
+    const sealing = {
+      ...environment,
+      SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbCdEf',
+    };
+    new OtpFunction(stack, 'PhonesPlain', { entry: handlerEntry('delivery-receipts'), environment: sealing });
+    new OtpFunction(stack, 'PhonesOwnOptions', {
+      entry: handlerEntry('delivery-receipts'),
+      environment: sealing,
+      bundling: { minify: false },
+    });
     return app.synth();
   })();
   const assetOf = (id: string) => {
@@ -46,5 +57,25 @@ describe('code splitting and bundling options of a function', () => {
     const dir = assetOf('OwnOptions');
     expect(existsSync(join(dir, 'chunks'))).toBe(false);
     expect(readFileSync(join(dir, 'index.mjs'), 'utf8').split('\n').length).toBeGreaterThan(1000);
+  });
+
+  it('gives both the deployed phone metadata: the parsing rules without the formatting rules', () => {
+    const usFormat = '"($1) $2-$3"';
+    const usPattern = '"[2-9]\\\\d{9}|3\\\\d{6}"';
+    expect(
+      readFileSync(new URL(import.meta.resolve('libphonenumber-js/metadata.min.json')), 'utf8'),
+    ).toContain(usFormat);
+    for (const id of ['PhonesPlain', 'PhonesOwnOptions']) {
+      const dir = assetOf(id);
+      const code = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.mjs'))
+        .map((file) => readFileSync(join(dir, file), 'utf8'))
+        .join('\n');
+      expect({ id, usPattern: code.includes(usPattern), usFormat: code.includes(usFormat) }).toEqual({
+        id,
+        usPattern: true,
+        usFormat: false,
+      });
+    }
   });
 });

@@ -4,6 +4,8 @@
  * the workflow task's input (taken from what the functions sent), the table's stream records, delivery
  * receipts, Cognito's trigger events, the key rotation's schedule.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { expect } from 'vitest';
 import { ALPHANUMERIC } from '../../functions/core/codes.ts';
@@ -98,6 +100,57 @@ function destinationOf(call: RecordedCall): string | undefined {
     input['TargetArn'] ??
     input['Destination.ToAddresses.member.1'] ??
     input['DestinationPhoneNumber']) as string | undefined;
+}
+
+/** The formatting rule of US numbers in libphonenumber-js's metadata; never in a deployed bundle. */
+const US_FORMAT = '"($1) $2-$3"';
+/** The pattern of US national numbers: a parsing rule, in every bundle that reads phone numbers. */
+const US_PATTERN = '"[2-9]\\\\d{9}|3\\\\d{6}"';
+
+/**
+ * Phone numbers in the deployed start function, whose bundle carries libphonenumber-js's metadata
+ * without its formatting rules (infra/phone-metadata.ts) and must answer as the full set does: inside
+ * the shared +1, a Canadian number is sent to and a Jamaican one is refused as a country not allowed;
+ * a valid Russian number is refused the same way, and one digit short it is no number at all (which
+ * error wins is unchanged). Takes a stack that allows US and CA, and neither JM nor RU.
+ */
+export async function phoneNumbersFlow(stack: DeployedStack): Promise<void> {
+  const allowed = stack.environmentOf('start')['OTP_ALLOWED_COUNTRIES']?.split(',') ?? [];
+  expect(allowed).toEqual(expect.arrayContaining(['US', 'CA']));
+  expect(allowed).not.toContain('*');
+  expect(allowed).not.toContain('JM');
+  expect(allowed).not.toContain('RU');
+  const dir = dirname(stack.bundleOf('start'));
+  const bundle = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.mjs'))
+    .map((file) => readFileSync(join(dir, file), 'utf8'))
+    .join('\n');
+  expect(readFileSync(new URL(import.meta.resolve('libphonenumber-js/metadata.min.json')), 'utf8')).toContain(
+    US_FORMAT,
+  );
+  // Booleans, not the bundle: a failure names the rule rather than printing 400 KB.
+  expect({ usNumbersPattern: bundle.includes(US_PATTERN), usFormat: bundle.includes(US_FORMAT) }).toEqual({
+    usNumbersPattern: true,
+    usFormat: false,
+  });
+
+  const start = (to: string) =>
+    stack.api('POST', '/v1/verifications', { to, channel: 'sms', voiceFallback: false });
+  const canada = await start('+1 506 234 5678');
+  expect(canada.statusCode, JSON.stringify(canada.body)).toBe(201);
+  expect(canada.body['to']).toBe('+1********78');
+  for (const [to, code] of [
+    ['+1 876 210 1234', 'country_not_allowed'],
+    ['+7 912 345 67 89', 'country_not_allowed'],
+    ['+7 912 345 67 8', 'invalid_request'],
+  ] as const) {
+    const refused = await stack.api('POST', '/v1/verifications', { to, channel: 'sms' });
+    expect({ to, status: refused.statusCode, error: refused.body['error'] }).toMatchObject({
+      to,
+      status: 400,
+      error: { code, field: 'to' },
+    });
+  }
 }
 
 /** start → check (wrong, right) → status; a second start cancelled twice; Idempotency-Key replayed and freed. */

@@ -16,6 +16,7 @@ import {
   feedbackFlow,
   fillSpendBrake,
   keyRotationFlow,
+  phoneNumbersFlow,
   receiptsFlow,
   runCascade,
   startCascade,
@@ -80,6 +81,14 @@ export function describeDeployedStack(
       'start, check (wrong, right), status and cancel, Idempotency-Key replayed and freed',
       async () => {
         await apiFlow(stack, '+14155550101', '+14155550102');
+      },
+      FLOW_TIMEOUT,
+    );
+
+    it(
+      'phone numbers with the deployed metadata (no formatting rules): allowed sent, others refused as before',
+      async () => {
+        await phoneNumbersFlow(stack);
       },
       FLOW_TIMEOUT,
     );
