@@ -100,11 +100,10 @@ export const logger = new Logger({ serviceName: 'bench' });
 `,
   'check, key given (no secret read)': `
 import { DynamoCheckStore } from './functions/adapters/dynamodb/check-store.ts';
-import { JsonLog } from './functions/adapters/json-log.ts';
 import { Sealer } from './functions/core/sealing.ts';
 import { createCheckRoute } from './functions/http/check-route.ts';
-import { lambdaHandler, serviceName, settings, table } from './functions/wiring/runtime.ts';
-const log = new JsonLog(serviceName);
+import { log } from './functions/wiring/lambda-log.ts';
+import { lambdaHandler, settings, table } from './functions/wiring/runtime.ts';
 export const handler = lambdaHandler(
   createCheckRoute({
     store: new DynamoCheckStore(table),
