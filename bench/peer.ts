@@ -32,8 +32,14 @@ import { importedBytes, median, timeImport, VERIFICATION_ID } from './bundles.ts
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PEER = join(ROOT, 'node_modules', 'amazon-cognito-passwordless-auth', 'dist', 'cdk', 'custom-auth');
-/** Entries that are neither onetime's handlers nor the peer's: the same-work floor of a send. */
-const FLOORS: Record<string, string> = { 'send-floor': join(ROOT, 'bench', 'floors', 'send-floor.ts') };
+/**
+ * Entries that are neither onetime's handlers nor the peer's: the same-work floor of a send, and the
+ * verify trigger with its key handed in (no secret read at import: bench/diagnostics).
+ */
+const FLOORS: Record<string, string> = {
+  'send-floor': join(ROOT, 'bench', 'floors', 'send-floor.ts'),
+  'verify-key-given': join(ROOT, 'bench', 'diagnostics', 'verify-key-given.ts'),
+};
 /** 21 by default; fewer (PEER_ROUNDS=3) for a quick look while iterating. */
 const ROUNDS = Number(process.env['PEER_ROUNDS'] ?? 21);
 
@@ -181,6 +187,16 @@ function cases(magicLinkAnswer: string): Record<string, Case> {
       }),
       expect: /answerCorrect=true/,
     },
+    // The same, its key handed in: no secret read and no key derivation at import.
+    'onetime verify, key given': {
+      bundle: 'verify-key-given',
+      env: {},
+      event: trigger('VerifyAuthChallengeResponse_Authentication', {
+        privateChallengeParameters: { verificationId: VERIFICATION_ID },
+        challengeAnswer: '123456',
+      }),
+      expect: /answerCorrect=true/,
+    },
     'onetime start': {
       bundle: 'start',
       env: {},
@@ -288,6 +304,18 @@ const PAIRS: Array<{ job: string; ours: string; peer: string; target: boolean; f
     peer: 'send floor',
     target: false,
     floorTarget: 1.1,
+  },
+  {
+    job: 'verify auth challenge with its key handed in (no secret read at import: a diagnostic)',
+    ours: 'onetime verify, key given',
+    peer: 'peer verify (magic link)',
+    target: false,
+  },
+  {
+    job: 'verify auth challenge beside itself with its key handed in',
+    ours: 'onetime verify',
+    peer: 'onetime verify, key given',
+    target: false,
   },
   {
     job: "create auth challenge beside the peer's magic link round",
