@@ -23,7 +23,7 @@ export class JsonLog implements Log {
   /** `threshold`: the least level written, on Powertools Logger's scale (`logThresholdFromEnv`). */
   constructor(
     private readonly service: string,
-    private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+    private readonly write: (line: string) => void = writeLine,
     private readonly threshold = 0,
   ) {}
 
@@ -66,6 +66,31 @@ export class JsonLog implements Log {
     this.write(JSON.stringify(Object.assign(line, ...fields)));
   }
 }
+
+/**
+ * One line to standard output, written to its file descriptor at once, as Lambda's runtime writes its
+ * own console's lines to its log descriptor: the first use of `process.stdout` builds a stream
+ * object, about 3 ms of CPU on a pipe, which every cold start would pay in its first request
+ * (bench/peer.ts). `node:fs` is taken from the runtime on the first line rather than imported: an
+ * ESM import of it costs a bundle without the AWS SDK (the define trigger's) more at import than the
+ * stream would. A descriptor that refuses a write (a full pipe someone set non-blocking: EAGAIN) gets
+ * the rest through the stream, which queues it, and so does every line after, to keep their order.
+ */
+export function writeLine(line: string): void {
+  let rest = Buffer.from(`${line}\n`);
+  if (!throughStream) {
+    try {
+      const { writeSync } = process.getBuiltinModule('node:fs');
+      while (rest.length > 0) rest = rest.subarray(writeSync(1, rest));
+      return;
+    } catch {
+      throughStream = true;
+    }
+  }
+  process.stdout.write(rest);
+}
+
+let throughStream = false;
 
 /** Powertools Logger's levels: a line is written when its level's rank is at least the threshold's. */
 const THRESHOLDS: Record<string, number> = {

@@ -1,7 +1,16 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { JsonLog, lambdaContextKeys, logThresholdFromEnv } from '../../functions/adapters/json-log.ts';
+import {
+  JsonLog,
+  lambdaContextKeys,
+  logThresholdFromEnv,
+  writeLine,
+} from '../../functions/adapters/json-log.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const CONTEXT = {
   awsRequestId: 'req-7',
@@ -144,5 +153,59 @@ describe('the Lambda context and the log level, as Powertools Logger has them', 
     expect(logThresholdFromEnv({ POWERTOOLS_LOG_LEVEL: 'loud', LOG_LEVEL: 'WARN' })).toBe(
       logThresholdFromEnv({ POWERTOOLS_LOG_LEVEL: 'WARN' }),
     );
+  });
+});
+
+describe('where the lines go', () => {
+  it('writes each line to standard output without building process.stdout (Lambda-like, in a child process)', () => {
+    const script = `
+      import { JsonLog } from './functions/adapters/json-log.ts';
+      const stdout = Object.getOwnPropertyDescriptor(process, 'stdout');
+      let built = false;
+      Object.defineProperty(process, 'stdout', { configurable: true, get() { built = true; return stdout.get.call(process); } });
+      const log = new JsonLog('onetime');
+      log.beginRequest({ requestId: 'req-1' });
+      log.info('verification sent', { verificationId: 'v1' });
+      log.warn('send rate limited', { reason: 'cooldown' });
+      process.stderr.write(built ? 'built' : 'not built');
+    `;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(child.stderr).toBe('not built');
+    const lines = child.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'INFO', message: 'verification sent', function_request_id: 'req-1' }),
+      expect.objectContaining({ level: 'WARN', message: 'send rate limited', reason: 'cooldown' }),
+    ]);
+  }, 20_000);
+
+  it('hands a line the descriptor refuses (a full, non-blocking pipe) to process.stdout whole, and the lines after it', () => {
+    const refused = Object.assign(new Error('EAGAIN: resource temporarily unavailable, write'), {
+      code: 'EAGAIN',
+    });
+    const fs = vi.spyOn(process, 'getBuiltinModule').mockReturnValue({
+      writeSync: () => {
+        throw refused;
+      },
+    } as unknown as typeof import('node:fs'));
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      writeLine('{"level":"INFO","message":"verification sent"}');
+      fs.mockRestore();
+      // Every later line follows it through the stream, behind what it may have queued.
+      writeLine('{"level":"INFO","message":"verification resent"}');
+      expect(written.mock.calls.map(([chunk]) => String(chunk))).toEqual([
+        '{"level":"INFO","message":"verification sent"}\n',
+        '{"level":"INFO","message":"verification resent"}\n',
+      ]);
+    } finally {
+      written.mockRestore();
+      fs.mockRestore();
+    }
   });
 });
