@@ -438,7 +438,13 @@ export async function benchPeer(): Promise<string> {
         "magic link (one DynamoDB UpdateItem, as onetime's check; its SMS step-up verify would fetch the pool's keys over HTTPS). " +
         "onetime's rounds: define after a wrong code, create's first round (sends by SMS), verify with the right code, start " +
         '(`POST /v1/verifications`, SMS). "Read at import": the entry file and the chunks it imports statically; ' +
-        "what a function loads with `import()` (a channel's client) is read in the first call.",
+        "what a function loads with `import()` (a channel's client) is read in the first call. `console` is set up as Lambda's runtime " +
+        "sets it up (one synchronous write per call, so the peer's console.log builds no `process.stdout`); onetime writes its log " +
+        "lines to the descriptor the same way (functions/adapters/json-log.ts). Where a bundle imports the AWS SDK, the SDK's own " +
+        '`node:process` import builds `process.stdout` and `process.stderr` at import anyway, on both sides and in the floor. ' +
+        'The verify rows "key handed in" are a diagnostic: the deployed verify reads its secret and derives its keys at init, ' +
+        'which its first answer needs either way; beside it, the same trigger with its key handed in shows what that read costs ' +
+        'the import alone, and that import + first call comes to the same.',
       '',
       '| function | read at import: onetime / peer | import CPU, median: onetime / peer | import, paired | import + first call CPU: onetime / peer | import + first call, paired | AWS calls in the first call: onetime / peer |',
       '| --- | --- | --- | --- | --- | --- | --- |',
