@@ -70,8 +70,9 @@ export class JsonLog implements Log {
 /**
  * One line to standard output, written to its file descriptor at once, as Lambda's runtime writes its
  * own console's lines to its log descriptor: the first use of `process.stdout` builds a stream
- * object, about 3 ms of CPU on a pipe, which every cold start would pay in its first request
- * (bench/peer.ts). `node:fs` is taken from the runtime on the first line rather than imported: an
+ * object, about 3 ms of CPU on a pipe, which the define trigger would pay in its first request
+ * (bench/peer.ts; in a function with the AWS SDK, the SDK's own `node:process` import has built it at
+ * import already). `node:fs` is taken from the runtime on the first line rather than imported: an
  * ESM import of it costs a bundle without the AWS SDK (the define trigger's) more at import than the
  * stream would. A descriptor that refuses a write (a full pipe someone set non-blocking: EAGAIN) gets
  * the rest through the stream, which queues it, and so does every line after, to keep their order.
@@ -100,7 +101,6 @@ const THRESHOLDS: Record<string, number> = {
   WARN: 16,
   ERROR: 20,
   CRITICAL: 24,
-  FATAL: 24,
   SILENT: 28,
 };
 
@@ -111,7 +111,9 @@ const THRESHOLDS: Record<string, number> = {
  */
 export function logThresholdFromEnv(env: Record<string, string | undefined>): number {
   for (const name of [AWS_LAMBDA_LOG_LEVEL, POWERTOOLS_LOG_LEVEL, LOG_LEVEL]) {
-    const threshold = THRESHOLDS[env[name] ?? ''];
+    const level = env[name] ?? '';
+    // Lambda's FATAL is Powertools' CRITICAL.
+    const threshold = THRESHOLDS[name === AWS_LAMBDA_LOG_LEVEL && level === 'FATAL' ? 'CRITICAL' : level];
     if (threshold !== undefined) return threshold;
   }
   return THRESHOLDS['INFO']!;

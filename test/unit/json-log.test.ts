@@ -106,7 +106,7 @@ describe('the Lambda context and the log level, as Powertools Logger has them', 
   });
 
   it('writes lines at or above the level POWERTOOLS_LOG_LEVEL sets, as Powertools Logger does', () => {
-    for (const level of ['WARN', 'error', 'SILENT', 'INFO', 'DEBUG']) {
+    for (const level of ['WARN', 'error', 'SILENT', 'INFO', 'DEBUG', 'CRITICAL', 'FATAL']) {
       const env = { POWERTOOLS_LOG_LEVEL: level };
       const lines: string[] = [];
       const lean = new JsonLog('onetime', (line) => lines.push(line), logThresholdFromEnv(env));
