@@ -100,11 +100,10 @@ export const logger = new Logger({ serviceName: 'bench' });
 `,
   'check, key given (no secret read)': `
 import { DynamoCheckStore } from './functions/adapters/dynamodb/check-store.ts';
-import { JsonLog } from './functions/adapters/json-log.ts';
 import { Sealer } from './functions/core/sealing.ts';
 import { createCheckRoute } from './functions/http/check-route.ts';
-import { lambdaHandler, serviceName, settings, table } from './functions/wiring/runtime.ts';
-const log = new JsonLog(serviceName);
+import { log } from './functions/wiring/lambda-log.ts';
+import { lambdaHandler, settings, table } from './functions/wiring/runtime.ts';
 export const handler = lambdaHandler(
   createCheckRoute({
     store: new DynamoCheckStore(table),
@@ -252,9 +251,20 @@ async function buildBundle(out: string, name: Name, entry: string | { contents: 
 }
 
 /**
+ * As Lambda's runtime sets up `console` before it imports a function: each call is one synchronous
+ * write to its log descriptor (here standard output), so a function that logs through `console` (the
+ * peer's) does not build `process.stdout`, on Lambda or here. Set before the clock starts; taken from
+ * the runtime (`getBuiltinModule`), so no ESM import of `node:fs` is made ahead of the bundle's own.
+ */
+const LAMBDA_CONSOLE = `const { writeSync } = process.getBuiltinModule('fs'); const { format } = process.getBuiltinModule('util');
+for (const level of ['log', 'info', 'warn', 'error', 'debug', 'trace']) console[level] = (...args) => { writeSync(1, format(...args) + '\\n'); };
+`;
+
+/**
  * Importing the bundle (top-level await included) in a fresh Node process: wall-clock time, and the
  * CPU time the process spent meanwhile. On a shared machine the CPU time is the steadier of the two.
  * Given an event, the same process then invokes the handler once and times import + invocation.
+ * `console` is Lambda's (`LAMBDA_CONSOLE`).
  */
 export async function timeImport(
   file: string,
@@ -262,7 +272,7 @@ export async function timeImport(
   sourceMaps: boolean,
   event?: unknown,
 ): Promise<Timing> {
-  const script = `const c0 = process.cpuUsage(); const t0 = performance.now();
+  const script = `${LAMBDA_CONSOLE}const c0 = process.cpuUsage(); const t0 = performance.now();
 const since = () => { const { user, system } = process.cpuUsage(c0); return { wall: performance.now() - t0, cpu: (user + system) / 1000 }; };
 const module = await import(${JSON.stringify(pathToFileURL(file).href)});
 const timing = since();

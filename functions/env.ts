@@ -82,6 +82,8 @@ export const CONVERSION_WATCH_MIN_CONVERSION = 'CONVERSION_WATCH_MIN_CONVERSION'
 export const POWERTOOLS_SERVICE_NAME = 'POWERTOOLS_SERVICE_NAME';
 export const POWERTOOLS_METRICS_NAMESPACE = 'POWERTOOLS_METRICS_NAMESPACE';
 export const POWERTOOLS_LOG_LEVEL = 'POWERTOOLS_LOG_LEVEL';
+/** Powertools Logger's alias of POWERTOOLS_LOG_LEVEL (read after it). */
+export const LOG_LEVEL = 'LOG_LEVEL';
 
 // Node.js's own options, set on every function (source maps).
 export const NODE_OPTIONS = 'NODE_OPTIONS';
@@ -89,9 +91,13 @@ export const NODE_OPTIONS = 'NODE_OPTIONS';
 // The AWS Parameters and Secrets Lambda Extension's port (2773 unless set).
 export const PARAMETERS_SECRETS_EXTENSION_HTTP_PORT = 'PARAMETERS_SECRETS_EXTENSION_HTTP_PORT';
 
-// Set by Lambda itself: the session token the extension asks for, and the X-Ray trace header.
+// Set by Lambda itself: the session token the extension asks for, and the X-Ray trace header; the
+// log level of Lambda's advanced logging controls (when set, it wins over POWERTOOLS_LOG_LEVEL, as in
+// Powertools Logger), and how the environment was started (`on-demand` for a cold start).
 export const AWS_SESSION_TOKEN = 'AWS_SESSION_TOKEN';
 export const X_AMZN_TRACE_ID = '_X_AMZN_TRACE_ID';
+export const AWS_LAMBDA_LOG_LEVEL = 'AWS_LAMBDA_LOG_LEVEL';
+export const AWS_LAMBDA_INITIALIZATION_TYPE = 'AWS_LAMBDA_INITIALIZATION_TYPE';
 
 // Local mode: the port `npm start` listens on, and the AWS SDK's Node.js-version warning, silenced there.
 export const PORT = 'PORT';

@@ -89,7 +89,7 @@ export class OtpCognitoTriggers extends Construct {
       ),
     );
     // Define reads `OTP_MAX_ATTEMPTS` and its service name, nothing else (functions/handlers/cognito-define.ts):
-    // no table, no other setting, and it logs through JsonLog, which has no level to set.
+    // no table, no other setting, and its JsonLog reads no level setting (bytes its import would pay for).
     const readByDefine = [POWERTOOLS_SERVICE_NAME, OTP_MAX_ATTEMPTS];
     const defineEnvironment = Object.fromEntries(
       Object.entries(readOnly).filter(([name]) => readByDefine.includes(name)),

@@ -1,26 +1,43 @@
 import type { Log } from '../core/ports.ts';
-import { X_AMZN_TRACE_ID } from '../env.ts';
+import {
+  AWS_LAMBDA_INITIALIZATION_TYPE,
+  AWS_LAMBDA_LOG_LEVEL,
+  LOG_LEVEL,
+  POWERTOOLS_LOG_LEVEL,
+  X_AMZN_TRACE_ID,
+} from '../env.ts';
 
 /**
- * A structured logger for the functions on the hot path (check, status, cancel). It writes the same
- * JSON shape as Powertools Logger (level, message, timestamp, service, function_request_id,
- * xray_trace_id, plus a correlation id) — test/unit/json-log.test.ts holds the two side by side — but
- * weighs a few hundred bytes: Powertools Logger alone is 23 KB, more than the check function's whole
- * size budget over a bare DynamoDB client (test/infra/lean-hot-path.test.ts holds that budget). The
- * other functions use Powertools Logger itself (functions/wiring/powertools-log.ts).
+ * The functions' structured logger. It writes the same JSON shape as Powertools Logger (level,
+ * message, timestamp, service, the Lambda context's keys, function_request_id, xray_trace_id, plus a
+ * correlation id) — test/unit/json-log.test.ts holds the two side by side — and honours the same log
+ * level setting (`logThresholdFromEnv`), but weighs about a kilobyte: Powertools Logger is 20 KB at
+ * import, more than the check function's whole size budget over a bare DynamoDB client
+ * (test/infra/lean-hot-path.test.ts holds that budget and the send path's). Every function that
+ * serves a request logs through it (functions/wiring/lambda-log.ts); the stream, receipt and
+ * rotation functions still use Powertools Logger (functions/wiring/powertools-log.ts).
  */
 export class JsonLog implements Log {
   #requestKeys: Record<string, unknown> = {};
 
+  /** `threshold`: the least level written, on Powertools Logger's scale (`logThresholdFromEnv`). */
   constructor(
     private readonly service: string,
-    private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+    private readonly write: (line: string) => void = writeLine,
+    private readonly threshold = 0,
   ) {}
 
-  /** Tags the following lines with the invocation's ids (replacing the previous invocation's). */
-  beginRequest(keys: { requestId?: string; correlationId?: string }): void {
+  /**
+   * Tags the following lines with the invocation's ids (replacing the previous invocation's), after
+   * `context`'s keys when given (`lambdaContextKeys`: what Powertools' `addContext` adds).
+   */
+  beginRequest(
+    keys: { requestId?: string; correlationId?: string },
+    context?: Record<string, unknown>,
+  ): void {
     const traceId = process.env[X_AMZN_TRACE_ID]?.match(/Root=([^;]+)/)?.[1];
     this.#requestKeys = {
+      ...context,
       ...(keys.requestId === undefined ? {} : { function_request_id: keys.requestId }),
       ...(traceId === undefined ? {} : { xray_trace_id: traceId }),
       ...(keys.correlationId === undefined ? {} : { correlationId: keys.correlationId }),
@@ -28,16 +45,17 @@ export class JsonLog implements Log {
   }
 
   info(message: string, ...fields: Record<string, unknown>[]): void {
-    this.#emit('INFO', message, fields);
+    this.#emit('INFO', 12, message, fields);
   }
   warn(message: string, ...fields: Record<string, unknown>[]): void {
-    this.#emit('WARN', message, fields);
+    this.#emit('WARN', 16, message, fields);
   }
   error(message: string, ...fields: Record<string, unknown>[]): void {
-    this.#emit('ERROR', message, fields);
+    this.#emit('ERROR', 20, message, fields);
   }
 
-  #emit(level: string, message: string, fields: Record<string, unknown>[]): void {
+  #emit(level: string, rank: number, message: string, fields: Record<string, unknown>[]): void {
+    if (rank < this.threshold) return;
     const line = {
       level,
       message,
@@ -47,4 +65,83 @@ export class JsonLog implements Log {
     };
     this.write(JSON.stringify(Object.assign(line, ...fields)));
   }
+}
+
+/**
+ * One line to standard output, written to its file descriptor at once, as Lambda's runtime writes its
+ * own console's lines to its log descriptor: the first use of `process.stdout` builds a stream
+ * object, about 3 ms of CPU on a pipe, which the define trigger would pay in its first request
+ * (bench/peer.ts; in a function with the AWS SDK, the SDK's own `node:process` import has built it at
+ * import already). `node:fs` is taken from the runtime on the first line rather than imported: an
+ * ESM import of it costs a bundle without the AWS SDK (the define trigger's) more at import than the
+ * stream would. A descriptor that refuses a write (a full pipe someone set non-blocking: EAGAIN) gets
+ * the rest through the stream, which queues it, and so does every line after, to keep their order.
+ */
+export function writeLine(line: string): void {
+  let rest = Buffer.from(`${line}\n`);
+  if (!throughStream) {
+    try {
+      const { writeSync } = process.getBuiltinModule('node:fs');
+      while (rest.length > 0) rest = rest.subarray(writeSync(1, rest));
+      return;
+    } catch {
+      throughStream = true;
+    }
+  }
+  process.stdout.write(rest);
+}
+
+let throughStream = false;
+
+/** Powertools Logger's levels: a line is written when its level's rank is at least the threshold's. */
+const THRESHOLDS: Record<string, number> = {
+  TRACE: 6,
+  DEBUG: 8,
+  INFO: 12,
+  WARN: 16,
+  ERROR: 20,
+  CRITICAL: 24,
+  SILENT: 28,
+};
+
+/**
+ * The log level setting, read as Powertools Logger reads it: Lambda's advanced logging controls
+ * (`AWS_LAMBDA_LOG_LEVEL`) when set, else `POWERTOOLS_LOG_LEVEL`, else `LOG_LEVEL`; an unknown value
+ * is passed over; INFO when none is set.
+ */
+export function logThresholdFromEnv(env: Record<string, string | undefined>): number {
+  for (const name of [AWS_LAMBDA_LOG_LEVEL, POWERTOOLS_LOG_LEVEL, LOG_LEVEL]) {
+    const level = env[name] ?? '';
+    // Lambda's FATAL is Powertools' CRITICAL.
+    const threshold = THRESHOLDS[name === AWS_LAMBDA_LOG_LEVEL && level === 'FATAL' ? 'CRITICAL' : level];
+    if (threshold !== undefined) return threshold;
+  }
+  return THRESHOLDS['INFO']!;
+}
+
+/** What Lambda's invocation context tells about the function (the fields of `aws-lambda`'s Context). */
+export interface LambdaContext {
+  awsRequestId: string;
+  functionName: string;
+  invokedFunctionArn: string;
+  memoryLimitInMB: string;
+}
+
+let coldStart: boolean | undefined;
+
+/**
+ * The keys Powertools Logger's `addContext` tags lines with, for `beginRequest`: `cold_start` is
+ * true for the first invocation of an environment started on demand (false under provisioned
+ * concurrency, as Powertools has it), false after.
+ */
+export function lambdaContextKeys(context: LambdaContext): Record<string, unknown> {
+  coldStart ??= process.env[AWS_LAMBDA_INITIALIZATION_TYPE] === 'on-demand';
+  const keys = {
+    cold_start: coldStart,
+    function_arn: context.invokedFunctionArn,
+    function_memory_size: context.memoryLimitInMB,
+    function_name: context.functionName,
+  };
+  coldStart = false;
+  return keys;
 }

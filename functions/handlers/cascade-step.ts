@@ -6,7 +6,7 @@
 import type { Context } from 'aws-lambda';
 import { channelsFromEnv } from '../config.ts';
 import { engineDeps } from '../wiring/engine-deps.ts';
-import { powertoolsLog } from '../wiring/powertools-log.ts';
+import { log } from '../wiring/lambda-log.ts';
 import { env, refreshKeysIfStale } from '../wiring/runtime.ts';
 import { buildSenders } from '../wiring/senders.ts';
 import { cascadeTask } from '../workflow/cascade-task.ts';
@@ -17,7 +17,7 @@ const task = cascadeTask({
 });
 
 export const handler = async (event: unknown, context: Context) => {
-  powertoolsLog.beginRequest({ requestId: context.awsRequestId });
+  log.beginRequest({ requestId: context.awsRequestId });
   await refreshKeysIfStale();
   return task(event);
 };

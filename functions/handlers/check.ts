@@ -1,10 +1,8 @@
 /** Lambda entry for `POST /v1/verifications/{id}/check`: the hot path, so only the check's writes. */
 import { DynamoCheckStore } from '../adapters/dynamodb/check-store.ts';
-import { JsonLog } from '../adapters/json-log.ts';
 import { createCheckRoute } from '../http/check-route.ts';
-import { lambdaHandler, loadSealer, serviceName, settings, table } from '../wiring/runtime.ts';
-
-const log = new JsonLog(serviceName);
+import { log } from '../wiring/lambda-log.ts';
+import { lambdaHandler, loadSealer, settings, table } from '../wiring/runtime.ts';
 
 export const handler = lambdaHandler(
   createCheckRoute({

@@ -4,11 +4,12 @@
  * short for one).
  */
 import type { Context, CreateAuthChallengeTriggerEvent } from 'aws-lambda';
+import { lambdaContextKeys } from '../adapters/json-log.ts';
 import { cognitoOptionsFromEnv } from '../cognito/challenge.ts';
 import { createCreateAuthChallengeHandler } from '../cognito/create-auth-challenge.ts';
 import { channelsFromEnv } from '../config.ts';
 import { engineDeps } from '../wiring/engine-deps.ts';
-import { logger } from '../wiring/powertools-log.ts';
+import { log } from '../wiring/lambda-log.ts';
 import { env, refreshKeysIfStale } from '../wiring/runtime.ts';
 import { buildSenders } from '../wiring/senders.ts';
 
@@ -19,7 +20,7 @@ const create = createCreateAuthChallengeHandler({
 });
 
 export const handler = async (event: CreateAuthChallengeTriggerEvent, context: Context) => {
-  logger.addContext(context);
+  log.beginRequest({ requestId: context.awsRequestId }, lambdaContextKeys(context));
   await refreshKeysIfStale();
   return create(event);
 };

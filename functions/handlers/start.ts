@@ -7,7 +7,7 @@ import { cascadeQueueFromEnv, channelsFromEnv } from '../config.ts';
 import type { CascadeScheduler } from '../core/ports.ts';
 import { createStartRoute } from '../http/start-route.ts';
 import { engineDeps } from '../wiring/engine-deps.ts';
-import { powertoolsLog } from '../wiring/powertools-log.ts';
+import { log } from '../wiring/lambda-log.ts';
 import { env, lambdaHandler, table } from '../wiring/runtime.ts';
 import { buildSenders } from '../wiring/senders.ts';
 
@@ -41,5 +41,5 @@ export const handler = lambdaHandler(
     ...(cascade ? { cascade } : {}),
     idempotency: new DynamoIdempotencyStore(table.client, table.tableName),
   }),
-  powertoolsLog,
+  log,
 );

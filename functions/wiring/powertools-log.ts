@@ -1,9 +1,11 @@
 /**
- * The functions' logger: Powertools Logger, adapted to the engine's `Log` port and to per-request
- * tagging. Every function uses it except check, status and cancel, whose bundles are budgeted against
- * a bare DynamoDB client and log through `JsonLog` instead (functions/adapters/json-log.ts; the budget
- * is held by test/infra/lean-hot-path.test.ts). Reads only the service name, so any function can
- * import it, whatever else its environment holds.
+ * Powertools Logger, adapted to the engine's `Log` port and to per-request tagging, for the functions
+ * off the request path: the activity stream (which publishes through Powertools Metrics), the delivery
+ * receipts, the cascade's starter and the key rotation. Every function that serves a request (the HTTP
+ * routes, the Cognito triggers, the cascade's step) logs through `JsonLog` instead
+ * (functions/wiring/lambda-log.ts): the same line shape at a twentieth of the weight, which their
+ * cold-start budgets need (test/infra/lean-hot-path.test.ts). Reads only the service name, so any
+ * function can import it, whatever else its environment holds.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Log } from '../core/ports.ts';

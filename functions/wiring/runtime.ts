@@ -11,12 +11,11 @@ import type { Route } from '../http/route.ts';
 /**
  * What every Lambda entry shares, built once per cold start: settings from the environment, the
  * DynamoDB client and table, and the sealer keyed by the secret. Only the DynamoDB client is loaded
- * here; each entry picks its logger and the store parts it writes with, and a function that sends
- * loads its channel clients itself.
+ * here; each entry picks the store parts it writes with (and logs through functions/wiring/lambda-log.ts),
+ * and a function that sends loads its channel clients itself.
  */
 export const env = process.env;
 export const settings = settingsFromEnv(env);
-export { serviceName } from './service-name.ts';
 // The SDK retries throttling with backoff; a few more attempts than the default ride out bursts.
 export const dynamodb = new DynamoDBClient({ maxAttempts: 5 });
 export const table: Table = { client: dynamodb, tableName: tableNameFromEnv(env) };

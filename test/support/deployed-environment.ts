@@ -19,13 +19,6 @@ export const ACKNOWLEDGED_VARIABLES: ReadonlyArray<{
     reason: 'Read by the AWS Parameters and Secrets Lambda Extension the function reads its secret through.',
   },
   {
-    name: /^POWERTOOLS_LOG_LEVEL$/,
-    handlers: ['check', 'status', 'cancel'],
-    reason:
-      'The hot-path functions log through JsonLog, which has no level below INFO; the construct sets the ' +
-      'variable on every function alike.',
-  },
-  {
     name: /^EXTRA$/,
     handlers: ['check'],
     reason: "FULL_PROPS's own functionProps example (test/support/synth.ts).",

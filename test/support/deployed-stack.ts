@@ -161,6 +161,8 @@ export class DeployedStack {
           AWS_DEFAULT_REGION: ENV.region,
           AWS_LAMBDA_FUNCTION_NAME: this.function(handler).logicalId,
           AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
+          // As Lambda sets it for an environment started by a request (not provisioned concurrency).
+          AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
           ...credentialsFor(handler),
           ...endpointVariables(this.endpoints.url),
           PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(this.extension.port),

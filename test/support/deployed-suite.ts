@@ -198,6 +198,46 @@ export function describeDeployedStack(
       2 * FLOW_TIMEOUT,
     );
 
+    it("the functions that serve requests log one JSON object a line, tagged with the invocation's ids", () => {
+      const linesOf = (handler: 'start' | 'cognito-create') =>
+        (stack.processes.get(handler)?.output.join('') ?? '')
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const start = linesOf('start');
+      expect(start.length).toBeGreaterThan(0);
+      for (const line of start) {
+        expect(line).toMatchObject({
+          level: expect.stringMatching(/^(INFO|WARN|ERROR)$/),
+          message: expect.any(String),
+          service: 'onetime',
+          function_request_id: expect.stringMatching(/^request-\d+$/),
+          correlationId: expect.any(String),
+        });
+        expect(Number.isNaN(Date.parse(String(line['timestamp'])))).toBe(false);
+      }
+      // What the metric filters read (infra/monitoring.ts): the message and the reason.
+      expect(start).toContainEqual(
+        expect.objectContaining({ message: 'send rate limited', reason: 'spend_limit' }),
+      );
+      if (options.cognito) {
+        const create = linesOf('cognito-create');
+        expect(create.length).toBeGreaterThan(0);
+        for (const line of create) {
+          // The Lambda context's keys, as Powertools Logger's addContext wrote them.
+          expect(line).toMatchObject({
+            service: 'onetime',
+            cold_start: expect.any(Boolean),
+            function_name: expect.any(String),
+            function_arn: expect.stringMatching(/^arn:aws:lambda:/),
+            function_memory_size: '1024',
+            function_request_id: expect.stringMatching(/^request-\d+$/),
+          });
+        }
+        expect(create.filter((line) => line['cold_start'] === true)).toHaveLength(1);
+      }
+    });
+
     if (options.providerSends) {
       it('each phone provider sent through its own SMS-Voice operation, naming what it must', () => {
         const sent = stack.endpoints.calls.filter((call) => call.service === 'sms-voice');

@@ -1,6 +1,31 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { describe, expect, it, vi } from 'vitest';
-import { JsonLog } from '../../functions/adapters/json-log.ts';
+import type { Context } from 'aws-lambda';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  JsonLog,
+  lambdaContextKeys,
+  logThresholdFromEnv,
+  writeLine,
+} from '../../functions/adapters/json-log.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+const CONTEXT = {
+  awsRequestId: 'req-7',
+  functionName: 'onetime-create',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:onetime-create',
+  memoryLimitInMB: '1024',
+  logGroupName: '/aws/lambda/onetime-create',
+  logStreamName: 'stream',
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 1000,
+  done: () => {},
+  fail: () => {},
+  succeed: () => {},
+} satisfies Context;
 
 describe('the hot-path logger writes what Powertools Logger writes', () => {
   it('uses the same keys for level, message, timestamp, service and request ids', () => {
@@ -39,5 +64,148 @@ describe('the hot-path logger writes what Powertools Logger writes', () => {
     log.warn('wrong code');
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'WARN', function_request_id: 'b' });
     expect(JSON.parse(lines[0]!)).not.toHaveProperty('correlationId');
+  });
+});
+
+describe('the Lambda context and the log level, as Powertools Logger has them', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it("tags a Cognito trigger's lines with the keys Powertools' addContext adds, in the same order", () => {
+    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
+    vi.stubEnv('_X_AMZN_TRACE_ID', 'Root=1-abc-def;Parent=1;Sampled=1');
+    const lines: string[] = [];
+    const lean = new JsonLog('onetime', (line) => lines.push(line));
+    lean.beginRequest({ requestId: CONTEXT.awsRequestId }, lambdaContextKeys(CONTEXT));
+    lean.info('sign-in challenge sent', { verificationId: 'v1' });
+    lean.beginRequest({ requestId: 'req-8' }, lambdaContextKeys({ ...CONTEXT, awsRequestId: 'req-8' }));
+    lean.info('sign-in challenge sent', { verificationId: 'v2' });
+
+    const powertools = [CONTEXT, { ...CONTEXT, awsRequestId: 'req-8' }];
+    const expected = (() => {
+      const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      const logger = new Logger({ serviceName: 'onetime' });
+      for (const [index, context] of powertools.entries()) {
+        logger.addContext(context);
+        logger.info('sign-in challenge sent', { verificationId: `v${index + 1}` });
+      }
+      const parsed = written.mock.calls.map(([line]) => JSON.parse(String(line)));
+      written.mockRestore();
+      return parsed;
+    })();
+    // Every key but `sampling_rate`, which Powertools writes as 0 on every line while debug sampling
+    // is off (POWERTOOLS_LOGGER_SAMPLE_RATE, which the construct never sets): it says nothing.
+    const without = ({ timestamp: _, sampling_rate: __, ...rest }: Record<string, unknown>) => rest;
+    const actual = lines.map((line) => JSON.parse(line));
+    expect(actual.map(without)).toEqual(expected.map(without));
+    // Key order too: a reader of the raw lines sees the same layout.
+    expect(actual.map(Object.keys)).toEqual(
+      expected.map((line) => Object.keys(line).filter((key) => key !== 'sampling_rate')),
+    );
+    expect(expected.map((line) => line.sampling_rate)).toEqual([0, 0]);
+    expect(actual.map((line) => line.cold_start)).toEqual([true, false]);
+  });
+
+  it('writes lines at or above the level POWERTOOLS_LOG_LEVEL sets, as Powertools Logger does', () => {
+    for (const level of ['WARN', 'error', 'SILENT', 'INFO', 'DEBUG', 'CRITICAL', 'FATAL']) {
+      const env = { POWERTOOLS_LOG_LEVEL: level };
+      const lines: string[] = [];
+      const lean = new JsonLog('onetime', (line) => lines.push(line), logThresholdFromEnv(env));
+      lean.info('verification sent');
+      lean.warn('send rate limited', { reason: 'cooldown' });
+      lean.error('unexpected error');
+
+      vi.stubEnv('POWERTOOLS_LOG_LEVEL', level);
+      const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      const errors = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      const logger = new Logger({ serviceName: 'onetime' });
+      logger.info('verification sent');
+      logger.warn('send rate limited', { reason: 'cooldown' });
+      logger.error('unexpected error');
+      const powertools = [...written.mock.calls, ...errors.mock.calls].map(
+        ([line]) => JSON.parse(String(line)).message,
+      );
+      written.mockRestore();
+      errors.mockRestore();
+      vi.unstubAllEnvs();
+
+      expect(
+        lines.map((line) => JSON.parse(line).message),
+        level,
+      ).toEqual(powertools);
+    }
+  });
+
+  it('reads the level as Powertools Logger does: Lambda log controls, then POWERTOOLS_LOG_LEVEL, then LOG_LEVEL', () => {
+    expect(logThresholdFromEnv({})).toBe(logThresholdFromEnv({ POWERTOOLS_LOG_LEVEL: 'INFO' }));
+    expect(logThresholdFromEnv({ LOG_LEVEL: 'ERROR' })).toBe(
+      logThresholdFromEnv({ POWERTOOLS_LOG_LEVEL: 'ERROR' }),
+    );
+    expect(logThresholdFromEnv({ POWERTOOLS_LOG_LEVEL: 'WARN', LOG_LEVEL: 'ERROR' })).toBe(
+      logThresholdFromEnv({ POWERTOOLS_LOG_LEVEL: 'WARN' }),
+    );
+    expect(logThresholdFromEnv({ AWS_LAMBDA_LOG_LEVEL: 'ERROR', POWERTOOLS_LOG_LEVEL: 'INFO' })).toBe(
+      logThresholdFromEnv({ POWERTOOLS_LOG_LEVEL: 'ERROR' }),
+    );
+    // Lambda's FATAL is Powertools' CRITICAL; an unknown value is passed over.
+    expect(logThresholdFromEnv({ AWS_LAMBDA_LOG_LEVEL: 'FATAL' })).toBe(
+      logThresholdFromEnv({ POWERTOOLS_LOG_LEVEL: 'CRITICAL' }),
+    );
+    expect(logThresholdFromEnv({ POWERTOOLS_LOG_LEVEL: 'loud', LOG_LEVEL: 'WARN' })).toBe(
+      logThresholdFromEnv({ POWERTOOLS_LOG_LEVEL: 'WARN' }),
+    );
+  });
+});
+
+describe('where the lines go', () => {
+  it('writes each line to standard output without building process.stdout (Lambda-like, in a child process)', () => {
+    const script = `
+      import { JsonLog } from './functions/adapters/json-log.ts';
+      const stdout = Object.getOwnPropertyDescriptor(process, 'stdout');
+      let built = false;
+      Object.defineProperty(process, 'stdout', { configurable: true, get() { built = true; return stdout.get.call(process); } });
+      const log = new JsonLog('onetime');
+      log.beginRequest({ requestId: 'req-1' });
+      log.info('verification sent', { verificationId: 'v1' });
+      log.warn('send rate limited', { reason: 'cooldown' });
+      process.stderr.write(built ? 'built' : 'not built');
+    `;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(child.stderr).toBe('not built');
+    const lines = child.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'INFO', message: 'verification sent', function_request_id: 'req-1' }),
+      expect.objectContaining({ level: 'WARN', message: 'send rate limited', reason: 'cooldown' }),
+    ]);
+  }, 20_000);
+
+  it('hands a line the descriptor refuses (a full, non-blocking pipe) to process.stdout whole, and the lines after it', () => {
+    const refused = Object.assign(new Error('EAGAIN: resource temporarily unavailable, write'), {
+      code: 'EAGAIN',
+    });
+    const fs = vi.spyOn(process, 'getBuiltinModule').mockReturnValue({
+      writeSync: () => {
+        throw refused;
+      },
+    } as unknown as typeof import('node:fs'));
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      writeLine('{"level":"INFO","message":"verification sent"}');
+      fs.mockRestore();
+      // Every later line follows it through the stream, behind what it may have queued.
+      writeLine('{"level":"INFO","message":"verification resent"}');
+      expect(written.mock.calls.map(([chunk]) => String(chunk))).toEqual([
+        '{"level":"INFO","message":"verification sent"}\n',
+        '{"level":"INFO","message":"verification resent"}\n',
+      ]);
+    } finally {
+      written.mockRestore();
+      fs.mockRestore();
+    }
   });
 });
