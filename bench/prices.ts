@@ -39,6 +39,11 @@ export const PRICES = {
       [20_000 * M, 2.38 / M],
       [Number.POSITIVE_INFINITY, 1.51 / M],
     ] as Tiers,
+    /** HTTP API requests (no API keys, no usage plans): $1.00 per million for the first 300 M, then $0.90. */
+    httpRequests: [
+      [300 * M, 1.0 / M],
+      [Number.POSITIVE_INFINITY, 0.9 / M],
+    ] as Tiers,
   },
   lambda: {
     /** Requests, either architecture. */
@@ -134,7 +139,7 @@ export function pricesMarkdown(): string {
   };
   return [
     `Prices: AWS list prices for ${PRICES_REGION} as of ${PRICES_AS_OF} (bench/prices.ts, one place; free tiers left out except X-Ray's 100,000 traces a month):`,
-    `API Gateway REST $3.50 per million requests (first 333 M; $2.80 after) ·`,
+    `API Gateway REST $3.50 per million requests (first 333 M; $2.80 after), HTTP API $1.00 (first 300 M; only in the levers: it has no API keys) ·`,
     `Lambda arm64 $${d(p.lambda.perRequest * M)} per million requests and $0.0000133334 per GB-s ·`,
     `DynamoDB on-demand $${d(p.dynamodb.perWriteUnit * M)} per million write units and $${d(p.dynamodb.perReadUnit * M)} per million read units (since the November 2024 halving), storage $${d(p.dynamodb.storageGbMonth)} per GB-month ·`,
     `Step Functions Standard $${d(p.stepFunctions.perTransition * 1000)} per 1,000 transitions ·`,
