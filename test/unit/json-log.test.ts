@@ -150,9 +150,32 @@ describe('the Lambda context and the log level, as Powertools Logger has them', 
     expect(logThresholdFromEnv({ AWS_LAMBDA_LOG_LEVEL: 'FATAL' })).toBe(
       logThresholdFromEnv({ POWERTOOLS_LOG_LEVEL: 'CRITICAL' }),
     );
-    expect(logThresholdFromEnv({ POWERTOOLS_LOG_LEVEL: 'loud', LOG_LEVEL: 'WARN' })).toBe(
-      logThresholdFromEnv({ POWERTOOLS_LOG_LEVEL: 'WARN' }),
-    );
+  });
+
+  it('lands on the level Powertools Logger lands on, however the variables are set (blanks, spaces, unknown values)', () => {
+    const settings: Record<string, string>[] = [
+      {},
+      { POWERTOOLS_LOG_LEVEL: 'loud', LOG_LEVEL: 'WARN' },
+      { POWERTOOLS_LOG_LEVEL: '', LOG_LEVEL: 'WARN' },
+      { POWERTOOLS_LOG_LEVEL: '  ', LOG_LEVEL: 'ERROR' },
+      { POWERTOOLS_LOG_LEVEL: ' WARN ' },
+      { LOG_LEVEL: 'ERROR\n' },
+      { AWS_LAMBDA_LOG_LEVEL: ' ERROR', POWERTOOLS_LOG_LEVEL: 'INFO' },
+      { AWS_LAMBDA_LOG_LEVEL: 'loud', POWERTOOLS_LOG_LEVEL: 'WARN' },
+      { AWS_LAMBDA_LOG_LEVEL: 'FATAL', POWERTOOLS_LOG_LEVEL: 'DEBUG' },
+      { POWERTOOLS_LOG_LEVEL: 'warn', LOG_LEVEL: 'ERROR' },
+    ];
+    const stubbed = ['AWS_LAMBDA_LOG_LEVEL', 'POWERTOOLS_LOG_LEVEL', 'LOG_LEVEL'];
+    for (const env of settings) {
+      for (const name of stubbed) vi.stubEnv(name, env[name]);
+      const errors = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      const warnings = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      const powertools = new Logger({ serviceName: 'onetime' }).level;
+      errors.mockRestore();
+      warnings.mockRestore();
+      vi.unstubAllEnvs();
+      expect(logThresholdFromEnv(env), JSON.stringify(env)).toBe(powertools);
+    }
   });
 });
 
