@@ -56,14 +56,10 @@ export class JsonLog implements Log {
 
   #emit(level: string, rank: number, message: string, fields: Record<string, unknown>[]): void {
     if (rank < this.threshold) return;
-    const line = {
-      level,
-      message,
-      timestamp: new Date().toISOString(),
-      service: this.service,
-      ...this.#requestKeys,
-    };
-    this.write(JSON.stringify(Object.assign(line, ...fields)));
+    const own = { level, message, timestamp: new Date().toISOString(), service: this.service };
+    // Powertools' reserved keys stay the line's own, whatever the fields say (metric filters read
+    // `$.message`); assigned again after the fields, where they keep their place first in the line.
+    this.write(JSON.stringify(Object.assign({ ...own, ...this.#requestKeys }, ...fields, own)));
   }
 }
 
