@@ -397,17 +397,19 @@ function accessLogLineBytes(format: string): number {
 
 /**
  * The conversion-collapse alarms as they were (metric math, five countries an alarm, every metric read
- * billed) beside the hourly watch and its one alarm, at the default stack's countries.
+ * billed) beside the hourly watch and its two alarms (the count, and the watch's failed runs), at the
+ * default stack's countries.
  */
 function conversionWatchLever(stack: Scenario['stack'], lines: readonly Line[]): string[] {
   const countries = stack.measured.watch?.countries;
   const watch = lines.find(([driver]) => driver === 'Conversion watch')?.[1];
   if (countries === undefined || watch === undefined) return [];
   const before = 2 * countries * PRICES.cloudWatch.alarmMetricMonth;
-  const after = PRICES.cloudWatch.alarmMetricMonth + watch;
+  const alarms = 2 * PRICES.cloudWatch.alarmMetricMonth;
+  const after = alarms + watch;
   const metric = PRICES.cloudWatch.metricMonth[0]![1];
   return [
-    `- **Conversion watch** (taken): the metric-math alarms of ${countries} countries read ${2 * countries} alarm metrics, ${usd(before)} a month; one hourly function (GetMetricData for the last full hour and the hour before) and one alarm cost ${usd(after + metric)} a month (the alarm ${usd(PRICES.cloudWatch.alarmMetricMonth)}, the watch ${usd(watch)}, its count as a custom metric ${usd(metric)}), and compare each country with its earlier hour, which metric math cannot.`,
+    `- **Conversion watch** (taken): the metric-math alarms of ${countries} countries read ${2 * countries} alarm metrics, ${usd(before)} a month; one hourly function (GetMetricData for the last full hour and the hour before) and two alarms cost ${usd(after + metric)} a month (the alarms ${usd(alarms)}: the count's and the failed runs', the watch ${usd(watch)}, its count as a custom metric ${usd(metric)}), and compare each country with its earlier hour, which metric math cannot.`,
   ];
 }
 

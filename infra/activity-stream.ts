@@ -232,7 +232,7 @@ export class OtpActivityStream extends Construct {
         ...(props.logRetention ? { logRetention: props.logRetention } : {}),
         removalPolicy,
       });
-      this.alarms.push(this.conversionWatch.alarm);
+      this.alarms.push(this.conversionWatch.alarm, this.conversionWatch.failureAlarm);
     }
     if (props.dashboard) this.addWidgets(props.dashboard, props.spendBrakeHits, countries);
   }

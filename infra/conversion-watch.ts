@@ -47,7 +47,8 @@ export interface OtpConversionWatchProps {
  * and their number is published (`ConversionCollapsedCountries`, EMF) for the alarm. An alarm cannot
  * compare an hour with the one before (metric math has no time shift), and a metric-math alarm bills
  * every metric it reads ($0.10 each a month: $4.60 for the default 23 countries); this costs one alarm
- * metric plus ~$0.34 a month of GetMetricData.
+ * metric plus ~$0.34 a month of GetMetricData. A second alarm, on the function's errors, says when an
+ * hour went unjudged: without its count the first keeps its state (docs/operations.md#conversion-watch).
  *
  * Why a schedule rule, not EventBridge Scheduler: both are free at one run an hour (a rule's scheduled
  * events are AWS events on the default bus), but a rule invokes the function through its resource
@@ -60,6 +61,11 @@ export class OtpConversionWatch extends Construct {
   /** Countries whose SMS conversion collapsed in the hour (the datapoint stamped with the hour's start). */
   readonly collapsedCountries: cloudwatch.Metric;
   readonly alarm: cloudwatch.Alarm;
+  /**
+   * An hour the watch could not judge (every attempt of its run failed). Without a count the alarm
+   * above keeps whatever state it had, so a watch that keeps failing would otherwise leave it OK.
+   */
+  readonly failureAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: OtpConversionWatchProps) {
     super(scope, id);
@@ -129,9 +135,22 @@ export class OtpConversionWatch extends Construct {
         `${Math.round(minConversion * 100)}% approved): possible SMS pumping. Which countries: Logs Insights ` +
         `on the conversion-watch function's log group: ${collapseQuery()} ${runbook('conversion-collapse')}`,
     });
+    this.failureAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+      metric: this.function.metricErrors({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
+      // A run is tried three times (Lambda retries an asynchronous invocation twice), within minutes.
+      threshold: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription:
+        'onetime: the hourly conversion watch failed every attempt of a run, so that hour was not judged ' +
+        `and the conversion-collapse alarm kept its state. ${runbook('conversion-watch')}`,
+    });
     if (props.alarmTopic) {
-      this.alarm.addAlarmAction(new SnsAction(props.alarmTopic));
-      this.alarm.addOkAction(new SnsAction(props.alarmTopic));
+      for (const alarm of [this.alarm, this.failureAlarm]) {
+        alarm.addAlarmAction(new SnsAction(props.alarmTopic));
+        alarm.addOkAction(new SnsAction(props.alarmTopic));
+      }
     }
   }
 }

@@ -13,7 +13,8 @@
  * Made from the installed package at bundling time, so it never lags behind a libphonenumber-js upgrade.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MetadataJson } from 'libphonenumber-js/core';
@@ -47,6 +48,7 @@ export function withoutFormats(metadata: MetadataJson): MetadataJson {
   } as unknown as MetadataJson;
 }
 
+/** Where the file is written: the project's build cache. */
 const CACHE = fileURLToPath(new URL('../node_modules/.cache/onetime/', import.meta.url));
 let written: string | undefined;
 
@@ -56,20 +58,31 @@ let written: string | undefined;
  * `phoneMetadataAlias`.
  */
 export function deployedPhoneMetadataFile(): string {
-  if (written !== undefined) return written;
-  const text = JSON.stringify(withoutFormats(fullMetadata));
-  const file = join(
-    CACHE,
-    `phone-metadata-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`,
-  );
-  if (!existsSync(file)) {
-    mkdirSync(CACHE, { recursive: true });
+  written ??= fileNamedByContent(CACHE, 'phone-metadata', JSON.stringify(withoutFormats(fullMetadata)));
+  return written;
+}
+
+/**
+ * `text` in `dir`, in a file named by its hash, kept from an earlier build when there. When `dir`
+ * cannot be written (a read-only checkout or node_modules, as some CI and sandboxed builds mount
+ * them), in a folder of the system's temporary one made for this process alone: a shared, well-known
+ * temporary path would let another user of the machine put their own numbering rules in the bundle.
+ */
+export function fileNamedByContent(dir: string, prefix: string, text: string): string {
+  const name = `${prefix}-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`;
+  const file = join(dir, name);
+  if (existsSync(file)) return file;
+  try {
+    mkdirSync(dir, { recursive: true });
     const partial = `${file}.${process.pid}.tmp`;
     writeFileSync(partial, text);
     renameSync(partial, file);
+    return file;
+  } catch {
+    const own = join(mkdtempSync(join(tmpdir(), 'onetime-build-')), name);
+    writeFileSync(own, text);
+    return own;
   }
-  written = file;
-  return file;
 }
 
 /** esbuild's `alias` option that gives a bundle the deployed metadata. */

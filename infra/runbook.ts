@@ -11,6 +11,7 @@ export type RunbookSection =
   | 'cascade-failures'
   | 'spend-brake'
   | 'conversion-collapse'
+  | 'conversion-watch'
   | 'delivery-failures'
   | 'stream-behind'
   | 'failed-batches'

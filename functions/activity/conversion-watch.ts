@@ -54,10 +54,17 @@ export interface WatchOutcome {
   collapsed: Collapse[];
 }
 
-export function createConversionWatch(deps: ConversionWatchDeps): () => Promise<WatchOutcome> {
+/**
+ * The watch. `scheduledAt` (epoch ms, `scheduledTime`): when the schedule fired, so a run that comes
+ * late (Lambda retries a failed or throttled invocation for up to six hours) judges the hour it was
+ * scheduled for, not a later one with the earlier left unjudged. Without it, the hour before the clock.
+ */
+export function createConversionWatch(
+  deps: ConversionWatchDeps,
+): (scheduledAt?: number) => Promise<WatchOutcome> {
   const clock = deps.clock ?? Date.now;
-  return async () => {
-    const hours = judgedHours(clock());
+  return async (scheduledAt) => {
+    const hours = judgedHours(scheduledAt ?? clock());
     const hour = new Date(hours.hour.start).toISOString();
     const counts = deps.countries.length === 0 ? [] : await deps.counts.read(deps.countries, hours);
     const collapsed = collapsedCountries(counts, deps.thresholds);
@@ -75,4 +82,21 @@ export function createConversionWatch(deps: ConversionWatchDeps): () => Promise<
     deps.metric.publish(collapsed.length, hours.hour.start);
     return { hour, countries: deps.countries.length, collapsed };
   };
+}
+
+/** Lambda's longest retry of an asynchronous invocation (its maximum event age). */
+const MAX_EVENT_AGE_MS = 6 * 3_600_000;
+/** Clocks disagree a little: a schedule's time this far ahead of the function's clock is still taken. */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * When the schedule fired (epoch ms): the `time` of the EventBridge scheduled event, if the invocation
+ * carries one from the last six hours; otherwise undefined (an invocation by hand judges the hour
+ * before its clock).
+ */
+export function scheduledTime(event: unknown, now: number): number | undefined {
+  const time = (event as { time?: unknown } | null | undefined)?.time;
+  if (typeof time !== 'string') return undefined;
+  const at = Date.parse(time);
+  return at <= now + CLOCK_SKEW_MS && at >= now - MAX_EVENT_AGE_MS ? at : undefined;
 }

@@ -56,14 +56,10 @@ export class JsonLog implements Log {
 
   #emit(level: string, rank: number, message: string, fields: Record<string, unknown>[]): void {
     if (rank < this.threshold) return;
-    const line = {
-      level,
-      message,
-      timestamp: new Date().toISOString(),
-      service: this.service,
-      ...this.#requestKeys,
-    };
-    this.write(JSON.stringify(Object.assign(line, ...fields)));
+    const own = { level, message, timestamp: new Date().toISOString(), service: this.service };
+    // Powertools' reserved keys stay the line's own, whatever the fields say (metric filters read
+    // `$.message`); assigned again after the fields, where they keep their place first in the line.
+    this.write(JSON.stringify(Object.assign({ ...own, ...this.#requestKeys }, ...fields, own)));
   }
 }
 
@@ -105,18 +101,19 @@ const THRESHOLDS: Record<string, number> = {
 };
 
 /**
- * The log level setting, read as Powertools Logger reads it: Lambda's advanced logging controls
- * (`AWS_LAMBDA_LOG_LEVEL`) when set, else `POWERTOOLS_LOG_LEVEL`, else `LOG_LEVEL`; an unknown value
- * is passed over; INFO when none is set.
+ * The log level setting, read as Powertools Logger reads it (values trimmed): Lambda's advanced logging
+ * controls (`AWS_LAMBDA_LOG_LEVEL`) when they name a level; else `POWERTOOLS_LOG_LEVEL` when set, else
+ * `LOG_LEVEL`, and INFO when the one read names no level (an unknown `POWERTOOLS_LOG_LEVEL` is not
+ * passed over for `LOG_LEVEL`: Powertools takes the first set and only then checks it).
  */
 export function logThresholdFromEnv(env: Record<string, string | undefined>): number {
-  for (const name of [AWS_LAMBDA_LOG_LEVEL, POWERTOOLS_LOG_LEVEL, LOG_LEVEL]) {
-    const level = env[name] ?? '';
-    // Lambda's FATAL is Powertools' CRITICAL.
-    const threshold = THRESHOLDS[name === AWS_LAMBDA_LOG_LEVEL && level === 'FATAL' ? 'CRITICAL' : level];
-    if (threshold !== undefined) return threshold;
-  }
-  return THRESHOLDS['INFO']!;
+  const read = (name: string) => env[name]?.trim() ?? '';
+  const lambda = read(AWS_LAMBDA_LOG_LEVEL);
+  // Lambda's FATAL is Powertools' CRITICAL.
+  const threshold =
+    THRESHOLDS[lambda === 'FATAL' ? 'CRITICAL' : lambda] ??
+    THRESHOLDS[read(POWERTOOLS_LOG_LEVEL) || read(LOG_LEVEL)];
+  return threshold ?? THRESHOLDS['INFO']!;
 }
 
 /** What Lambda's invocation context tells about the function (the fields of `aws-lambda`'s Context). */

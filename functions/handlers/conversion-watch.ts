@@ -1,7 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Context } from 'aws-lambda';
-import { createConversionWatch } from '../activity/conversion-watch.ts';
+import { createConversionWatch, scheduledTime } from '../activity/conversion-watch.ts';
 import { CloudWatchHourlyCounts } from '../adapters/cloudwatch-hourly-counts.ts';
 import { PowertoolsCollapseMetric } from '../adapters/powertools-collapse-metric.ts';
 import { conversionWatchFromEnv } from '../config.ts';
@@ -27,8 +27,9 @@ const watch = createConversionWatch({
   thresholds,
 });
 
-export const handler = async (_event: unknown, context?: Context) => {
+export const handler = async (event: unknown, context?: Context) => {
   if (context) logger.addContext(context);
-  const { hour, collapsed } = await watch();
+  // The hour before the schedule's time, even when Lambda retries the run late.
+  const { hour, collapsed } = await watch(scheduledTime(event, Date.now()));
   return { hour, collapsed: collapsed.map((c) => c.country) };
 };

@@ -249,8 +249,8 @@ describe('OtpActivityStream', () => {
       String(a.Properties['AlarmDescription']).includes('SMS conversion collapsed'),
     );
     expect(alarms).toHaveLength(1);
-    // Refused deliveries, the stream behind, batches given up, and the watch's one alarm.
-    expect(activity.alarms).toHaveLength(4);
+    // Refused deliveries, the stream behind, batches given up, the watch's one alarm and its failures.
+    expect(activity.alarms).toHaveLength(5);
     expect(alarms[0]!.Properties).toMatchObject({
       // One metric (a metric-math alarm of 7 countries would bill 14): the watch's hourly count.
       Metrics: [
@@ -322,6 +322,30 @@ describe('OtpActivityStream', () => {
     expect(reasons).toMatch(
       /cloudwatch:GetMetricData \(the service authorization reference lists no resource type/,
     );
+  });
+
+  it('alarms when an hourly run of the watch fails every attempt, since its own alarm then keeps its state', () => {
+    const { template, activity } = synthesize({ extra: { conversionAlarm: { countries: ['US'] } } });
+    const watchId = Object.entries(resources(template, 'AWS::Lambda::Function')).find(([, f]) =>
+      String(f.Properties['Description']).includes('conversion'),
+    )![0];
+    const failed = Object.values(resources(template, 'AWS::CloudWatch::Alarm')).filter((a) =>
+      JSON.stringify(a.Properties['Dimensions'] ?? []).includes(watchId),
+    );
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Statistic: 'Sum',
+      Period: 3600,
+      // A run is tried three times (Lambda's two retries of an asynchronous invocation), all within the hour.
+      Threshold: 3,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: expect.stringMatching(/Runbook: docs\/operations\.md#conversion-watch$/),
+    });
+    expect(activity.alarms).toContain(activity.conversionWatch!.failureAlarm);
   });
 
   it('refuses thresholds the watch could never apply', () => {

@@ -641,7 +641,8 @@ describe('OtpService: operations', () => {
       Threshold: 3000,
     });
     expect(alarmOn(full, 'Throttles')).toHaveLength(4);
-    expect(alarmOn(full, 'Errors')).toHaveLength(4);
+    // The four routes', and the conversion watch's failed runs.
+    expect(alarmOn(full, 'Errors')).toHaveLength(5);
     expect(alarmOn(full, 'SpendBrakeHits')).toHaveLength(1);
   });
 
@@ -698,7 +699,7 @@ describe('OtpService: operations', () => {
         expect(sections, description).toContain(section);
       }
     }
-    expect(sections.size).toBe(11);
+    expect(sections.size).toBe(12);
   });
 
   it('sends alarms and their recovery to the alarm topic when one is given', () => {
@@ -726,9 +727,9 @@ describe('OtpService: operations', () => {
     // The alarm-status widget lists the activity stream's alarms too.
     const alarmIds = Object.keys(resources(full.template, 'AWS::CloudWatch::Alarm'));
     // Refused deliveries, the stream behind, batches given up, and the conversion watch's one alarm
-    // (US and CA).
-    expect(alarmIds.filter((id) => id.startsWith('OtpServiceActivity')).length).toBe(4);
-    expect(alarmIds.filter((id) => id.startsWith('OtpServiceActivityConversionWatch')).length).toBe(1);
+    // (US and CA) and the one on its failed runs.
+    expect(alarmIds.filter((id) => id.startsWith('OtpServiceActivity')).length).toBe(5);
+    expect(alarmIds.filter((id) => id.startsWith('OtpServiceActivityConversionWatch')).length).toBe(2);
     for (const id of alarmIds) expect(body, id).toContain(id);
   });
 });

@@ -339,7 +339,7 @@ export async function keyRotationFlow(stack: DeployedStack): Promise<unknown> {
   });
 }
 
-/** The scheduled event EventBridge's rule delivers (the watch reads only the clock). */
+/** The scheduled event EventBridge's rule delivers (the watch judges the hour before its `time`). */
 const scheduledEvent = () => ({
   version: '0',
   id: 'tick',

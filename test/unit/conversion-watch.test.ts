@@ -14,6 +14,7 @@ import {
   COLLAPSE_METRIC,
   createConversionWatch,
   type HourlySmsCounts,
+  scheduledTime,
 } from '../../functions/activity/conversion-watch.ts';
 import { CloudWatchHourlyCounts } from '../../functions/adapters/cloudwatch-hourly-counts.ts';
 import { PowertoolsCollapseMetric } from '../../functions/adapters/powertools-collapse-metric.ts';
@@ -222,6 +223,39 @@ describe('the conversion watch', () => {
     ]);
     expect(published).toEqual([[2, hourStart]]);
     expect(outcome.collapsed.map((c) => c.country)).toEqual(['ID', 'NG']);
+  });
+
+  it('judges the hour before its schedule when it runs late (a retry or a throttled invocation), not the hour before now', async () => {
+    const { watch, asked, published } = run([country({ country: 'US', sends: 1000, approvals: 800 })]);
+    // Scheduled at 10:05 and run at 10:05:17 or, delayed past the next hour, at 11:02: both judge 09:00.
+    const late = createConversionWatch({
+      counts: { read: async () => [] },
+      metric: { publish: (n, at) => published.push([n, at]) },
+      log: { info() {}, warn() {}, error() {} },
+      clock: () => Date.parse('2026-12-03T11:02:00Z'),
+      countries: ['US'],
+      thresholds,
+    });
+    const scheduled = { source: 'aws.events', time: '2026-12-03T10:05:00Z' };
+    expect((await watch(scheduledTime(scheduled, now))).hour).toBe('2026-12-03T09:00:00.000Z');
+    expect((await late(scheduledTime(scheduled, Date.parse('2026-12-03T11:02:00Z')))).hour).toBe(
+      '2026-12-03T09:00:00.000Z',
+    );
+    expect(published).toEqual([
+      [0, hourStart],
+      [0, hourStart],
+    ]);
+    expect(asked).toHaveLength(1);
+  });
+
+  it("takes the schedule's time only from a scheduled event of the last six hours (Lambda's longest retry)", () => {
+    const at = Date.parse('2026-12-03T10:05:00Z');
+    expect(scheduledTime({ time: '2026-12-03T10:05:00Z' }, at + 6 * HOUR)).toBe(at);
+    for (const event of [undefined, null, {}, { time: 42 }, { time: 'yesterday' }, 'x'])
+      expect(scheduledTime(event, at), JSON.stringify(event)).toBeUndefined();
+    // Older than any retry, or ahead of the clock: someone else's event, not the schedule's.
+    expect(scheduledTime({ time: '2026-12-03T10:05:00Z' }, at + 6 * HOUR + 1)).toBeUndefined();
+    expect(scheduledTime({ time: '2026-12-03T10:05:00Z' }, at - 60_001)).toBeUndefined();
   });
 
   it('publishes 0 when nothing collapsed, so the alarm returns to OK', async () => {

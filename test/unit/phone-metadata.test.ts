@@ -5,7 +5,9 @@
  * and possibility. So a deploy refuses and accepts the same numbers, with the same error, whatever its
  * `allowedCountries` (`*` included): the deployed set does not depend on the list.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import fc from 'fast-check';
 import type { MetadataJson } from 'libphonenumber-js/core';
 import fullMetadata from 'libphonenumber-js/min/metadata';
@@ -15,6 +17,7 @@ import { type PhoneNumber, phoneNumbersWith } from '../../functions/core/phone-n
 import { esbuildOptions, handlerEntry } from '../../infra/otp-function.ts';
 import {
   deployedPhoneMetadataFile,
+  fileNamedByContent,
   PHONE_METADATA_IMPORT,
   withoutFormats,
 } from '../../infra/phone-metadata.ts';
@@ -135,5 +138,32 @@ describe('the deployed phone metadata', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('is written where it can be: past a build cache that cannot be written (a read-only checkout), once per content', () => {
+    const root = mkdtempSync(join(tmpdir(), 'onetime-metadata-'));
+    const made: string[] = [];
+    try {
+      const cache = join(root, 'cache');
+      const file = fileNamedByContent(cache, 'phone-metadata', '{"a":1}');
+      expect(file.startsWith(cache)).toBe(true);
+      expect(readFileSync(file, 'utf8')).toBe('{"a":1}');
+      // Found again rather than rewritten; other content, another name; no partial file left behind.
+      expect(fileNamedByContent(cache, 'phone-metadata', '{"a":1}')).toBe(file);
+      expect(fileNamedByContent(cache, 'phone-metadata', '{"a":2}')).not.toBe(file);
+      expect(readdirSync(cache).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+
+      // A cache folder that cannot be made (a file is in its way), as in a read-only node_modules:
+      // a folder of the temporary one, this process's own (no one else may write there).
+      writeFileSync(join(root, 'blocked'), '');
+      const fallback = fileNamedByContent(join(root, 'blocked', 'cache'), 'phone-metadata', '{"a":1}');
+      made.push(dirname(fallback));
+      expect(dirname(dirname(fallback))).toBe(tmpdir());
+      expect(basename(fallback)).toBe(basename(file));
+      expect(readFileSync(fallback, 'utf8')).toBe('{"a":1}');
+      expect(statSync(dirname(fallback)).mode & 0o077).toBe(0);
+    } finally {
+      for (const dir of [root, ...made]) rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
