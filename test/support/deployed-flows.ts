@@ -324,22 +324,7 @@ export async function fillSpendBrake(stack: DeployedStack): Promise<number> {
   throw new Error('the spend brake never held');
 }
 
-/** One tick of the scheduled key rotation (an EventBridge scheduled event). */
-export async function keyRotationFlow(stack: DeployedStack): Promise<unknown> {
-  return stack.invoke('key-rotation', {
-    version: '0',
-    id: 'tick',
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '123456789012',
-    time: new Date().toISOString(),
-    region: 'eu-west-1',
-    resources: [],
-    detail: {},
-  });
-}
-
-/** The scheduled event EventBridge's rule delivers (the watch judges the hour before its `time`). */
+/** The scheduled event an EventBridge rule delivers (the key rotation and the watch read only its time). */
 const scheduledEvent = () => ({
   version: '0',
   id: 'tick',
@@ -351,6 +336,11 @@ const scheduledEvent = () => ({
   resources: [],
   detail: {},
 });
+
+/** One tick of the scheduled key rotation. */
+export async function keyRotationFlow(stack: DeployedStack): Promise<unknown> {
+  return stack.invoke('key-rotation', scheduledEvent());
+}
 
 /**
  * The hourly conversion watch, as its schedule runs it: CloudWatch answers that the first watched
