@@ -17,7 +17,8 @@ import { TRACING_MODES } from './tracing.ts';
  * voiceId, whatsappPhoneNumberId, whatsappTemplateName, whatsappTemplateLanguages (en_US,es,…),
  * whatsappEventTopicArn (the WhatsApp Business Account's event destination, for receipts),
  * pushPlatformApplications (ARNs, comma-separated), cascade (true | false), defaultCascade (JSON),
- * allowedCountries, alarmTopicArn, eventBusName, removalPolicy (retain | destroy),
+ * allowedCountries, alarmTopicArn, dashboard (false: no CloudWatch dashboard), eventBusName,
+ * removalPolicy (retain | destroy),
  * keyRotationDays (rotate the key material every N days; off when unset), passwordless (true: also the
  * passwordless example's user pool, app client and sign-in triggers; docs/cognito.md), smsProvider (sns |
  * end-user-messaging | notify), voiceProvider (end-user-messaging | notify: voice on through Notify
@@ -106,6 +107,11 @@ if (tracingSampleRate !== undefined && !/^(0(\.\d+)?|1(\.0+)?)$/.test(tracingSam
   throw new Error(`-c tracingSampleRate must be a share from 0 to 1, e.g. 0.05 (got "${tracingSampleRate}")`);
 }
 
+const dashboard = context('dashboard');
+if (dashboard !== undefined && dashboard !== 'true' && dashboard !== 'false') {
+  throw new Error(`-c dashboard must be "true" or "false" (got "${dashboard}")`);
+}
+
 const alarmTopicArn = context('alarmTopicArn');
 const eventBusName = context('eventBusName');
 
@@ -115,6 +121,7 @@ new OtpStack(app, context('stackName') ?? 'Onetime', {
   ...(eventBusName ? { eventBusName } : {}),
   ...(passwordless === 'true' ? { passwordless: true } : {}),
   service: {
+    ...(dashboard === 'false' ? { dashboard: false } : {}),
     ...(appName ? { appName } : {}),
     ...(codeAlphabet ? { codeAlphabet } : {}),
     ...(codeLength ? { codeLength: Number(codeLength) } : {}),

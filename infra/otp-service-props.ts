@@ -267,6 +267,12 @@ export interface OtpServiceProps {
 
   readonly api?: OtpApiProps;
   readonly alarms?: OtpAlarmProps;
+  /**
+   * The CloudWatch dashboard (the API, rate limits, the functions, the activity, every alarm's state):
+   * $3 a month, the largest fixed cost of a quiet deployment (an account's first three dashboards are
+   * free). `false` leaves it out; the alarms, metrics and runbook stay. @default true
+   */
+  readonly dashboard?: boolean;
   /** Where alarms (and their return to OK) are sent. @default alarms notify nobody */
   readonly alarmTopic?: ITopic;
   /**

@@ -73,7 +73,8 @@ export class OtpService extends Construct {
   readonly rateLimited: Readonly<Record<RateLimitReason, cloudwatch.Metric>>;
   /** Every alarm: the service's and the activity stream's. */
   readonly alarms: cloudwatch.Alarm[];
-  readonly dashboard: cloudwatch.Dashboard;
+  /** The dashboard, unless `dashboard: false`. */
+  readonly dashboard?: cloudwatch.Dashboard;
 
   readonly #props: OtpServiceProps;
   /** The channel props, with the configuration sets delivery receipts need named where none was given. */
@@ -146,14 +147,14 @@ export class OtpService extends Construct {
       metrics,
     };
     this.alarms = createAlarms(this, monitored, props.alarms ?? {}, props.alarmTopic);
-    this.dashboard = createDashboard(this, monitored);
+    if (props.dashboard !== false) this.dashboard = createDashboard(this, monitored);
     this.activity = this.#createActivityStream();
     this.alarms.push(...this.activity.alarms);
     if (props.keyRotation) {
       this.keyRotation = this.#createKeyRotation(props.keyRotation.every);
       this.alarms.push(this.keyRotation.alarm);
     }
-    addAlarmStatus(this.dashboard, this.alarms);
+    if (this.dashboard) addAlarmStatus(this.dashboard, this.alarms);
 
     if (props.deliveryReceipts !== false) this.deliveryReceipts = this.#createDeliveryReceipts();
   }
@@ -347,7 +348,7 @@ export class OtpService extends Construct {
       table: this.table,
       // The service's own namespace, so two deployments in one account and region never merge.
       metricNamespace: this.metricNamespace,
-      dashboard: this.dashboard,
+      ...(this.dashboard ? { dashboard: this.dashboard } : {}),
       spendBrakeHits: this.spendBrakeHits,
       deliveryFailuresThreshold: props.alarms?.deliveryFailures ?? 3,
       logRetention: this.#logRetention,

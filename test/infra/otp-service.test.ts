@@ -732,6 +732,16 @@ describe('OtpService: operations', () => {
     expect(alarmIds.filter((id) => id.startsWith('OtpServiceActivityConversionWatch')).length).toBe(2);
     for (const id of alarmIds) expect(body, id).toContain(id);
   });
+
+  it('leaves the dashboard out with dashboard: false, and keeps every alarm and the activity stream', () => {
+    const without = synthesize({ ...FULL_PROPS, dashboard: false }, { alarmTopicArn: ALARM_TOPIC_ARN });
+    without.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(Object.keys(resources(without.template, 'AWS::CloudWatch::Alarm')).sort()).toEqual(
+      Object.keys(resources(full.template, 'AWS::CloudWatch::Alarm')).sort(),
+    );
+    expect(without.stack.service.dashboard).toBeUndefined();
+    expect(without.stack.service.activity).toBeDefined();
+  });
 });
 
 describe('OtpService: the conversion watch', () => {

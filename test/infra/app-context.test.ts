@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 async function synthWith(
   context: Record<string, string>,
 ): Promise<Record<string, { Type: string; Properties: Record<string, unknown> }>> {
-  const outdir = mkdtempSync(join(tmpdir(), 'onetime-tracing-'));
+  const outdir = mkdtempSync(join(tmpdir(), 'onetime-context-'));
   try {
     await promisify(execFile)(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
@@ -30,7 +30,7 @@ async function synthWith(
 const ofType = (resources: Awaited<ReturnType<typeof synthWith>>, type: string) =>
   Object.values(resources).filter((resource) => resource.Type === type);
 
-describe('Context keys: cdk deploy -c tracing / -c tracingSampleRate (infra/app.ts)', () => {
+describe('Context keys: cdk deploy -c tracing / -c tracingSampleRate / -c dashboard (infra/app.ts)', () => {
   it('-c tracing=all puts the functions on Active tracing and makes no sampling rule', async () => {
     const resources = await synthWith({ tracing: 'all' });
     const modes = ofType(resources, 'AWS::Lambda::Function').map(
@@ -47,12 +47,19 @@ describe('Context keys: cdk deploy -c tracing / -c tracingSampleRate (infra/app.
     expect(rule?.Properties['SamplingRule']).toMatchObject({ FixedRate: 0.05, ReservoirSize: 0 });
   }, 120_000);
 
-  it('refuses a mode or a share it does not know, naming the key', async () => {
+  it('-c dashboard=false leaves the dashboard out and keeps the alarms', async () => {
+    const resources = await synthWith({ dashboard: 'false' });
+    expect(ofType(resources, 'AWS::CloudWatch::Dashboard')).toEqual([]);
+    expect(ofType(resources, 'AWS::CloudWatch::Alarm').length).toBeGreaterThan(10);
+  }, 120_000);
+
+  it('refuses a mode, a share or a switch it does not know, naming the key', async () => {
     await expect(synthWith({ tracing: 'some' })).rejects.toThrow(
       /-c tracing must be one of sampled, all, off/,
     );
     await expect(synthWith({ tracingSampleRate: '5' })).rejects.toThrow(
       /-c tracingSampleRate must be a share from 0 to 1/,
     );
+    await expect(synthWith({ dashboard: 'no' })).rejects.toThrow(/-c dashboard must be "true" or "false"/);
   }, 120_000);
 });
