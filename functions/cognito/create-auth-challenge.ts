@@ -1,7 +1,7 @@
 import type { CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import type { SendDeps } from '../core/deps.ts';
 import { canonicalDestination } from '../core/destination.ts';
-import { EngineError } from '../core/errors.ts';
+import { describeError, EngineError } from '../core/errors.ts';
 import { newVerificationId } from '../core/ids.ts';
 import { maskDestination } from '../core/masking.ts';
 import { startVerification } from '../core/start.ts';
@@ -145,7 +145,7 @@ export function createCreateAuthChallengeHandler(deps: CreateDeps) {
     if (error instanceof SignInError) return error;
     // The engine's errors are written for callers: a limit, a refused country, a refused delivery.
     if (error instanceof EngineError) return new SignInError(error.message);
-    log.error('sign-in challenge not created', { error: String(error) });
+    log.error('sign-in challenge not created', describeError(error));
     return new SignInError(UNAVAILABLE_MESSAGE);
   }
 }

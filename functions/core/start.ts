@@ -3,7 +3,7 @@ import { generateCode } from './codes.ts';
 import type { SendDeps } from './deps.ts';
 import { parseDestination } from './destination.ts';
 import { deviceIpBucket } from './device-ip.ts';
-import { DeliveryError, EngineError, invalidRequest, type ProviderLimit } from './errors.ts';
+import { DeliveryError, describeError, EngineError, invalidRequest, type ProviderLimit } from './errors.ts';
 import { recordFeedbackMessage } from './feedback.ts';
 import { newVerificationId } from './ids.ts';
 import { sendLimits } from './limits.ts';
@@ -152,7 +152,7 @@ export async function startVerification(deps: SendDeps, request: StartRequest): 
       await deps.cascade!.schedule(stored.id, refused ? 0 : firstStep.afterSeconds);
     } catch (error) {
       // The code is out; a missing follow-up must not turn a delivered code into an error.
-      log.error('cascade was not scheduled', { verificationId: stored.id, error: String(error) });
+      log.error('cascade was not scheduled', { verificationId: stored.id, ...describeError(error) });
     }
   }
   await feedbackRecorded;

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { EngineError } from '../core/errors.ts';
+import { describeError, EngineError } from '../core/errors.ts';
 import type { Log } from '../core/ports.ts';
 
 /** JSON responses and the error envelope `{"error": {"code", "message", "field"?, "reason"?}}`. */
@@ -41,9 +41,7 @@ export async function respondOrFail(
     return await route();
   } catch (error) {
     if (error instanceof EngineError) return errorResponse(error);
-    log.error('unexpected error', {
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-    });
+    log.error('unexpected error', describeError(error));
     return errorResponse(
       new EngineError(500, 'internal_error', 'Something went wrong on our side; try again.'),
     );

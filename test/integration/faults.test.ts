@@ -340,7 +340,14 @@ describe('DynamoDB faults', () => {
       expectNoInternals(failed, s.tableName, 'Cannot read', 'TypeError');
     }
     // Operators still learn what happened, from the logs.
-    expect(s.logs.filter((line) => line.includes('TypeError'))).toHaveLength(4);
+    const logged = s.logs.filter((line) => line.includes('TypeError'));
+    expect(logged).toHaveLength(4);
+    // With where it was thrown: the frames, without the message a second time.
+    for (const line of logged) {
+      const { stack } = JSON.parse(line) as { stack?: string };
+      expect(stack?.split('\n')[0]).toMatch(/^at /);
+      expect(stack).not.toContain('Cannot read');
+    }
 
     fault.remaining = 0;
     expect((await api.check(id, { code })).body['status']).toBe('approved');
