@@ -58,23 +58,12 @@ export const invalidRequest = (message: string, field?: string) =>
 
 export const notFound = () => new EngineError(404, 'not_found', 'No verification has this id.');
 
-/** How many stack frames a log line keeps: enough to find the throw, short enough for one line. */
-const LOGGED_FRAMES = 12;
-
 /**
- * An unexpected error as a log line's fields: `error` (its name and message) and `stack`, the frames
- * only (`at …` lines, mapped to the TypeScript sources where source maps are on). The frames never
- * repeat the message, so a detail in a message is logged once, where the caller chose to log it.
+ * An unexpected error as a log line's fields: `error`, its name and message, and `stack`, V8's stack
+ * (that line again, then at most `Error.stackTraceLimit` frames, 10 by default, mapped to the
+ * TypeScript sources where source maps are on).
  */
-export function describeError(error: unknown): { error: string; stack?: string } {
-  if (!(error instanceof Error)) return { error: String(error) };
-  const frames = (error.stack ?? '')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith('at '))
-    .slice(0, LOGGED_FRAMES);
-  return {
-    error: `${error.name}: ${error.message}`,
-    ...(frames.length > 0 ? { stack: frames.join('\n') } : {}),
-  };
-}
+export const describeError = (error: unknown): { error: string; stack?: string | undefined } =>
+  error instanceof Error
+    ? { error: `${error.name}: ${error.message}`, stack: error.stack }
+    : { error: String(error) };
