@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createActivityHandler } from '../functions/activity/activity-handler.ts';
+import type { MessageFeedback } from '../functions/activity/ports.ts';
 import type { ActivityCount, StatusChange } from '../functions/core/activity.ts';
 import type { Log } from '../functions/core/ports.ts';
 import { enableStream, StreamReader, StreamsApi } from './dynamodb-streams.ts';
@@ -17,6 +18,8 @@ export interface LocalActivityOptions {
   log: Log;
   /** How often the stream is read. @default 250 ms */
   pollIntervalMs?: number;
+  /** Where converted messages are reported (local mode: the outbox). @default none */
+  feedback?: MessageFeedback;
 }
 
 export interface LocalActivity {
@@ -35,7 +38,12 @@ export async function startLocalActivity(options: LocalActivityOptions): Promise
   const reader = new StreamReader(new StreamsApi(client), streamArn);
   const events = new MemoryEventPublisher();
   const metrics = new MemoryActivityMetrics();
-  const handle = createActivityHandler({ metrics, events, log });
+  const handle = createActivityHandler({
+    metrics,
+    events,
+    log,
+    ...(options.feedback ? { feedback: options.feedback } : {}),
+  });
 
   // One read at a time: a poll asked for while one runs waits for it, then reads again.
   let running: Promise<void> = Promise.resolve();

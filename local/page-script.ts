@@ -282,6 +282,9 @@ function deployed(message) {
     add('Variables', Object.keys(send.templateVariables).map((k) => k + ' = ' + send.templateVariables[k]).join(', '));
   }
   add('Voice', send.voiceId);
+  if (message.feedback) {
+    add('Feedback', message.feedback.receivedAt ? 'reported received (code approved)' : 'asked for; reported when the code is approved');
+  }
   if (message.approximateBody) {
     box.append(element('p', 'approx', "Approximate text: Notify's templates are AWS's; aws pinpoint-sms-voice-v2 describe-notify-templates shows their exact wording."));
   }

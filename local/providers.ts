@@ -136,6 +136,19 @@ export interface DeployedSend {
   voiceId?: string;
 }
 
+/**
+ * The deployed sends that ask for conversion feedback (`MessageFeedbackEnabled`), as the deployed
+ * End User Messaging and Notify senders do (functions/adapters/*-sender.ts answer `feedback: true`).
+ */
+const FEEDBACK_OPERATIONS: ReadonlySet<DeployedSend['operation']> = new Set([
+  'SendTextMessage',
+  'SendVoiceMessage',
+  'SendNotifyTextMessage',
+  'SendNotifyVoiceMessage',
+]);
+
+export const asksForFeedback = (send: DeployedSend): boolean => FEEDBACK_OPERATIONS.has(send.operation);
+
 /** Who carries a message, as the outbox shows it. */
 export type Provider = 'sns' | 'end-user-messaging' | 'notify' | 'ses' | 'end-user-messaging-social';
 

@@ -119,7 +119,12 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     dynamodb = await startDynamoDbLocal();
     await createVerificationTable(dynamodb.client, LOCAL_TABLE_NAME);
     // Turns the table's stream on, so it must come before the first write.
-    activity = await startLocalActivity({ client: dynamodb.client, tableName: LOCAL_TABLE_NAME, log });
+    activity = await startLocalActivity({
+      client: dynamodb.client,
+      tableName: LOCAL_TABLE_NAME,
+      log,
+      feedback: outbox,
+    });
     await cascadeDefinition;
   } catch (error) {
     await closeServer(server);
@@ -338,6 +343,7 @@ function serveLocal(
         verificationId: message.verificationId,
         ...(message.provider ? { provider: message.provider, deployedSend: message.deployedSend } : {}),
         ...(message.approximateBody ? { approximateBody: true } : {}),
+        ...(message.feedback ? { feedback: message.feedback } : {}),
       }));
       sendJson(response, 200, { messages });
     } else if (method === 'DELETE') {

@@ -5,7 +5,7 @@
  * Notify's messages read as its template would; the code in each still verifies, and no log line
  * holds it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Log } from '../../functions/core/ports.ts';
 import { MADE_BY_CDK_DEPLOY, YOUR_VOICE_NUMBER } from '../../local/providers.ts';
 import { type LocalMode, LocalModeStartError, startLocalMode } from '../../local/server.ts';
@@ -62,6 +62,8 @@ describe('local mode, providers as deployed by default: SMS through SNS, voice t
     });
     expect(message.body).toMatch(/^Your onetime code is \d{6}\. It expires in 5 minutes\./);
     expect(message).not.toHaveProperty('approximateBody');
+    // SNS takes no conversion feedback: nothing to report.
+    expect(message).not.toHaveProperty('feedback');
   });
 
   it('a call names SendVoiceMessage, the voice for its language, and the protect configuration cdk deploy makes', async () => {
@@ -85,7 +87,7 @@ describe('local mode, providers as deployed by default: SMS through SNS, voice t
 });
 
 describe('local mode, SMS through End User Messaging directly, voice through Notify', () => {
-  const { sendAndVerify } = withLocalMode({
+  const { sendAndVerify, api } = withLocalMode({
     OTP_APP_NAME: 'Acme',
     OTP_ORIGIN_DOMAIN: 'acme.example',
     OTP_SMS_PROVIDER: 'end-user-messaging',
@@ -109,6 +111,19 @@ describe('local mode, SMS through End User Messaging directly, voice through Not
       },
     });
     expect(message.body).toMatch(/^Your Acme code is (\d{6})\. .*\n@acme\.example #\1$/s);
+  });
+
+  it('a send that asks for feedback is reported received once its code is approved, as PutMessageFeedback would be', async () => {
+    const message = await sendAndVerify({ to: '+1 415 555 0165', channel: 'sms' });
+    expect(message.feedback).toEqual({ messageId: expect.stringMatching(/^local-\d+$/) });
+    // The activity stream reads the approval from the table's stream (every 250 ms) and reports it.
+    await vi.waitFor(
+      async () => {
+        const now = (await api.outbox()).find((m) => m.verificationId === message.verificationId);
+        expect(now?.feedback?.receivedAt).toEqual(expect.any(String));
+      },
+      { timeout: 30_000, interval: 50 },
+    );
   });
 
   it("a call in Spanish names Notify's configuration, the Spanish template and the code digit by digit, and reads like it", async () => {

@@ -64,6 +64,15 @@ const deployedOf = (page: Page, selector: string) =>
 
 // A browser, local mode and DynamoDB Local share the cores with the rest of the suite: a test's steps
 // get generous bounds, so a busy machine slows them down without failing them.
+/** Waits (30 s at most) until the text of `selector` on the page matches `pattern`. */
+const waitForText = (page: Page, selector: string, pattern: RegExp) =>
+  page.waitForFunction(
+    (s, source) => new RegExp(source).test(document.querySelector(s)?.textContent ?? ''),
+    { timeout: 30_000 },
+    selector,
+    pattern.source,
+  );
+
 describe('the /_local/ page in Chromium', { timeout: 90_000 }, () => {
   let local: LocalMode;
   let browser: Browser;
@@ -83,13 +92,7 @@ describe('the /_local/ page in Chromium', { timeout: 90_000 }, () => {
   });
 
   const text = (selector: string) => page.$eval(selector, (node) => node.textContent ?? '');
-  const waitText = (selector: string, pattern: RegExp) =>
-    page.waitForFunction(
-      (s, source) => new RegExp(source).test(document.querySelector(s)?.textContent ?? ''),
-      { timeout: 30_000 },
-      selector,
-      pattern.source,
-    );
+  const waitText = (selector: string, pattern: RegExp) => waitForText(page, selector, pattern);
   const answer = async () => JSON.parse(await text('#answer')) as Record<string, unknown>;
 
   it('switching channel clears a typed phone number, and puts the example in its place', async () => {
@@ -146,6 +149,7 @@ describe('the /_local/ page in Chromium', { timeout: 90_000 }, () => {
         'Configuration set: (made by cdk deploy)',
         'Protect configuration: (made by cdk deploy) · FILTER here, BLOCK elsewhere',
         'Voice: JOANNA',
+        'Feedback: asked for; reported when the code is approved',
       ],
     });
 
@@ -282,6 +286,7 @@ describe('the /_local/ page in Chromium, SMS and voice through Notify', { timeou
         'Notify configuration: (made by cdk deploy)',
         'Template: notify-code-verification-english-001',
         `Variables: code = ${code}`,
+        'Feedback: asked for; reported when the code is approved',
       ],
       approximate: expect.stringMatching(/^Approximate text: Notify's templates are AWS's/),
     });
@@ -295,6 +300,8 @@ describe('the /_local/ page in Chromium, SMS and voice through Notify', { timeou
     expect(JSON.parse(await page.$eval('#answer', (a) => a.textContent ?? ''))).toMatchObject({
       valid: true,
     });
+    // The activity stream reports the approved code's message to Notify, as deployed: the page shows it.
+    await waitForText(page, '#messages', /Feedback\s*reported received \(code approved\)/);
   }, 90_000);
 
   it("a Notify call's digits read apart, and Use code takes them", async () => {

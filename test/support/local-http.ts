@@ -12,6 +12,7 @@ export interface OutboxEntry {
   provider?: OutboxMessage['provider'];
   deployedSend?: OutboxMessage['deployedSend'];
   approximateBody?: true;
+  feedback?: OutboxMessage['feedback'];
 }
 
 export function localClient(base: () => string) {
