@@ -1,33 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { type AppTemplate, synthesizeApp } from '../support/synth.ts';
 
-/** infra/app.ts as `cdk synth -c …` runs it (context in CDK_CONTEXT_JSON), without bundling. */
-async function synthWith(
-  context: Record<string, string>,
-): Promise<Record<string, { Type: string; Properties: Record<string, unknown> }>> {
-  const outdir = mkdtempSync(join(tmpdir(), 'onetime-context-'));
-  try {
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
-      cwd: fileURLToPath(new URL('../..', import.meta.url)),
-      env: {
-        ...process.env,
-        CDK_OUTDIR: outdir,
-        CDK_CONTEXT_JSON: JSON.stringify({ ...context, 'aws:cdk:bundling-stacks': [] }),
-      },
-      timeout: 110_000,
-    });
-    return JSON.parse(readFileSync(join(outdir, 'Onetime.template.json'), 'utf8')).Resources;
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
-}
+/** infra/app.ts as `cdk synth -c …` runs it: the template's resources. */
+const synthWith = async (context: Record<string, string>) => (await synthesizeApp(context)).Resources;
 
-const ofType = (resources: Awaited<ReturnType<typeof synthWith>>, type: string) =>
+const ofType = (resources: AppTemplate['Resources'], type: string) =>
   Object.values(resources).filter((resource) => resource.Type === type);
 
 describe('Context keys: cdk deploy -c tracing / -c tracingSampleRate / -c dashboard (infra/app.ts)', () => {

@@ -1,9 +1,3 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -15,6 +9,7 @@ import { OtpCognitoTriggers } from '../../infra/cognito-triggers.ts';
 import { PasswordlessStack } from '../../infra/examples/passwordless-stack.ts';
 import { OtpService } from '../../infra/otp-service.ts';
 import { OtpStack } from '../../infra/otp-stack.ts';
+import { synthesizeApp } from '../support/synth.ts';
 
 /** An app that synthesizes without bundling the functions (esbuild runs in the deploy, not here). */
 const offlineApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -291,23 +286,7 @@ describe('Context key: cdk deploy -c passwordless=true (infra/app.ts)', () => {
   let template: Template;
 
   beforeAll(async () => {
-    // infra/app.ts as `cdk synth -c passwordless=true` runs it (the CLI hands context over in
-    // CDK_CONTEXT_JSON), without bundling; the app's own cdk-nag plugin runs too.
-    const outdir = mkdtempSync(join(tmpdir(), 'onetime-passwordless-'));
-    try {
-      await promisify(execFile)(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
-        cwd: fileURLToPath(new URL('../..', import.meta.url)),
-        env: {
-          ...process.env,
-          CDK_OUTDIR: outdir,
-          CDK_CONTEXT_JSON: JSON.stringify({ passwordless: 'true', 'aws:cdk:bundling-stacks': [] }),
-        },
-        timeout: 110_000,
-      });
-      template = Template.fromJSON(JSON.parse(readFileSync(join(outdir, 'Onetime.template.json'), 'utf8')));
-    } finally {
-      rmSync(outdir, { recursive: true, force: true });
-    }
+    template = Template.fromJSON(await synthesizeApp({ passwordless: 'true' }));
   }, 120_000);
 
   it('adds the example’s user pool, custom-auth app client and triggers to the Onetime stack', () => {

@@ -1,3 +1,9 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { OtpServiceProps } from '../../infra/otp-service-props.ts';
@@ -130,3 +136,27 @@ export function statementsOf(template: Template, name: FunctionName): Statement[
 
 export const actionsOf = (list: Statement[], effect: 'Allow' | 'Deny' = 'Allow') =>
   list.filter((s) => s.Effect === effect).flatMap((s) => asList(s.Action));
+
+/**
+ * infra/app.ts as `cdk synth -c …` runs it (the CLI hands context over in CDK_CONTEXT_JSON), in a
+ * process of its own, without bundling; the app's own cdk-nag plugin runs too. Answers the template.
+ */
+export async function synthesizeApp(context: Record<string, string>): Promise<AppTemplate> {
+  const outdir = mkdtempSync(join(tmpdir(), 'onetime-app-'));
+  try {
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: {
+        ...process.env,
+        CDK_OUTDIR: outdir,
+        CDK_CONTEXT_JSON: JSON.stringify({ ...context, 'aws:cdk:bundling-stacks': [] }),
+      },
+      timeout: 110_000,
+    });
+    return JSON.parse(readFileSync(join(outdir, 'Onetime.template.json'), 'utf8')) as AppTemplate;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+export type AppTemplate = { Resources: Record<string, Resource> };
