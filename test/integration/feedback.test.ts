@@ -66,6 +66,40 @@ const smsVoiceClient = () =>
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
 
+/** A DynamoDB client that runs `before` ahead of the send's feedback-id write (to fail or slow it). */
+function clientWhoseFeedbackRecord(before: () => Promise<unknown>) {
+  const { client } = countingClient();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = (args as { input?: { UpdateExpression?: string } }).input;
+      if (
+        context.commandName === 'UpdateItemCommand' &&
+        input?.UpdateExpression?.includes('#feedbackMessageId =')
+      ) {
+        await before();
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'aroundFeedbackRecord' },
+  );
+  return client;
+}
+
+/** A feedback service with one verification by SMS whose voice step is due now (30 s on). */
+async function withVoiceStepDue(n: number) {
+  const service = await feedbackService();
+  const id = idOf(
+    await service.api.send({
+      to: phone(n),
+      channel: 'sms',
+      cascade: [{ channel: 'voice', afterSeconds: 30 }],
+    }),
+  );
+  const code = service.codeOf();
+  service.s.clock.advance(30);
+  return { ...service, id, code };
+}
+
 /**
  * A service whose SMS goes through End User Messaging and whose calls through Notify (both ask for
  * feedback), email to the outbox (no feedback), with the cascade's scheduler recorded, and a reader of
@@ -150,12 +184,7 @@ describe('conversion feedback, from the send to the approval’s stream record',
   });
 
   it('a cascade’s voice step records its call in the write that finishes the step; the approval reports it', async () => {
-    const { s, api, stream, feedbackIdOf, codeOf } = await feedbackService();
-    const id = idOf(
-      await api.send({ to: phone(3), channel: 'sms', cascade: [{ channel: 'voice', afterSeconds: 30 }] }),
-    );
-    const code = codeOf();
-    s.clock.advance(30);
+    const { s, api, stream, feedbackIdOf, id, code } = await withVoiceStepDue(3);
     expect(await placeDueSteps(s.api.deps, id)).toEqual({ done: true });
     const call = `call-${sequence}`;
     expect(smsVoice.commandCalls(SendNotifyVoiceMessageCommand)).toHaveLength(1);
@@ -165,12 +194,7 @@ describe('conversion feedback, from the send to the approval’s stream record',
   });
 
   it('a resend while a step is being sent keeps its own id: the step finishes without overwriting it', async () => {
-    const { s, api, stream, feedbackIdOf, codeOf } = await feedbackService();
-    const id = idOf(
-      await api.send({ to: phone(6), channel: 'sms', cascade: [{ channel: 'voice', afterSeconds: 30 }] }),
-    );
-    const code = codeOf();
-    s.clock.advance(30);
+    const { s, api, stream, feedbackIdOf, id, code } = await withVoiceStepDue(6);
     // The app resends by SMS while the provider is still taking the step's call.
     let resent = '';
     smsVoice.on(SendNotifyVoiceMessageCommand).callsFake(async () => {
@@ -220,22 +244,11 @@ describe('the send path', () => {
   });
 
   it('a record that fails never fails the send: the code is out, and the loss is logged masked', async () => {
-    const { client } = countingClient();
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = (args as { input?: { UpdateExpression?: string } }).input;
-        if (
-          context.commandName === 'UpdateItemCommand' &&
-          input?.UpdateExpression?.includes('#feedbackMessageId =')
-        ) {
-          throw Object.assign(new Error('ProvisionedThroughputExceededException'), {
-            name: 'ProvisionedThroughputExceededException',
-          });
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'failFeedbackRecord' },
-    );
+    const client = clientWhoseFeedbackRecord(async () => {
+      throw Object.assign(new Error('ProvisionedThroughputExceededException'), {
+        name: 'ProvisionedThroughputExceededException',
+      });
+    });
     const { s, api, feedbackIdOf } = await feedbackService({ client });
     const answer = await api.send({ to: phone(6), channel: 'sms', voiceFallback: false });
     expect(answer.status).toBe(201);
@@ -246,20 +259,7 @@ describe('the send path', () => {
   });
 
   it('a record slower than its bound is given up: the answer does not wait for it', async () => {
-    const { client } = countingClient();
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = (args as { input?: { UpdateExpression?: string } }).input;
-        if (
-          context.commandName === 'UpdateItemCommand' &&
-          input?.UpdateExpression?.includes('#feedbackMessageId =')
-        ) {
-          await new Promise((resolve) => setTimeout(resolve, 5_000));
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'slowFeedbackRecord' },
-    );
+    const client = clientWhoseFeedbackRecord(() => new Promise((resolve) => setTimeout(resolve, 5_000)));
     const { s, api } = await feedbackService({ client, feedbackWriteTimeoutMs: 50 });
     const started = Date.now();
     const answer = await api.send({ to: phone(7), channel: 'sms', voiceFallback: false });

@@ -35,32 +35,13 @@ import type {
   VerificationRecord,
 } from '../../functions/core/verification.ts';
 import { MemoryActivityMetrics, MemoryEventPublisher } from '../../local/memory-activity.ts';
+import { KEY, T0, VALIDITY_MS, verificationRecord } from '../support/verification-record.ts';
 
-const T0 = Date.parse('2026-11-23T10:00:00.000Z');
-const TTL = 300_000;
-const KEY = 'AAAAAAAAAAAAAAAAAAAAAA';
+const TTL = VALIDITY_MS;
 
-const record = (overrides: Partial<VerificationRecord> = {}): VerificationRecord => ({
-  id: `${KEY}.first000000000`,
-  destinationKey: KEY,
-  sealedTo: 'v1.SEALED-DESTINATION',
-  maskedTo: '+1********23',
-  channel: 'sms',
-  country: 'US',
-  status: 'pending',
-  codeMac: 'MAC-OF-THE-CODE',
-  sealedCode: 'v1.SEALED-CODE',
-  codeLength: 6,
-  locale: 'en',
-  createdAt: T0,
-  expiresAt: T0 + TTL,
-  lastSentAt: T0,
-  attempts: 0,
-  maxAttempts: 5,
-  sends: 1,
-  cascade: [{ channel: 'voice', afterSeconds: 60, state: 'waiting' }],
-  ...overrides,
-});
+/** A verification with a voice step waiting (the activity tests' usual record). */
+const record = (overrides: Partial<VerificationRecord> = {}): VerificationRecord =>
+  verificationRecord({ cascade: [{ channel: 'voice', afterSeconds: 60, state: 'waiting' }], ...overrides });
 const iso = (ms: number) => new Date(ms).toISOString();
 const metricsOf = (activity: Activity) => activity.counts.map((c) => c.metric);
 

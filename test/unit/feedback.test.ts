@@ -30,31 +30,11 @@ import {
 import type { Log } from '../../functions/core/ports.ts';
 import type { VerificationRecord } from '../../functions/core/verification.ts';
 import { MemoryActivityMetrics, MemoryEventPublisher } from '../../local/memory-activity.ts';
+import { KEY, T0, verificationRecord } from '../support/verification-record.ts';
 
-const T0 = Date.parse('2026-11-23T10:00:00.000Z');
-const KEY = 'AAAAAAAAAAAAAAAAAAAAAA';
 const MESSAGE = '0f0e1d2c-3b4a-5968-7786-95a4b3c2d1e0';
 
-const record = (overrides: Partial<VerificationRecord> = {}): VerificationRecord => ({
-  id: `${KEY}.first000000000`,
-  destinationKey: KEY,
-  sealedTo: 'v1.SEALED-DESTINATION',
-  maskedTo: '+1********23',
-  channel: 'sms',
-  country: 'US',
-  status: 'pending',
-  codeMac: 'MAC-OF-THE-CODE',
-  sealedCode: 'v1.SEALED-CODE',
-  codeLength: 6,
-  locale: 'en',
-  createdAt: T0,
-  expiresAt: T0 + 300_000,
-  lastSentAt: T0,
-  attempts: 0,
-  maxAttempts: 5,
-  sends: 1,
-  ...overrides,
-});
+const record = verificationRecord;
 const pending = record({ feedbackMessageId: MESSAGE });
 const approved = { ...pending, status: 'approved' as const, approvedAt: T0 + 9_000 };
 
