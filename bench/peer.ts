@@ -33,11 +33,14 @@ import { importedBytes, median, timeImport, VERIFICATION_ID } from './bundles.ts
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PEER = join(ROOT, 'node_modules', 'amazon-cognito-passwordless-auth', 'dist', 'cdk', 'custom-auth');
 /**
- * Entries that are neither onetime's handlers nor the peer's: the same-work floor of a send, and the
- * verify trigger with its key handed in (no secret read at import: bench/diagnostics).
+ * Entries that are neither onetime's handlers nor the peer's: the same-work floor of a send, the same
+ * with the phone-number rules, and with the secret read as well (the gap to create taken apart), and
+ * the verify trigger with its key handed in (no secret read at import: bench/diagnostics).
  */
 const FLOORS: Record<string, string> = {
   'send-floor': join(ROOT, 'bench', 'floors', 'send-floor.ts'),
+  'send-floor-phone-rules': join(ROOT, 'bench', 'floors', 'send-floor-phone-rules.ts'),
+  'send-floor-secret': join(ROOT, 'bench', 'floors', 'send-floor-secret.ts'),
   'verify-key-given': join(ROOT, 'bench', 'diagnostics', 'verify-key-given.ts'),
 };
 /** 21 by default; fewer (PEER_ROUNDS=3) for a quick look while iterating. */
@@ -216,6 +219,20 @@ function cases(magicLinkAnswer: string): Record<string, Case> {
       event: { to: PHONE, body: 'Your code is 123456' },
       expect: /^SDK output$/,
     },
+    // The floor with the phone-number rules onetime applies to every phone destination.
+    'send floor with phone rules': {
+      bundle: 'send-floor-phone-rules',
+      env: {},
+      event: { to: PHONE, body: 'Your code is 123456' },
+      expect: /^SDK output$/,
+    },
+    // …and with the secret read at init as well: what is left beside create is the engine's own code.
+    'send floor with phone rules and secret': {
+      bundle: 'send-floor-secret',
+      env: {},
+      event: { to: PHONE, body: 'Your code is 123456' },
+      expect: /^SDK output$/,
+    },
     // The peer's SMS step-up after its first (PROVIDE_AUTH_PARAMETERS) round: define asks for a challenge…
     'peer define': {
       bundle: 'peer-define-auth-challenge.js',
@@ -305,6 +322,32 @@ const PAIRS: Array<{ job: string; ours: string; peer: string; target: boolean; f
     target: false,
     floorTarget: 1.1,
   },
+  // The gap to the same-work floor taken apart: what the phone-number rules add (libphonenumber-js,
+  // deployed metadata), what the secret read at init adds, and what is left, the engine's own code.
+  {
+    job: 'the floor with the phone-number rules beside the floor',
+    ours: 'send floor with phone rules',
+    peer: 'send floor',
+    target: false,
+  },
+  {
+    job: 'the floor with the phone-number rules and the secret read beside the floor with the phone-number rules',
+    ours: 'send floor with phone rules and secret',
+    peer: 'send floor with phone rules',
+    target: false,
+  },
+  {
+    job: 'create auth challenge beside the floor with the phone-number rules and the secret read',
+    ours: 'onetime create',
+    peer: 'send floor with phone rules and secret',
+    target: false,
+  },
+  {
+    job: 'HTTP send beside the floor with the phone-number rules and the secret read',
+    ours: 'onetime start',
+    peer: 'send floor with phone rules and secret',
+    target: false,
+  },
   {
     job: 'verify auth challenge with its key handed in (no secret read at import: a diagnostic)',
     ours: 'onetime verify, key given',
@@ -379,7 +422,7 @@ export async function benchPeer(): Promise<string> {
     // Interleaved rounds: every case once per round, each in a fresh process.
     for (let round = 0; round < ROUNDS; round++) {
       for (const [key, c] of Object.entries(all)) {
-        const env = { ...base, ...(key.startsWith('peer') || key.endsWith('floor') ? {} : ours), ...c.env };
+        const env = { ...base, ...(key.startsWith('peer') ? {} : ours), ...c.env };
         const before = aws.calls.length;
         const timing = await timeImport(built.get(c.bundle)!.file, env, true, c.event);
         const answer = timing.cold?.answer ?? 'no answer';
@@ -444,7 +487,13 @@ export async function benchPeer(): Promise<string> {
         '`node:process` import builds `process.stdout` and `process.stderr` at import anyway, on both sides and in the floor. ' +
         'The verify rows "key handed in" are a diagnostic: the deployed verify reads its secret and derives its keys at init, ' +
         'which its first answer needs either way; beside it, the same trigger with its key handed in shows what that read costs ' +
-        'the import alone, and that import + first call comes to the same.',
+        'the import alone, and that import + first call comes to the same. ' +
+        'The floors (bench/floors): the same-work floor is the I/O a send cannot do without (one 4-item transaction, one SNS ' +
+        'Publish); "with the phone-number rules" adds the parse and validation every phone destination gets (libphonenumber-js ' +
+        'with the deployed metadata: what `allowedCountries` and the per-country limits read); "and the secret read" adds the read ' +
+        'of the secret at init through the extension that a sealed code needs. Each is shown beside the one before it, and create and ' +
+        "start beside the last: what is left there is the engine's own code (validation, sealing, limits, logging). " +
+        '`BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of every process (and keeps the bundles in bench/.build) to see where it goes.',
       '',
       '| function | read at import: onetime / peer | import CPU, median: onetime / peer | import, paired | import + first call CPU: onetime / peer | import + first call, paired | AWS calls in the first call: onetime / peer |',
       '| --- | --- | --- | --- | --- | --- | --- |',
@@ -455,7 +504,8 @@ export async function benchPeer(): Promise<string> {
   } finally {
     await extension.close();
     await aws.close();
-    rmSync(out, { recursive: true, force: true });
+    // Kept for reading a profile's positions through the bundles' source maps.
+    if (!process.env['BENCH_CPU_PROF']) rmSync(out, { recursive: true, force: true });
   }
 }
 
