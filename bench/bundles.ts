@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, version as esbuildVersion, type Metafile } from 'esbuild';
@@ -284,9 +284,17 @@ if (process.env.BENCH_EVENT) {
   timing.cold = { ...since(), answer: String(result?.statusCode ?? trigger ?? (result?.$metadata ? 'SDK output' : 'nothing')) };
 }
 process.stdout.write('\\n' + JSON.stringify(timing));`;
-  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the process (100 µs samples) into that folder, to see where the time goes.
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the process (100 µs samples) into that folder, named after
+  // the bundle's folder, to see where the time goes (bench/diagnostics/cpu-profiles.ts sums them up).
   const profileDir = process.env['BENCH_CPU_PROF'];
-  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${profileDir}`] : [];
+  const profile = profileDir
+    ? [
+        '--cpu-prof',
+        '--cpu-prof-interval=100',
+        `--cpu-prof-dir=${profileDir}`,
+        `--cpu-prof-name=${basename(dirname(file))}.${process.hrtime.bigint()}.cpuprofile`,
+      ]
+    : [];
   const args = [
     ...(sourceMaps ? ['--enable-source-maps'] : []),
     ...profile,
