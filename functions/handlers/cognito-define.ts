@@ -2,15 +2,13 @@
  * Lambda entry for the user pool's Define Auth Challenge trigger. It decides from the session alone
  * (functions/cognito/define-auth-challenge.ts), so it needs no table, no secret, no channel, and no
  * AWS SDK client: its bundle is the rules, the one setting they use (`OTP_MAX_ATTEMPTS`) and a small
- * JSON logger, and it starts like one (at or below the peer's, bench/peer.ts).
+ * JSON logger at the log level the environment sets, and it starts like one (bench/peer.ts).
  */
 import type { Context, DefineAuthChallengeTriggerEvent } from 'aws-lambda';
-import { JsonLog } from '../adapters/json-log.ts';
 import { createDefineAuthChallengeHandler } from '../cognito/define-auth-challenge.ts';
 import { maxAttemptsFromEnv } from '../integer-env.ts';
-import { serviceName } from '../wiring/service-name.ts';
+import { log } from '../wiring/lambda-log.ts';
 
-const log = new JsonLog(serviceName);
 const define = createDefineAuthChallengeHandler({
   settings: maxAttemptsFromEnv(process.env),
   clock: Date.now,

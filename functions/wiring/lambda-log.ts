@@ -1,6 +1,6 @@
 /**
- * The logger of every function that serves a request (the HTTP routes, the Cognito triggers but
- * define, the cascade's step): `JsonLog`, at the level the environment sets, as Powertools Logger
+ * The logger of every function that serves a request (the HTTP routes, the Cognito triggers, the
+ * cascade's step): `JsonLog`, at the level the environment sets, as Powertools Logger
  * would read it. One instance per cold start, so `beginRequest` tags the lines of the invocation at hand.
  */
 import { JsonLog, logThresholdFromEnv } from '../adapters/json-log.ts';

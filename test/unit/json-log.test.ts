@@ -258,3 +258,31 @@ describe('where the lines go', () => {
     }
   });
 });
+
+describe('the log level setting reaches every Lambda entry that logs through JsonLog', () => {
+  /** The define trigger's lines for one round, in a child process with `env` added. */
+  const defineLines = (env: Record<string, string>) => {
+    const script = `
+      const { handler } = await import('./functions/handlers/cognito-define.ts');
+      await handler({ request: { session: [] }, response: {} }, { awsRequestId: 'req-1' });
+    `;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'], ...env },
+    });
+    expect(child.stderr).toBe('');
+    return child.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+  };
+
+  it('the define trigger writes its INFO line by default and none at WARN', () => {
+    expect(defineLines({})).toEqual([
+      expect.objectContaining({ level: 'INFO', message: 'sign-in round decided', outcome: 'challenge' }),
+    ]);
+    expect(defineLines({ POWERTOOLS_LOG_LEVEL: 'WARN' })).toEqual([]);
+    expect(defineLines({ AWS_LAMBDA_LOG_LEVEL: 'ERROR' })).toEqual([]);
+  }, 30_000);
+});
