@@ -42,6 +42,7 @@ const FLOORS: Record<string, string> = {
   'send-floor-phone-rules': join(ROOT, 'bench', 'floors', 'send-floor-phone-rules.ts'),
   'send-floor-secret': join(ROOT, 'bench', 'floors', 'send-floor-secret.ts'),
   'verify-key-given': join(ROOT, 'bench', 'diagnostics', 'verify-key-given.ts'),
+  'define-by-count': join(ROOT, 'bench', 'diagnostics', 'define-by-count.ts'),
 };
 /** 21 by default; fewer (PEER_ROUNDS=3) for a quick look while iterating. */
 const ROUNDS = Number(process.env['PEER_ROUNDS'] ?? 21);
@@ -149,27 +150,36 @@ function cases(magicLinkAnswer: string): Record<string, Case> {
     challengeMetadata: 'PROVIDE_AUTH_PARAMETERS',
   };
   const stepUp = { signInMethod: 'SMS_OTP_STEPUP' };
+  // onetime: a wrong code in the last round, so define decides from the session's metadata.
+  const defineCase: Case = {
+    bundle: 'cognito-define',
+    env: {},
+    event: trigger('DefineAuthChallenge_Authentication', {
+      session: [
+        {
+          challengeName: 'CUSTOM_CHALLENGE',
+          challengeResult: false,
+          challengeMetadata: formatMetadata({
+            channel: 'sms',
+            verificationId: VERIFICATION_ID,
+            expiresAt: Date.now() + 3_600_000,
+            attemptsLeft: 4,
+            resent: false,
+          }),
+        },
+      ],
+    }),
+    expect: /challengeName=CUSTOM_CHALLENGE/,
+  };
   return {
-    // onetime: a wrong code in the last round, so define decides from the session's metadata.
-    'onetime define': {
-      bundle: 'cognito-define',
-      env: {},
-      event: trigger('DefineAuthChallenge_Authentication', {
-        session: [
-          {
-            challengeName: 'CUSTOM_CHALLENGE',
-            challengeResult: false,
-            challengeMetadata: formatMetadata({
-              channel: 'sms',
-              verificationId: VERIFICATION_ID,
-              expiresAt: Date.now() + 3_600_000,
-              attemptsLeft: 4,
-              resent: false,
-            }),
-          },
-        ],
-      }),
-      expect: /challengeName=CUSTOM_CHALLENGE/,
+    'onetime define': defineCase,
+    // A diagnostic define deciding by the count alone, as the peer's does, with onetime's log line…
+    'onetime define by count': { ...defineCase, bundle: 'define-by-count' },
+    // …and without it (LOG_LEVEL=WARN silences the INFO line).
+    'onetime define by count, no log line': {
+      ...defineCase,
+      bundle: 'define-by-count',
+      env: { LOG_LEVEL: 'WARN' },
     },
     // onetime: the first round sends the code by SMS (one transaction, one SNS Publish).
     'onetime create': {
@@ -346,6 +356,26 @@ const PAIRS: Array<{ job: string; ours: string; peer: string; target: boolean; f
     job: 'HTTP send beside the floor with the phone-number rules and the secret read',
     ours: 'onetime start',
     peer: 'send floor with phone rules and secret',
+    target: false,
+  },
+  // The define trigger's gap taken apart: deciding as the peer does (by the count alone) without a log
+  // line, then with onetime's one line per round, then onetime's define beside that (its metadata rules).
+  {
+    job: "define deciding by the count alone, as the peer's, without a log line (a diagnostic)",
+    ours: 'onetime define by count, no log line',
+    peer: 'peer define',
+    target: false,
+  },
+  {
+    job: "define deciding by the count alone, as the peer's, with onetime's log line (a diagnostic)",
+    ours: 'onetime define by count',
+    peer: 'peer define',
+    target: false,
+  },
+  {
+    job: 'define auth challenge beside that diagnostic (what deciding from the metadata adds)',
+    ours: 'onetime define',
+    peer: 'onetime define by count',
     target: false,
   },
   {
