@@ -533,12 +533,21 @@ async function measure(out: string): Promise<string> {
   lines.push(
     `- ${verdict(check.bytes <= floor.bytes * 1.05)} check size within 5% of the floor: ` +
       `${kb(check.bytes)} vs ${kb(floor.bytes)} (${ratio(check.bytes, floor.bytes)})`,
-    `- ${verdict(vsFloor(check, cpuOf) <= 1.1)} check import within 1.1× the floor (CPU, as deployed): ` +
-      `${times(vsFloor(check, cpuOf))} (medians ${ms(cpu(check))} vs ${ms(cpu(floor))}; ` +
-      `wall ${times(vsFloor(check, wallOf))}; without source maps, CPU ${times(vsFloor(check, cpuOf, false))})`,
-    `- measured, not a target: check cold start (import + first invocation) ${times(vsFloor(check, coldCpuOf))} ` +
-      `the floor's (CPU; medians ${ms(coldCpu(check))} vs ${ms(coldCpu(floor))}); the check with its key ` +
-      `handed in, import ${times(vsFloor(byName.get('check, key given (no secret read)')!, cpuOf))} the floor's`,
+    // What a first request waits for is the import and the first invocation together: the check reads
+    // its secret and derives its keys at init, where the floor opens its first connection in the call,
+    // so the import alone would charge the check for work the floor merely does later (the diagnostic
+    // with the key handed in shows that share).
+    ...(['check', 'status'] as const).map((name) => {
+      const b = byName.get(name)!;
+      return (
+        `- ${verdict(vsFloor(b, coldCpuOf) <= 1.1)} ${name} cold start (import + first invocation) within 1.1× ` +
+        `the floor's (CPU, as deployed): ${times(vsFloor(b, coldCpuOf))} (medians ${ms(coldCpu(b))} vs ${ms(coldCpu(floor))})`
+      );
+    }),
+    `- measured, not a target: check import alone ${times(vsFloor(check, cpuOf))} the floor's (CPU; medians ` +
+      `${ms(cpu(check))} vs ${ms(cpu(floor))}; wall ${times(vsFloor(check, wallOf))}; without source maps, CPU ` +
+      `${times(vsFloor(check, cpuOf, false))}); the check with its key handed in (no secret read at init), import ` +
+      `${times(vsFloor(byName.get('check, key given (no secret read)')!, cpuOf))} the floor's`,
   );
   for (const b of bundles.filter((x) => (FUNCTIONS as readonly string[]).includes(x.name))) {
     const { bundled, eager } = clients(b);
