@@ -58,7 +58,10 @@ export interface OtpConversionWatchProps {
 export class OtpConversionWatch extends Construct {
   readonly function: OtpFunction;
   readonly schedule: events.Rule;
-  /** Countries whose SMS conversion collapsed in the hour (the datapoint stamped with the hour's start). */
+  /**
+   * Countries whose SMS conversion collapsed in the hour judged: one datapoint a run, stamped when the
+   * run wrote it (the hour judged is the EMF line's `hour`), so on a graph it sits in the hour after.
+   */
   readonly collapsedCountries: cloudwatch.Metric;
   readonly alarm: cloudwatch.Alarm;
   /**
@@ -127,7 +130,9 @@ export class OtpConversionWatch extends Construct {
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
-      // One datapoint an hour, stamped with the hour judged: between two, the alarm keeps its state.
+      // Evaluated every minute over the hour before, where each run's datapoint is, stamped when written
+      // (a run retried late too: stamped with the hour it judged, it would sit under newer datapoints and
+      // never be evaluated). Two runs in that hour: the larger count. None: the alarm keeps its state.
       treatMissingData: cloudwatch.TreatMissingData.IGNORE,
       alarmDescription:
         `onetime: SMS conversion collapsed in ${props.countries.length === 1 ? 'a watched country' : 'watched countries'} ` +

@@ -335,9 +335,11 @@ export class OtpFunction extends NodejsFunction {
           ? { commandHooks: splitIntoChunks(resolve(functionProps.entry)) }
           : {}),
         ...functionProps.bundling,
-        // The deployed phone metadata in a function built with options of its own too.
+        // The deployed phone metadata in a function built with options of its own too. Keyed by the
+        // import (`--alias:pkg` with the path, which NodejsFunction passes as `--alias:pkg=path`), so a
+        // team's own `--alias` is a key of its own and both apply; the same `--alias:pkg` would be theirs.
         esbuildArgs: {
-          '--alias': `${PHONE_METADATA_IMPORT}=${phoneMetadataAlias()[PHONE_METADATA_IMPORT]}`,
+          [`--alias:${PHONE_METADATA_IMPORT}`]: phoneMetadataAlias()[PHONE_METADATA_IMPORT]!,
           ...functionProps.bundling?.esbuildArgs,
         },
       },

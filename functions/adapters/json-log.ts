@@ -19,13 +19,18 @@ import {
  */
 export class JsonLog implements Log {
   #requestKeys: Record<string, unknown> = {};
+  // Private fields rather than parameter properties: their names shrink in the bundle, where the check
+  // function's budget has no byte to spare (test/infra/lean-hot-path.test.ts).
+  readonly #service: string;
+  readonly #write: (line: string) => void;
+  readonly #threshold: number;
 
   /** `threshold`: the least level written, on Powertools Logger's scale (`logThresholdFromEnv`). */
-  constructor(
-    private readonly service: string,
-    private readonly write: (line: string) => void = writeLine,
-    private readonly threshold = 0,
-  ) {}
+  constructor(service: string, write: (line: string) => void = writeLine, threshold = 0) {
+    this.#service = service;
+    this.#write = write;
+    this.#threshold = threshold;
+  }
 
   /**
    * Tags the following lines with the invocation's ids (replacing the previous invocation's), after
@@ -35,12 +40,12 @@ export class JsonLog implements Log {
     keys: { requestId?: string; correlationId?: string },
     context?: Record<string, unknown>,
   ): void {
-    const traceId = process.env[X_AMZN_TRACE_ID]?.match(/Root=([^;]+)/)?.[1];
+    // An id not given stays undefined, which JSON.stringify leaves out of the line.
     this.#requestKeys = {
       ...context,
-      ...(keys.requestId === undefined ? {} : { function_request_id: keys.requestId }),
-      ...(traceId === undefined ? {} : { xray_trace_id: traceId }),
-      ...(keys.correlationId === undefined ? {} : { correlationId: keys.correlationId }),
+      function_request_id: keys.requestId,
+      xray_trace_id: process.env[X_AMZN_TRACE_ID]?.match(/Root=([^;]+)/)?.[1],
+      correlationId: keys.correlationId,
     };
   }
 
@@ -55,13 +60,34 @@ export class JsonLog implements Log {
   }
 
   #emit(level: string, rank: number, message: string, fields: Record<string, unknown>[]): void {
-    if (rank < this.threshold) return;
-    const own = { level, message, timestamp: new Date().toISOString(), service: this.service };
+    if (rank < this.#threshold) return;
+    const own = { level, message, timestamp: new Date().toISOString(), service: this.#service };
     // Powertools' reserved keys stay the line's own, whatever the fields say (metric filters read
     // `$.message`); assigned again after the fields, where they keep their place first in the line.
-    this.write(JSON.stringify(Object.assign({ ...own, ...this.#requestKeys }, ...fields, own)));
+    this.#write(
+      JSON.stringify(Object.assign({ ...own, ...this.#requestKeys }, ...fields, own), errorsAsObjects),
+    );
   }
 }
+
+/**
+ * An Error, wherever it sits in a line's fields, as Powertools Logger writes it (its `formatError`):
+ * name, message, stack, cause (an Error written so too) and its own fields; not Powertools' `location`
+ * (the stack's first `file:line`, which the stack holds), whose bytes the check function's budget has
+ * no room for (test/infra/lean-hot-path.test.ts). JSON.stringify alone writes an Error as `{}`: its
+ * name, message and stack are not enumerable. (`describeError`, functions/core/errors.ts, is the other
+ * shape: a line's own `error` and `stack`.)
+ */
+const errorsAsObjects = (_key: string, value: unknown): unknown =>
+  value instanceof Error
+    ? {
+        name: value.name,
+        message: value.message,
+        stack: value.stack,
+        cause: value.cause,
+        ...(value as object),
+      }
+    : value;
 
 /**
  * One line to standard output, written to its file descriptor at once, as Lambda's runtime writes its

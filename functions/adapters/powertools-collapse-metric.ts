@@ -3,14 +3,16 @@ import { COLLAPSE_METRIC, type CollapseMetric } from '../activity/conversion-wat
 
 /**
  * The conversion watch's metric as an EMF line (Powertools Metrics, dimension `service`): no
- * PutMetricData call and no grant. Stamped with the start of the hour judged, so the datapoint lands in
- * that complete hour of the alarm's one-hour period.
+ * PutMetricData call and no grant. Stamped when written, not with the hour judged: the alarm is
+ * evaluated every minute over the hour before, on its newest datapoint, so a run Lambda retried late
+ * (its hour long gone, under counts of hours judged since) would otherwise never be evaluated. The hour
+ * judged is a property of the line (`hour`, its start), not a dimension.
  */
 export class PowertoolsCollapseMetric implements CollapseMetric {
   constructor(private readonly metrics: Metrics) {}
 
   publish(collapsed: number, hourStart: number): void {
-    this.metrics.setTimestamp(hourStart);
+    this.metrics.addMetadata('hour', new Date(hourStart).toISOString());
     this.metrics.addMetric(COLLAPSE_METRIC, MetricUnit.Count, collapsed);
     this.metrics.publishStoredMetrics();
   }

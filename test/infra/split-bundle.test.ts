@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handlerEntry, OtpFunction } from '../../infra/otp-function.ts';
@@ -35,6 +36,12 @@ describe('code splitting and bundling options of a function', () => {
       environment: sealing,
       bundling: { minify: false },
     });
+    // A team's own `--alias` beside the construct's: an entry that needs both.
+    const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+    new OtpFunction(stack, 'TeamAlias', {
+      entry: join(fixtures, 'two-aliases.ts'),
+      bundling: { esbuildArgs: { '--alias': `team-greeting=${join(fixtures, 'team-greeting.ts')}` } },
+    });
     return app.synth();
   })();
   const assetOf = (id: string) => {
@@ -65,7 +72,7 @@ describe('code splitting and bundling options of a function', () => {
     expect(
       readFileSync(new URL(import.meta.resolve('libphonenumber-js/metadata.min.json')), 'utf8'),
     ).toContain(usFormat);
-    for (const id of ['PhonesPlain', 'PhonesOwnOptions']) {
+    for (const id of ['PhonesPlain', 'PhonesOwnOptions', 'TeamAlias']) {
       const dir = assetOf(id);
       const code = readdirSync(dir, { recursive: true, encoding: 'utf8' })
         .filter((file) => file.endsWith('.mjs'))
@@ -77,5 +84,11 @@ describe('code splitting and bundling options of a function', () => {
         usFormat: false,
       });
     }
+  });
+
+  it("applies a team's own --alias beside the deployed phone metadata's", () => {
+    expect(readFileSync(join(assetOf('TeamAlias'), 'index.mjs'), 'utf8')).toContain(
+      'hello from the team alias',
+    );
   });
 });

@@ -346,7 +346,8 @@ export async function keyRotationFlow(stack: DeployedStack): Promise<unknown> {
  * The hourly conversion watch, as its schedule runs it: CloudWatch answers that the first watched
  * country's SMS rose from 10 to 50 sends an hour with 2 approved (collapsed) and the second's held at
  * 50 with 2 approved (steady: no alarm); the watch asks once for every watched country's Sent and
- * Approved, names the first alone, logs it (counts, no destination) and publishes 1 for the alarm.
+ * Approved, names the first alone, logs it (counts, no destination) and publishes 1 for the alarm,
+ * stamped when written with the hour judged beside it.
  */
 export async function conversionWatchFlow(stack: DeployedStack): Promise<void> {
   const countries = stack.environmentOf('conversion-watch')['CONVERSION_WATCH_COUNTRIES']!.split(',');
@@ -380,7 +381,10 @@ export async function conversionWatchFlow(stack: DeployedStack): Promise<void> {
       earlierSends: 10,
     }),
   );
-  expect(lines).toContainEqual(expect.objectContaining({ ConversionCollapsedCountries: 1 }));
+  // Stamped when written, where the alarm looks; the hour judged beside it.
+  const emf = lines.find((line) => 'ConversionCollapsedCountries' in line) as { _aws: { Timestamp: number } };
+  expect(emf).toMatchObject({ ConversionCollapsedCountries: 1, hour: answer.hour });
+  expect(Date.now() - emf._aws.Timestamp).toBeLessThan(60_000);
   expect(output).not.toMatch(/\+\d{6,}/);
 }
 

@@ -179,7 +179,7 @@ describe('the conversion watch', () => {
     return { watch, lines, published, asked };
   }
 
-  it('logs one line per collapsed country (counts only) and publishes how many, stamped with the hour judged', async () => {
+  it('logs one line per collapsed country (counts only) and publishes how many, for the hour judged', async () => {
     const { watch, lines, published, asked } = run([
       country({ country: 'US', sends: 1000, approvals: 800, earlierSends: 900 }),
       country({ country: 'ID', sends: 400, approvals: 20, earlierSends: 30 }),
@@ -381,23 +381,30 @@ describe('CloudWatchHourlyCounts (GetMetricData)', () => {
 describe('PowertoolsCollapseMetric (EMF)', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("writes one EMF line: the count, under the service's namespace and dimension, at the hour judged", () => {
+  // The alarm (infra/conversion-watch.ts: one period of an hour) is evaluated every minute over the hour
+  // before, and of the datapoints there only the newest counts. A run Lambda retried late judges an hour
+  // long gone, under datapoints of hours judged since: stamped with that hour, its count would never be
+  // evaluated. Stamped when written, every count is the newest for the hour after it.
+  it("writes one EMF line: the count, under the service's namespace and dimension, stamped when written, the hour judged beside it", () => {
     const written: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
       written.push(String(chunk));
       return true;
     });
-    const hourStart = Date.parse('2026-12-03T09:00:00Z');
+    // A run scheduled three hours ago, retried until now: it judges the hour before its schedule.
+    const { hour } = judgedHours(Date.now() - 3 * HOUR);
+    const before = Date.now();
     new PowertoolsCollapseMetric(new Metrics({ namespace: 'onetime/prod', serviceName: 'shop' })).publish(
       2,
-      hourStart,
+      hour.start,
     );
+    const after = Date.now();
     const emf = written
       .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .find((line) => line['_aws']);
+      .find((line) => line['_aws']) as { _aws: { Timestamp: number } };
     expect(emf).toEqual({
       _aws: {
-        Timestamp: hourStart,
+        Timestamp: expect.any(Number),
         CloudWatchMetrics: [
           {
             Namespace: 'onetime/prod',
@@ -408,6 +415,10 @@ describe('PowertoolsCollapseMetric (EMF)', () => {
       },
       service: 'shop',
       [COLLAPSE_METRIC]: 2,
+      // A property of the line, not a dimension: the alarm's one metric stays one.
+      hour: new Date(hour.start).toISOString(),
     });
+    expect(emf._aws.Timestamp).toBeGreaterThanOrEqual(before);
+    expect(emf._aws.Timestamp).toBeLessThanOrEqual(after);
   });
 });

@@ -65,7 +65,7 @@ describe('the EMF metrics a function publishes', () => {
 });
 
 describe('the conversion watch in the cost table', () => {
-  it('publishes one metric of its own, found in its EMF line (stamped with the hour judged)', () => {
+  it('publishes one metric of its own, found in its EMF line (the hour judged a property beside it)', () => {
     const line = JSON.stringify({
       _aws: {
         Timestamp: Date.parse('2026-12-03T09:00:00Z'),
