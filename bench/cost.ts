@@ -600,7 +600,7 @@ export async function benchCost(
     `- **Memory** (not changed: 1,024 MB): the table above prices each function's measured CPU and waits at four sizes; start and check at their cheapest size would save ${usd(memorySaving)} per 1M warm, while a cold start, CPU-bound, runs 2–4× longer at 256–512 MB (the functions' own cold-start budget is issue 17's other goal).`,
     `- **Write units per send** (storage not redesigned): the send's transaction writes the verification and ${sendCounters} counters (destination, spend-brake minute and day shards), 2 WCU each: each counter costs ${usd(2 * PRICES.dynamodb.perWriteUnit * 1e6)} per 1M; writing them outside a transaction would save half of that, at the price of the invariants docs/storage.md holds.`,
     ...conversionWatchLever(plain, base.lines),
-    `- **REST API** ${usd(tiered(2e6, PRICES.apiGateway.restRequests))} per 1M (start + check at $3.50 per million) is fixed by the contract: \`x-api-key\` API keys and usage plans exist only on REST APIs.`,
+    `- **REST API** ${usd(tiered(2e6, PRICES.apiGateway.restRequests))} per 1M (start + check at $3.50 per million) is fixed by the contract: \`x-api-key\` API keys and usage plans exist only on REST APIs, and only REST's gateway responses answer the errors API Gateway raises itself (a throttled, oversized or keyless request) in the contract's \`{"error": {…}}\` envelope; an HTTP API answers them \`{"message": …}\`, whoever checks the key.`,
     everyLever(results, sendCounters, base.total - warn.total, memorySaving),
     '',
   );
