@@ -446,6 +446,29 @@ function everyLever(
   return `- **Every lever at once** (an HTTP API, the send's writes outside a transaction, system log level WARN, the cheapest memory; the first two give up the contract's API keys and the atomic counting docs/storage.md holds): ${cells.join(', ')}.`;
 }
 
+/**
+ * The fallback's workflow as Express rather than Standard, priced at 1 s and 64 MB an execution (a
+ * one-step run is the step function's tens of milliseconds and Step Functions' own; 1 s bounds it), beside
+ * what Standard's transitions cost in each fallback scenario at 1M a month.
+ */
+function expressLever(results: readonly { scenario: Scenario; volume: number; lines: Line[] }[]): string {
+  const perExecution =
+    PRICES.stepFunctions.expressPerExecution + (64 / 1024) * 1 * PRICES.stepFunctions.expressPerGbSecond;
+  const cells = results
+    .filter((r) => r.scenario.fallback && r.volume === VOLUMES[0])
+    .map((r) => {
+      const standard = r.lines.find(([driver]) => driver.startsWith('Step Functions'))?.[1] ?? 0;
+      const express = r.scenario.pending * 1e6 * perExecution;
+      return `${usd(standard)} → ${usd(express)} with ${fmt(r.scenario.pending * 100, 0)} % of codes pending when the call is due`;
+    });
+  return (
+    `- **Express workflows** (not taken): the fallback's workflow as Express, at 1 s and 64 MB an execution: ${cells.join(', ')} per 1M. ` +
+    'Express caps an execution at 5 minutes, where a cascade may wait up to an hour between steps within a code valid up to a day; it runs ' +
+    "at least once, where Standard's execution name (the verification id) makes a second start of the same cascade a no-op; and it keeps " +
+    'no execution history but its logs. Even with the workflow free, the goals with the fallback are not met (the FAIL lines below).'
+  );
+}
+
 /** The section's markdown: the measurements, one table per scenario, the levers, PASS/FAIL lines. */
 export async function benchCost(
   track: (stop: () => Promise<void>) => () => Promise<void> = (stop) => stop,
@@ -602,6 +625,7 @@ export async function benchCost(
     ...conversionWatchLever(plain, base.lines),
     `- **REST API** ${usd(tiered(2e6, PRICES.apiGateway.restRequests))} per 1M (start + check at $3.50 per million) is fixed by the contract: \`x-api-key\` API keys and usage plans exist only on REST APIs, and only REST's gateway responses answer the errors API Gateway raises itself (a throttled, oversized or keyless request) in the contract's \`{"error": {…}}\` envelope; an HTTP API answers them \`{"message": …}\`, whoever checks the key.`,
     everyLever(results, sendCounters, base.total - warn.total, memorySaving),
+    expressLever(results),
     '',
   );
   for (const { scenario, volume, total, fixed, lines } of results) {
@@ -614,7 +638,7 @@ export async function benchCost(
       total <= goal
         ? ''
         : floor > goal
-          ? `; not reachable by the levers: REST ${usd(cost('API Gateway'))} + DynamoDB ${usd(cost('DynamoDB'))}${scenario.fallback ? ` + Step Functions ${usd(cost('Step Functions'))}` : ''} alone are ${usd(floor)}`
+          ? `; not reachable by the levers: REST ${usd(cost('API Gateway'))} + DynamoDB ${usd(cost('DynamoDB'))}${scenario.fallback ? ` + Step Functions ${usd(cost('Step Functions'))}` : ''} alone are ${usd(floor)}${scenario.fallback ? `, and with the workflow free the total would still be ${usd(total - cost('Step Functions'))}` : ''}`
           : `; REST, DynamoDB${scenario.fallback ? ' and Step Functions' : ''} are ${usd(floor)}, the rest ${usd(total - floor)} (Lambda ${usd(cost('Lambda'))}, logs ${usd(cost('CloudWatch Logs'))}, the fixed part ${usd(fixed)})`;
     out.push(
       `- ${total <= goal ? 'PASS' : 'FAIL'}: ${scenario.name}, ${volume / 1e6}M a month: ${usd(total)} per 1M verifications (goal ≤ $${goal})${why}`,

@@ -70,6 +70,12 @@ export const PRICES = {
   stepFunctions: {
     /** Standard workflows: $0.025 per 1,000 state transitions (waiting is free). */
     perTransition: 0.025 / 1000,
+    /**
+     * Express workflows (only in the levers): $1.00 per million executions, and $0.00001667 per GB-second
+     * for the first 1,000 GB-hours a month, memory billed in 64 MB steps and time in 100 ms steps.
+     */
+    expressPerExecution: 1.0 / M,
+    expressPerGbSecond: 0.00001667,
   },
   sqs: {
     /** Standard queues: $0.40 per million requests (each 64 KB chunk one request). */
@@ -142,7 +148,7 @@ export function pricesMarkdown(): string {
     `API Gateway REST $3.50 per million requests (first 333 M; $2.80 after), HTTP API $1.00 (first 300 M; only in the levers: it has no API keys) ·`,
     `Lambda arm64 $${d(p.lambda.perRequest * M)} per million requests and $0.0000133334 per GB-s ·`,
     `DynamoDB on-demand $${d(p.dynamodb.perWriteUnit * M)} per million write units and $${d(p.dynamodb.perReadUnit * M)} per million read units (since the November 2024 halving), storage $${d(p.dynamodb.storageGbMonth)} per GB-month ·`,
-    `Step Functions Standard $${d(p.stepFunctions.perTransition * 1000)} per 1,000 transitions ·`,
+    `Step Functions Standard $${d(p.stepFunctions.perTransition * 1000)} per 1,000 transitions (Express, only in the levers: $${d(p.stepFunctions.expressPerExecution * M)} per million executions and $${p.stepFunctions.expressPerGbSecond} per GB-s) ·`,
     `SQS $${d(p.sqs.perRequest * M)} per million requests ·`,
     `CloudWatch Logs $0.50 per GB ingested, $${d(p.cloudWatch.logsStoredGbMonth)} per GB-month stored; custom metrics $0.30 per metric-month; alarms $${d(p.cloudWatch.alarmMetricMonth)} per alarm metric-month; dashboards $${p.cloudWatch.dashboardMonth} a month; GetMetricData $${d(p.cloudWatch.getMetricDataPerMetric * 1000)} per 1,000 metrics requested ·`,
     `X-Ray $5.00 per million traces recorded ·`,
