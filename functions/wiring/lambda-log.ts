@@ -3,7 +3,7 @@
  * cascade's step): `JsonLog`, at the level the environment sets, as Powertools Logger
  * would read it. One instance per cold start, so `beginRequest` tags the lines of the invocation at hand.
  */
-import { JsonLog, logThresholdFromEnv } from '../adapters/json-log.ts';
+import { JsonLog, logThresholdFromEnv, writeLine } from '../adapters/json-log.ts';
 import { serviceName } from './service-name.ts';
 
-export const log = new JsonLog(serviceName, undefined, logThresholdFromEnv(process.env));
+export const log = new JsonLog(serviceName, writeLine, logThresholdFromEnv(process.env));
