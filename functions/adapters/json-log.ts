@@ -65,7 +65,10 @@ export class JsonLog implements Log {
     // Powertools' reserved keys stay the line's own, whatever the fields say (metric filters read
     // `$.message`); assigned again after the fields, where they keep their place first in the line.
     this.#write(
-      JSON.stringify(Object.assign({ ...own, ...this.#requestKeys }, ...fields, own), errorsAsObjects),
+      JSON.stringify(
+        Object.assign({ ...own, ...this.#requestKeys }, ...fields, own),
+        errorsAsObjects(new Set()),
+      ),
     );
   }
 }
@@ -77,17 +80,28 @@ export class JsonLog implements Log {
  * no room for (test/infra/lean-hot-path.test.ts). JSON.stringify alone writes an Error as `{}`: its
  * name, message and stack are not enumerable. (`describeError`, functions/core/errors.ts, is the other
  * shape: a line's own `error` and `stack`.)
+ *
+ * Each Error is written once in a line, the first time it is met: a cause (or a field) that leads
+ * back to an Error already written (`err.cause = err`, two errors each the other's cause) is left
+ * out, where following it would go on until the stack overflows and the log call throws (Powertools'
+ * `formatError` does). `written` is the line's own, so the next line writes the same Error again.
  */
-const errorsAsObjects = (_key: string, value: unknown): unknown =>
-  value instanceof Error
-    ? {
-        name: value.name,
-        message: value.message,
-        stack: value.stack,
-        cause: value.cause,
-        ...(value as object),
-      }
-    : value;
+const errorsAsObjects =
+  (written: Set<Error>) =>
+  (_key: string, value: unknown): unknown =>
+    value instanceof Error
+      ? written.has(value)
+        ? undefined
+        : {
+            name: value.name,
+            message: value.message,
+            stack: value.stack,
+            cause: value.cause,
+            // Its own fields, once it is marked written (`add` answers the set, never falsy): one
+            // expression where statements would cost the check function's budget bytes.
+            ...((written.add(value) && value) as object),
+          }
+      : value;
 
 /**
  * One line to standard output, written to its file descriptor at once, as Lambda's runtime writes its
@@ -104,7 +118,7 @@ export function writeLine(line: string): void {
   if (!throughStream) {
     try {
       const { writeSync } = process.getBuiltinModule('node:fs');
-      while (rest.length > 0) rest = rest.subarray(writeSync(1, rest));
+      while (rest.length) rest = rest.subarray(writeSync(1, rest));
       return;
     } catch {
       throughStream = true;

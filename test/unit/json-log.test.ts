@@ -124,6 +124,45 @@ describe('the hot-path logger writes what Powertools Logger writes', () => {
     );
   });
 
+  it("writes an Error whose cause leads back to it (err.cause = err, a and b each the other's cause) and logs on", () => {
+    // Powertools Logger's formatError follows such a cause until the stack overflows, and the log
+    // call throws; the line is written here, the cause that closes the circle left out.
+    const itself = new Error('itself');
+    itself.cause = itself;
+    const a = new Error('a');
+    const b = new Error('b', { cause: a });
+    a.cause = b;
+    const selfish = Object.assign(new Error('own field'), { again: undefined as unknown });
+    selfish.again = selfish;
+    const lines: string[] = [];
+    const log = new JsonLog('onetime', (line) => lines.push(line));
+
+    log.error('circular causes', { itself, a, selfish });
+    log.error('logs on', { verificationId: 'v1' });
+
+    const [line, next] = lines.map((written) => JSON.parse(written));
+    expect(line.itself).toEqual({ name: 'Error', message: 'itself', stack: expect.any(String) });
+    expect(line.a).toMatchObject({ message: 'a', cause: { message: 'b' } });
+    expect(line.a.cause).not.toHaveProperty('cause');
+    expect(line.selfish).toMatchObject({ message: 'own field' });
+    expect(line.selfish).not.toHaveProperty('again');
+    expect(next).toMatchObject({ message: 'logs on', verificationId: 'v1' });
+  });
+
+  it('writes an Error once in a line, and again in the next line', () => {
+    const refused = new TypeError('socket hang up');
+    const lines: string[] = [];
+    const log = new JsonLog('onetime', (line) => lines.push(line));
+
+    log.error('twice', { error: refused, again: refused });
+    log.error('next line', { error: refused });
+
+    const [twice, next] = lines.map((written) => JSON.parse(written));
+    expect(twice.error).toMatchObject({ name: 'TypeError', message: 'socket hang up' });
+    expect(twice).not.toHaveProperty('again');
+    expect(next.error).toEqual(twice.error);
+  });
+
   it('drops the previous request ids when a new request begins', () => {
     const lines: string[] = [];
     const log = new JsonLog('onetime', (line) => lines.push(line));
