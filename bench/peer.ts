@@ -171,6 +171,22 @@ function cases(magicLinkAnswer: string): Record<string, Case> {
     }),
     expect: /challengeName=CUSTOM_CHALLENGE/,
   };
+  const verifyCase: Case = {
+    bundle: 'cognito-verify',
+    env: {},
+    event: trigger('VerifyAuthChallengeResponse_Authentication', {
+      privateChallengeParameters: { verificationId: VERIFICATION_ID },
+      challengeAnswer: '123456',
+    }),
+    expect: /answerCorrect=true/,
+  };
+  // Every floor sends the same code to the same number; its first call answers with the Publish's output.
+  const floorCase = (bundle: string): Case => ({
+    bundle,
+    env: {},
+    event: { to: PHONE, body: 'Your code is 123456' },
+    expect: /^SDK output$/,
+  });
   return {
     'onetime define': defineCase,
     // A diagnostic define deciding by the count alone, as the peer's does, with onetime's log line…
@@ -191,25 +207,9 @@ function cases(magicLinkAnswer: string): Record<string, Case> {
       }),
       expect: /publicChallengeParameters=channel\+destination/,
     },
-    'onetime verify': {
-      bundle: 'cognito-verify',
-      env: {},
-      event: trigger('VerifyAuthChallengeResponse_Authentication', {
-        privateChallengeParameters: { verificationId: VERIFICATION_ID },
-        challengeAnswer: '123456',
-      }),
-      expect: /answerCorrect=true/,
-    },
+    'onetime verify': verifyCase,
     // The same, its key handed in: no secret read and no key derivation at import.
-    'onetime verify, key given': {
-      bundle: 'verify-key-given',
-      env: {},
-      event: trigger('VerifyAuthChallengeResponse_Authentication', {
-        privateChallengeParameters: { verificationId: VERIFICATION_ID },
-        challengeAnswer: '123456',
-      }),
-      expect: /answerCorrect=true/,
-    },
+    'onetime verify, key given': { ...verifyCase, bundle: 'verify-key-given' },
     'onetime start': {
       bundle: 'start',
       env: {},
@@ -223,26 +223,11 @@ function cases(magicLinkAnswer: string): Record<string, Case> {
       expect: /^201$/,
     },
     // The same-work floor: the transaction and the Publish a send cannot do without (bench/floors).
-    'send floor': {
-      bundle: 'send-floor',
-      env: {},
-      event: { to: PHONE, body: 'Your code is 123456' },
-      expect: /^SDK output$/,
-    },
+    'send floor': floorCase('send-floor'),
     // The floor with the phone-number rules onetime applies to every phone destination.
-    'send floor with phone rules': {
-      bundle: 'send-floor-phone-rules',
-      env: {},
-      event: { to: PHONE, body: 'Your code is 123456' },
-      expect: /^SDK output$/,
-    },
+    'send floor with phone rules': floorCase('send-floor-phone-rules'),
     // …and with the secret read at init as well: what is left beside create is the engine's own code.
-    'send floor with phone rules and secret': {
-      bundle: 'send-floor-secret',
-      env: {},
-      event: { to: PHONE, body: 'Your code is 123456' },
-      expect: /^SDK output$/,
-    },
+    'send floor with phone rules and secret': floorCase('send-floor-secret'),
     // The peer's SMS step-up after its first (PROVIDE_AUTH_PARAMETERS) round: define asks for a challenge…
     'peer define': {
       bundle: 'peer-define-auth-challenge.js',
